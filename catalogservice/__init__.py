@@ -1,0 +1,1 @@
+"""catalogservice: products, categories, stock and currency conversion."""

@@ -1,0 +1,51 @@
+"""Start catalogservice: config -> database (migrated) -> repository -> servicers ->
+servers; stop in order on SIGTERM/SIGINT."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from service_runtime import db
+from service_runtime.host import GrpcService, ServiceHost, run, serve_until_signalled
+from service_runtime.jsonlog import configure_logging
+from shop.catalog.v1 import catalog_pb2, catalog_pb2_grpc, currency_pb2, currency_pb2_grpc
+
+from catalogservice import config as catalog_config
+from catalogservice.currency import RateTable
+from catalogservice.repository import CatalogRepository
+from catalogservice.server import STATUS_BY_ERROR, CatalogServicer, CurrencyServicer
+
+HERE = Path(__file__).parent
+
+
+async def main() -> None:
+    config = catalog_config.load()
+    configure_logging(catalog_config.SERVICE_NAME, config.runtime.log_level)
+    rates = RateTable.load(HERE / "rates.json")
+    await db.migrate_when_reachable(config.database_url, HERE / "migrations")
+    pool = await db.open_pool(config.database_url, max_size=config.db_pool_size)
+    try:
+        host = ServiceHost(
+            config.runtime,
+            [
+                GrpcService(
+                    catalog_pb2.DESCRIPTOR.services_by_name["CatalogService"],
+                    CatalogServicer(CatalogRepository(pool)),
+                    catalog_pb2_grpc.add_CatalogServiceServicer_to_server,
+                ),
+                GrpcService(
+                    currency_pb2.DESCRIPTOR.services_by_name["CurrencyService"],
+                    CurrencyServicer(rates),
+                    currency_pb2_grpc.add_CurrencyServiceServicer_to_server,
+                ),
+            ],
+            checks={"postgres": db.pool_check(pool)},
+            error_table=STATUS_BY_ERROR,
+            static_dirs={"/images": HERE / "images"},
+        )
+        await serve_until_signalled(host)
+    finally:
+        await pool.close()
+
+
+if __name__ == "__main__":
+    run(main)

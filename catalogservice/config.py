@@ -1,0 +1,24 @@
+"""catalogservice's configuration, read once from the environment."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from service_runtime.config import Env, RuntimeConfig
+
+SERVICE_NAME = "catalogservice"
+
+
+@dataclass(frozen=True)
+class Config:
+    runtime: RuntimeConfig
+    database_url: str
+    db_pool_size: int
+
+
+def load(env: Env | None = None) -> Config:
+    env = env or Env()
+    return Config(
+        runtime=RuntimeConfig.from_env(SERVICE_NAME, env),
+        database_url=env.str("DATABASE_URL"),
+        db_pool_size=env.int("DB_POOL_SIZE", 10, minimum=1, maximum=100),
+    )

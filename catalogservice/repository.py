@@ -1,0 +1,260 @@
+"""All catalog storage: products, categories and stock reservations in PostgreSQL.
+Every query is parameterized; each write is one transaction."""
+from __future__ import annotations
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from catalogservice.errors import (
+    CategoryNotFound, InvalidArgument, OutOfStock, ProductExists, ProductNotFound, ReservationConflict,
+)
+from catalogservice.products import Category, Paging, Product
+
+_PRODUCT_COLUMNS = """
+    p.id, p.name, p.description, p.image_url, p.price, p.price_currency, p.stock,
+    p.created_at, p.updated_at,
+    ARRAY(SELECT pc.category_slug FROM product_categories pc
+          WHERE pc.product_id = p.id ORDER BY pc.category_slug) AS categories
+"""
+
+
+def _product(row: dict) -> Product:
+    return Product(
+        id=row["id"], name=row["name"], description=row["description"], image_url=row["image_url"],
+        price=row["price"], currency=row["price_currency"].strip(), categories=tuple(row["categories"]),
+        stock=row["stock"], created_at=row["created_at"], updated_at=row["updated_at"],
+    )
+
+
+class CatalogRepository:
+    def __init__(self, pool: AsyncConnectionPool):
+        self._pool = pool
+
+    async def _fetch(self, query: str, params: dict | tuple = ()) -> list[dict]:
+        async with self._pool.connection() as conn:
+            cur = await conn.cursor(row_factory=dict_row).execute(query, params)
+            return await cur.fetchall()
+
+    # Reading ------------------------------------------------------------------
+
+    async def list_products(self, paging: Paging, category: str = "") -> tuple[list[Product], int]:
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            if category:
+                await cur.execute("SELECT 1 FROM categories WHERE slug = %s", (category,))
+                if await cur.fetchone() is None:
+                    raise CategoryNotFound(category)
+            in_category = """(%(category)s = '' OR EXISTS (
+                SELECT 1 FROM product_categories pc
+                WHERE pc.product_id = p.id AND pc.category_slug = %(category)s))"""
+            params = {"category": category, "limit": paging.limit, "offset": paging.offset}
+            await cur.execute(
+                f"""SELECT {_PRODUCT_COLUMNS} FROM products p
+                    WHERE p.deleted_at IS NULL AND {in_category}
+                    ORDER BY p.name, p.id LIMIT %(limit)s OFFSET %(offset)s""",
+                params,
+            )
+            rows = await cur.fetchall()
+            await cur.execute(
+                f"SELECT count(*) AS n FROM products p WHERE p.deleted_at IS NULL AND {in_category}", params
+            )
+            total = (await cur.fetchone())["n"]
+        return [_product(r) for r in rows], total
+
+    async def get_products(self, ids: list[str]) -> list[Product]:
+        """The live products with these ids, in the order asked; ProductNotFound names the
+        first id that is missing or deleted."""
+        rows = await self._fetch(
+            f"SELECT {_PRODUCT_COLUMNS} FROM products p WHERE p.id = ANY(%s) AND p.deleted_at IS NULL",
+            (list(set(ids)),),
+        )
+        found = {row["id"]: _product(row) for row in rows}
+        for product_id in ids:
+            if product_id not in found:
+                raise ProductNotFound(product_id)
+        return [found[i] for i in ids]
+
+    async def search(self, tsquery: str, paging: Paging) -> tuple[list[Product], int]:
+        params = {"q": tsquery, "limit": paging.limit, "offset": paging.offset}
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                f"""SELECT {_PRODUCT_COLUMNS} FROM products p, to_tsquery('english', %(q)s) q
+                    WHERE p.deleted_at IS NULL AND p.search @@ q
+                    ORDER BY ts_rank(p.search, q) DESC, p.name, p.id
+                    LIMIT %(limit)s OFFSET %(offset)s""",
+                params,
+            )
+            rows = await cur.fetchall()
+            await cur.execute(
+                """SELECT count(*) AS n FROM products p, to_tsquery('english', %(q)s) q
+                   WHERE p.deleted_at IS NULL AND p.search @@ q""",
+                params,
+            )
+            total = (await cur.fetchone())["n"]
+        return [_product(r) for r in rows], total
+
+    async def related(self, product_id: str, limit: int) -> list[Product]:
+        """Other live products, those sharing the most categories with product_id first."""
+        await self.get_products([product_id])
+        rows = await self._fetch(
+            f"""SELECT {_PRODUCT_COLUMNS},
+                       (SELECT count(*) FROM product_categories mine
+                        JOIN product_categories theirs ON theirs.category_slug = mine.category_slug
+                        WHERE mine.product_id = %(id)s AND theirs.product_id = p.id) AS shared
+                FROM products p
+                WHERE p.id <> %(id)s AND p.deleted_at IS NULL
+                ORDER BY shared DESC, p.name, p.id LIMIT %(limit)s""",
+            {"id": product_id, "limit": limit},
+        )
+        return [_product(r) for r in rows]
+
+    async def categories(self) -> list[Category]:
+        rows = await self._fetch(
+            """SELECT c.slug, c.name, count(p.id) AS product_count
+               FROM categories c
+               LEFT JOIN product_categories pc ON pc.category_slug = c.slug
+               LEFT JOIN products p ON p.id = pc.product_id AND p.deleted_at IS NULL
+               GROUP BY c.slug, c.name, c.position ORDER BY c.position, c.name"""
+        )
+        return [Category(r["slug"], r["name"], r["product_count"]) for r in rows]
+
+    # Administration -----------------------------------------------------------
+
+    @staticmethod
+    async def _check_categories(cur, slugs: tuple[str, ...]) -> None:
+        await cur.execute("SELECT slug FROM categories WHERE slug = ANY(%s)", (list(slugs),))
+        known = {row["slug"] for row in await cur.fetchall()}
+        for slug in slugs:
+            if slug not in known:
+                raise InvalidArgument(f"category {slug!r} does not exist")
+
+    @staticmethod
+    async def _set_categories(cur, product_id: str, slugs: tuple[str, ...]) -> None:
+        await cur.execute("DELETE FROM product_categories WHERE product_id = %s", (product_id,))
+        await cur.executemany(
+            "INSERT INTO product_categories (product_id, category_slug) VALUES (%s, %s)",
+            [(product_id, slug) for slug in slugs],
+        )
+
+    async def create(self, product: Product) -> Product:
+        async with self._pool.connection() as conn, conn.transaction():
+            cur = conn.cursor(row_factory=dict_row)
+            await self._check_categories(cur, product.categories)
+            try:
+                await cur.execute(
+                    """INSERT INTO products (id, name, description, image_url, price, price_currency, stock)
+                       VALUES (%s, %s, %s, %s, %s, %s, %s)""",
+                    (product.id, product.name, product.description, product.image_url,
+                     product.price, product.currency, product.stock),
+                )
+            except psycopg.errors.UniqueViolation:
+                raise ProductExists(product.id) from None
+            await self._set_categories(cur, product.id, product.categories)
+        return (await self.get_products([product.id]))[0]
+
+    async def get_for_update(self, conn, product_id: str) -> Product:
+        cur = conn.cursor(row_factory=dict_row)
+        await cur.execute(
+            f"SELECT {_PRODUCT_COLUMNS} FROM products p WHERE p.id = %s AND p.deleted_at IS NULL FOR UPDATE",
+            (product_id,),
+        )
+        row = await cur.fetchone()
+        if row is None:
+            raise ProductNotFound(product_id)
+        return _product(row)
+
+    async def update(self, product_id: str, change) -> Product:
+        """Apply change(current) -> new product under a row lock, so concurrent updates
+        never overwrite each other's fields."""
+        async with self._pool.connection() as conn, conn.transaction():
+            current = await self.get_for_update(conn, product_id)
+            product = change(current)
+            cur = conn.cursor(row_factory=dict_row)
+            await self._check_categories(cur, product.categories)
+            await cur.execute(
+                """UPDATE products SET name = %s, description = %s, image_url = %s, price = %s,
+                          price_currency = %s, stock = %s, updated_at = now()
+                   WHERE id = %s""",
+                (product.name, product.description, product.image_url, product.price,
+                 product.currency, product.stock, product_id),
+            )
+            if product.categories != current.categories:
+                await self._set_categories(cur, product_id, product.categories)
+        return (await self.get_products([product_id]))[0]
+
+    async def delete(self, product_id: str) -> None:
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "UPDATE products SET deleted_at = now() WHERE id = %s AND deleted_at IS NULL", (product_id,)
+            )
+            if cur.rowcount == 0:
+                raise ProductNotFound(product_id)
+
+    # Stock --------------------------------------------------------------------
+
+    async def reserve(self, order_id: str, lines: dict[str, int]) -> bool:
+        """Take every line's quantity off stock for the order, or nothing. True when this
+        call made the reservation, False when it already existed with the same lines."""
+        async with self._pool.connection() as conn, conn.transaction():
+            cur = conn.cursor(row_factory=dict_row)
+            # The order's row is the idempotency key: a concurrent retry waits here until
+            # the first call commits, then sees the reservation.
+            await cur.execute(
+                """INSERT INTO stock_reservations (order_id, status) VALUES (%s, 'reserved')
+                   ON CONFLICT (order_id) DO NOTHING RETURNING order_id""",
+                (order_id,),
+            )
+            if await cur.fetchone() is None:
+                await self._check_same_reservation(cur, order_id, lines)
+                return False
+            for product_id, quantity in lines.items():  # id order: no deadlocks
+                await cur.execute(
+                    """UPDATE products SET stock = stock - %(q)s, updated_at = now()
+                       WHERE id = %(id)s AND deleted_at IS NULL AND stock >= %(q)s RETURNING stock""",
+                    {"id": product_id, "q": quantity},
+                )
+                if await cur.fetchone() is None:
+                    await cur.execute(
+                        "SELECT name, stock FROM products WHERE id = %s AND deleted_at IS NULL", (product_id,)
+                    )
+                    product = await cur.fetchone()
+                    if product is None:
+                        raise ProductNotFound(product_id)
+                    raise OutOfStock(product_id, product["name"], quantity, product["stock"])
+                await cur.execute(
+                    "INSERT INTO stock_reservation_lines (order_id, product_id, quantity) VALUES (%s, %s, %s)",
+                    (order_id, product_id, quantity),
+                )
+            return True
+
+    @staticmethod
+    async def _check_same_reservation(cur, order_id: str, lines: dict[str, int]) -> None:
+        await cur.execute("SELECT status FROM stock_reservations WHERE order_id = %s", (order_id,))
+        if (await cur.fetchone())["status"] != "reserved":
+            raise ReservationConflict(f"the reservation for order {order_id!r} was released")
+        await cur.execute(
+            "SELECT product_id, quantity FROM stock_reservation_lines WHERE order_id = %s", (order_id,)
+        )
+        held = {row["product_id"]: row["quantity"] for row in await cur.fetchall()}
+        if held != lines:
+            raise ReservationConflict(f"order {order_id!r} already holds a reservation with other lines")
+
+    async def release(self, order_id: str) -> bool:
+        """Give the order's stock back once. True when something was given back."""
+        async with self._pool.connection() as conn, conn.transaction():
+            cur = await conn.execute(
+                """UPDATE stock_reservations SET status = 'released', released_at = now()
+                   WHERE order_id = %s AND status = 'reserved'""",
+                (order_id,),
+            )
+            if cur.rowcount == 0:
+                return False
+            await conn.execute(
+                """UPDATE products p SET stock = p.stock + l.quantity, updated_at = now()
+                   FROM stock_reservation_lines l
+                   WHERE l.order_id = %s AND p.id = l.product_id""",
+                (order_id,),
+            )
+            return True

@@ -1,0 +1,146 @@
+"""The catalog's gRPC servicers: protobuf in, domain call, protobuf out. Nothing else."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from service_runtime import money, protomoney
+from service_runtime.db import UNAVAILABLE_ERRORS
+from shop.catalog.v1 import catalog_pb2, catalog_pb2_grpc, currency_pb2, currency_pb2_grpc
+
+from catalogservice import errors, products, search, stock
+from catalogservice.currency import RateTable
+from catalogservice.repository import CatalogRepository
+
+# The one table from the catalog's named errors to status codes.
+STATUS_BY_ERROR = {
+    errors.InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
+    money.InvalidMoney: grpc.StatusCode.INVALID_ARGUMENT,
+    errors.UnsupportedCurrency: grpc.StatusCode.INVALID_ARGUMENT,
+    errors.ProductNotFound: grpc.StatusCode.NOT_FOUND,
+    errors.CategoryNotFound: grpc.StatusCode.NOT_FOUND,
+    errors.ProductExists: grpc.StatusCode.ALREADY_EXISTS,
+    errors.OutOfStock: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.ReservationConflict: grpc.StatusCode.FAILED_PRECONDITION,
+    **UNAVAILABLE_ERRORS,
+}
+
+
+def _timestamp(value) -> Timestamp | None:
+    if value is None:
+        return None
+    stamp = Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+def product_to_proto(product: products.Product) -> catalog_pb2.Product:
+    return catalog_pb2.Product(
+        id=product.id, name=product.name, description=product.description,
+        image_url=product.image_url, price=protomoney.to_proto(product.price, product.currency),
+        categories=product.categories, stock=product.stock,
+        create_time=_timestamp(product.created_at), update_time=_timestamp(product.updated_at),
+    )
+
+
+def product_from_proto(message: catalog_pb2.Product, *, price_required: bool = True) -> products.Product:
+    if message.HasField("price"):
+        price, currency = protomoney.from_proto(message.price)
+    elif price_required:
+        raise errors.InvalidArgument("price is required")
+    else:  # an update that leaves the price alone
+        price, currency = Decimal(0), products.CATALOG_CURRENCY
+    return products.Product(
+        id=message.id, name=message.name, description=message.description,
+        image_url=message.image_url, price=price, currency=currency,
+        categories=tuple(message.categories), stock=message.stock,
+    )
+
+
+class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
+    def __init__(self, repository: CatalogRepository):
+        self._repo = repository
+
+    async def ListProducts(self, request, context):
+        paging = products.paging(request.page_size, request.page_token)
+        found, total = await self._repo.list_products(paging, request.category)
+        return catalog_pb2.ListProductsResponse(
+            products=[product_to_proto(p) for p in found],
+            next_page_token=products.next_token(paging, len(found), total), total_size=total,
+        )
+
+    async def GetProduct(self, request, context):
+        [product] = await self._repo.get_products([products.check_id(request.id)])
+        return catalog_pb2.GetProductResponse(product=product_to_proto(product))
+
+    async def BatchGetProducts(self, request, context):
+        found = await self._repo.get_products(products.check_ids(list(request.ids)))
+        return catalog_pb2.BatchGetProductsResponse(products=[product_to_proto(p) for p in found])
+
+    async def SearchProducts(self, request, context):
+        tsquery = search.build_tsquery(request.query)
+        paging = products.paging(request.page_size, request.page_token)
+        found, total = await self._repo.search(tsquery, paging)
+        return catalog_pb2.SearchProductsResponse(
+            products=[product_to_proto(p) for p in found],
+            next_page_token=products.next_token(paging, len(found), total), total_size=total,
+        )
+
+    async def ListRelatedProducts(self, request, context):
+        limit = products.paging(request.page_size, "", default=4, maximum=20).limit
+        found = await self._repo.related(products.check_id(request.id), limit)
+        return catalog_pb2.ListRelatedProductsResponse(products=[product_to_proto(p) for p in found])
+
+    async def ListCategories(self, request, context):
+        return catalog_pb2.ListCategoriesResponse(
+            categories=[
+                catalog_pb2.Category(slug=c.slug, name=c.name, product_count=c.product_count)
+                for c in await self._repo.categories()
+            ]
+        )
+
+    async def CreateProduct(self, request, context):
+        product = products.new_product(product_from_proto(request.product))
+        return catalog_pb2.CreateProductResponse(product=product_to_proto(await self._repo.create(product)))
+
+    async def UpdateProduct(self, request, context):
+        paths = list(request.update_mask.paths)
+        changes = product_from_proto(request.product, price_required=not paths or "price" in paths)
+        updated = await self._repo.update(
+            products.check_id(request.product.id),
+            lambda current: products.apply_update(current, changes, paths),
+        )
+        return catalog_pb2.UpdateProductResponse(product=product_to_proto(updated))
+
+    async def DeleteProduct(self, request, context):
+        await self._repo.delete(products.check_id(request.id))
+        return catalog_pb2.DeleteProductResponse()
+
+    async def ReserveStock(self, request, context):
+        order_id = stock.check_order_id(request.order_id)
+        lines = stock.reservation_lines([(line.product_id, line.quantity) for line in request.lines])
+        return catalog_pb2.ReserveStockResponse(newly_reserved=await self._repo.reserve(order_id, lines))
+
+    async def ReleaseStock(self, request, context):
+        released = await self._repo.release(stock.check_order_id(request.order_id))
+        return catalog_pb2.ReleaseStockResponse(released=released)
+
+
+class CurrencyServicer(currency_pb2_grpc.CurrencyServiceServicer):
+    def __init__(self, rates: RateTable):
+        self._rates = rates
+
+    async def ListSupportedCurrencies(self, request, context):
+        return currency_pb2.ListSupportedCurrenciesResponse(
+            currency_codes=self._rates.codes(), rates_date=self._rates.date
+        )
+
+    async def Convert(self, request, context):
+        if not request.HasField("from"):
+            raise errors.InvalidArgument("from (the amount to convert) is required")
+        amount, code = protomoney.from_proto(getattr(request, "from"))
+        target = money.check_currency_code(request.to_currency_code)
+        converted = self._rates.convert(amount, code, target)
+        return currency_pb2.ConvertResponse(money=protomoney.to_proto(converted, target))

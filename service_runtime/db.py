@@ -1,0 +1,81 @@
+"""PostgreSQL plumbing: migrations (plain SQL files, applied once, in order), the
+connection pool, its health check, and which errors mean "the database is down"."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import grpc
+import psycopg
+import psycopg_pool
+from tenacity import AsyncRetrying, before_sleep_log, retry_if_exception_type, stop_after_delay, wait_exponential
+from yoyo import get_backend, read_migrations
+
+log = logging.getLogger("service_runtime.db")
+
+# Errors that mean the database cannot be reached right now: callers get UNAVAILABLE.
+UNAVAILABLE_ERRORS: dict[type[BaseException], grpc.StatusCode] = {
+    psycopg.OperationalError: grpc.StatusCode.UNAVAILABLE,
+    psycopg_pool.PoolTimeout: grpc.StatusCode.UNAVAILABLE,
+}
+
+
+def _yoyo_url(database_url: str) -> str:
+    scheme, sep, rest = database_url.partition("://")
+    if not sep or scheme not in ("postgres", "postgresql"):
+        raise ValueError("DATABASE_URL must start with postgresql://")
+    return f"postgresql+psycopg://{rest}"
+
+
+def apply_migrations(database_url: str, directory: Path) -> list[str]:
+    """Apply the directory's not-yet-applied .sql files in name order; return their ids.
+    yoyo takes a lock, so replicas starting together apply each file once."""
+    backend = get_backend(_yoyo_url(database_url))
+    migrations = read_migrations(str(directory))
+    with backend.lock():
+        pending = backend.to_apply(migrations)
+        backend.apply_migrations(pending)
+    return [m.id for m in pending]
+
+
+async def migrate_when_reachable(database_url: str, directory: Path, *, within: float = 60.0) -> None:
+    """Apply migrations, retrying while the database is still starting."""
+    async for attempt in AsyncRetrying(
+        retry=retry_if_exception_type(psycopg.OperationalError),
+        wait=wait_exponential(multiplier=0.2, max=2),
+        stop=stop_after_delay(within),
+        before_sleep=before_sleep_log(log, logging.WARNING),
+        reraise=True,
+    ):
+        with attempt:
+            applied = await asyncio.to_thread(apply_migrations, database_url, directory)
+    log.info("migrations applied", extra={"applied": applied})
+
+
+async def open_pool(database_url: str, *, max_size: int = 10, timeout: float = 3.0,
+                    statement_timeout_ms: int = 5000) -> psycopg_pool.AsyncConnectionPool:
+    """A pool whose connections are checked before use, so it recovers by itself after a
+    database restart, and whose waits and statements are bounded (no call hangs)."""
+    pool = psycopg_pool.AsyncConnectionPool(
+        database_url,
+        min_size=1,
+        max_size=max_size,
+        timeout=timeout,
+        open=False,
+        check=psycopg_pool.AsyncConnectionPool.check_connection,
+        kwargs={"connect_timeout": max(1, int(timeout)), "options": f"-c statement_timeout={statement_timeout_ms}"},
+        reconnect_timeout=0,  # keep trying for as long as the database is away
+    )
+    await pool.open(wait=False)
+    return pool
+
+
+def pool_check(pool: psycopg_pool.AsyncConnectionPool, *, timeout: float = 2.0):
+    """A health check: the database answers a query through the pool."""
+
+    async def check() -> None:
+        async with pool.connection(timeout=timeout) as conn:
+            await conn.execute("SELECT 1")
+
+    return check

@@ -1,0 +1,128 @@
+"""The server lifecycle every service shares: a grpc.aio server with the interceptor,
+standard health and reflection; the HTTP facade beside it; and an orderly stop on
+SIGTERM/SIGINT (report NOT_SERVING, stop taking work, finish in-flight calls)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Awaitable, Callable, Mapping
+
+import grpc
+from aiohttp import web
+from google.protobuf.descriptor import ServiceDescriptor
+from grpc_health.v1 import health, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from service_runtime import http_facade
+from service_runtime.config import ConfigError, RuntimeConfig
+from service_runtime.health import Check, HealthMonitor
+from service_runtime.interceptors import ErrorTable, ServerInterceptor
+
+log = logging.getLogger("service_runtime.host")
+
+
+@dataclass(frozen=True)
+class GrpcService:
+    """A servicer and how to put it on a server (the generated add_*_to_server)."""
+
+    descriptor: ServiceDescriptor
+    servicer: object
+    register: Callable[[object, grpc.aio.Server], None]
+
+
+class ServiceHost:
+    def __init__(
+        self,
+        config: RuntimeConfig,
+        services: list[GrpcService],
+        *,
+        checks: Mapping[str, Check],
+        error_table: ErrorTable,
+        static_dirs: Mapping[str, Path] | None = None,
+    ):
+        self._config = config
+        self._services = services
+        self._error_table = error_table
+        self._static_dirs = static_dirs
+        self.health = HealthMonitor(
+            [s.descriptor.full_name for s in services], checks,
+            interval=config.health_interval, timeout=max(1.0, config.health_interval),
+        )
+        self.grpc_port = 0
+        self.http_port = 0
+        self._server: grpc.aio.Server | None = None
+        self._loopback: grpc.aio.Channel | None = None
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        cfg = self._config
+        # SO_REUSEPORT off: a second copy on the same port fails loudly instead of
+        # silently sharing it.
+        server = grpc.aio.server(
+            interceptors=[ServerInterceptor(self._error_table)], options=[("grpc.so_reuseport", 0)]
+        )
+        for service in self._services:
+            service.register(service.servicer, server)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health.servicer, server)
+        reflection.enable_server_reflection(
+            [s.descriptor.full_name for s in self._services] + [health.SERVICE_NAME, reflection.SERVICE_NAME],
+            server,
+        )
+        self.grpc_port = server.add_insecure_port(f"{cfg.bind_host}:{cfg.grpc_port}")
+        await server.start()
+        self._server = server
+        await self.health.start()
+
+        self._loopback = grpc.aio.insecure_channel(f"127.0.0.1:{self.grpc_port}")
+        app = http_facade.build_app(
+            [s.descriptor for s in self._services], lambda: self._loopback, self.health,
+            timeout=cfg.call_timeout, static_dirs=self._static_dirs,
+        )
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=cfg.shutdown_grace)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, cfg.bind_host, cfg.http_port)
+        await site.start()
+        self.http_port = self._runner.addresses[0][1]
+        log.info(
+            "serving",
+            extra={"grpc_port": self.grpc_port, "http_port": self.http_port,
+                   "services": [s.descriptor.full_name for s in self._services]},
+        )
+
+    async def stop(self) -> None:
+        """Stop taking work and let in-flight calls finish (up to the grace period)."""
+        await self.health.shutting_down()
+        if self._runner:  # HTTP first: its in-flight requests still need the gRPC server
+            await self._runner.cleanup()
+        if self._server:
+            await self._server.stop(self._config.shutdown_grace)
+        if self._loopback:
+            await self._loopback.close()
+        log.info("stopped")
+
+
+async def serve_until_signalled(host: ServiceHost) -> None:
+    """Start the host, then stop it in order on SIGTERM or SIGINT."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await host.start()
+        await stop.wait()
+        log.info("shutting down")
+    finally:
+        await host.stop()
+
+
+def run(main: Callable[[], Awaitable[None]]) -> None:
+    """Run a service's async main; a configuration error exits with its message, not a trace."""
+    try:
+        asyncio.run(main())
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        sys.exit(2)

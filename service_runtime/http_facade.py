@@ -1,0 +1,137 @@
+"""The HTTP face of a service: every google.api.http-annotated RPC as HTTP/JSON, plus
+/healthz and /metrics. Calls go through the service's own gRPC port, so the same
+interceptors (logging, error mapping, metrics) apply to both faces."""
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from pathlib import Path
+from typing import Callable, Mapping
+
+import grpc
+from aiohttp import web
+from google.protobuf import message_factory
+from google.protobuf.descriptor import ServiceDescriptor
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+from service_runtime import metrics, transcoding
+from service_runtime.health import HealthMonitor
+from service_runtime.interceptors import REQUEST_ID_KEY
+
+log = logging.getLogger("service_runtime.http")
+
+_JSON = "application/json"
+
+
+def _json_response(status: int, payload: dict, request_id: str) -> web.Response:
+    return web.Response(
+        status=status,
+        text=json.dumps(payload),
+        content_type=_JSON,
+        headers={"X-Request-Id": request_id},
+    )
+
+
+def _handler_for(route: transcoding.Route, channel_getter: Callable[[], grpc.aio.Channel], timeout: float):
+    request_class = message_factory.GetMessageClass(route.method.input_type)
+    response_class = message_factory.GetMessageClass(route.method.output_type)
+    route_label = f"{route.http_method} {route.template}"
+
+    async def handle(request: web.Request) -> web.Response:
+        started = time.perf_counter()
+        rid = request.headers.get("X-Request-Id", "")[:128] or uuid.uuid4().hex
+        status, payload = await _transcode(request, rid)
+        metrics.HTTP_HANDLED.labels(route.http_method, route.template, str(status)).inc()
+        metrics.HTTP_SECONDS.labels(route.http_method, route.template).observe(time.perf_counter() - started)
+        return _json_response(status, payload, rid)
+
+    async def _transcode(request: web.Request, rid: str) -> tuple[int, dict]:
+        body = None
+        if request.can_read_body:
+            raw = await request.read()
+            if raw.strip():
+                try:
+                    body = json.loads(raw)
+                except (ValueError, UnicodeDecodeError):
+                    return transcoding.error_json(grpc.StatusCode.INVALID_ARGUMENT, "the request body is not valid JSON")
+        try:
+            message = transcoding.build_request(
+                route, request.match_info, request.query.items(), body, request_class
+            )
+        except transcoding.BadHttpRequest as exc:
+            return transcoding.error_json(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        call = channel_getter().unary_unary(
+            route.rpc_path,
+            request_serializer=request_class.SerializeToString,
+            response_deserializer=response_class.FromString,
+        )
+        try:
+            response = await call(message, timeout=timeout, metadata=((REQUEST_ID_KEY, rid),))
+        except grpc.aio.AioRpcError as exc:
+            return transcoding.error_json(exc.code(), exc.details() or exc.code().name)
+        return 200, transcoding.response_json(response)
+
+    handle.__name__ = f"http_{route.method.name}"
+    return handle, route_label
+
+
+def build_app(
+    services: list[ServiceDescriptor],
+    channel_getter: Callable[[], grpc.aio.Channel],
+    health: HealthMonitor,
+    *,
+    timeout: float,
+    static_dirs: Mapping[str, Path] | None = None,
+) -> web.Application:
+    app = web.Application()
+    for service in services:
+        for route in transcoding.routes_for(service):
+            handler, _ = _handler_for(route, channel_getter, timeout)
+            app.router.add_route(route.http_method, route.pattern, handler)
+
+    async def healthz(_request: web.Request) -> web.Response:
+        status = 200 if health.serving else 503
+        body = {"status": "SERVING" if health.serving else "NOT_SERVING", "checks": health.results}
+        return web.json_response(body, status=status)
+
+    async def metrics_page(_request: web.Request) -> web.Response:
+        return web.Response(body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics_page)
+    for prefix, directory in (static_dirs or {}).items():
+        app.router.add_static(prefix, directory, append_version=False)
+    app.middlewares.append(_errors_as_json)
+    static_prefixes = tuple(prefix.rstrip("/") + "/" for prefix in (static_dirs or {}))
+
+    async def cache_static(request: web.Request, response: web.StreamResponse) -> None:
+        if static_prefixes and request.path.startswith(static_prefixes) and response.status == 200:
+            response.headers.setdefault("Cache-Control", "public, max-age=86400")
+
+    app.on_response_prepare.append(cache_static)
+    return app
+
+
+@web.middleware
+async def _errors_as_json(request: web.Request, handler):
+    """Unknown paths and wrong methods answer JSON like every other error; nothing else
+    (no trace, no HTML) ever leaves."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = {404: grpc.StatusCode.NOT_FOUND, 405: grpc.StatusCode.UNIMPLEMENTED}.get(
+            exc.status, grpc.StatusCode.INVALID_ARGUMENT
+        )
+        message = {404: "no such resource", 405: f"method {request.method} is not allowed here"}.get(
+            exc.status, exc.reason
+        )
+        payload = {"error": {"code": exc.status, "status": code.name, "message": message}}
+        return web.json_response(payload, status=exc.status)
+    except Exception:
+        rid = uuid.uuid4().hex
+        log.exception("unexpected error answering %s %s (request id %s)", request.method, request.path, rid)
+        return _json_response(*transcoding.error_json(grpc.StatusCode.INTERNAL, f"internal error (request id {rid})"), rid)

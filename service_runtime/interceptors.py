@@ -1,0 +1,91 @@
+"""The server interceptor: one JSON log line and metrics per call, a request id in
+context, domain errors turned into status codes through the service's table, and
+anything unexpected turned into INTERNAL without leaking internals."""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Mapping
+
+import grpc
+
+from service_runtime import jsonlog, metrics
+
+log = logging.getLogger("service_runtime.calls")
+
+REQUEST_ID_KEY = "x-request-id"
+
+ErrorTable = Mapping[type[BaseException], grpc.StatusCode]
+
+
+def status_for(exc: BaseException, table: ErrorTable) -> grpc.StatusCode | None:
+    """The status code the table gives the exception's class or its nearest ancestor."""
+    for cls in type(exc).__mro__:
+        if cls in table:
+            return table[cls]
+    return None
+
+
+def _incoming_request_id(context: grpc.aio.ServicerContext) -> str:
+    for key, value in context.invocation_metadata() or ():
+        if key == REQUEST_ID_KEY and value and len(value) <= 128:
+            return value
+    return uuid.uuid4().hex
+
+
+class ServerInterceptor(grpc.aio.ServerInterceptor):
+    def __init__(self, error_table: ErrorTable):
+        self._error_table = dict(error_table)
+
+    async def intercept_service(self, continuation, handler_call_details):
+        handler = await continuation(handler_call_details)
+        if handler is None or handler.unary_unary is None:
+            return handler
+        service, _, method = handler_call_details.method.lstrip("/").partition("/")
+        inner = handler.unary_unary
+        table = self._error_table
+
+        async def observed(request, context: grpc.aio.ServicerContext):
+            rid = _incoming_request_id(context)
+            token = jsonlog.request_id.set(rid)
+            started = time.perf_counter()
+            code = grpc.StatusCode.OK
+            try:
+                context.set_trailing_metadata(((REQUEST_ID_KEY, rid),))
+                response = await inner(request, context)
+                code = context.code() or grpc.StatusCode.OK
+                return response
+            except grpc.aio.AbortError:
+                code = context.code() or grpc.StatusCode.UNKNOWN
+                raise
+            except Exception as exc:  # every failure leaves as a status, never a trace
+                mapped = status_for(exc, table)
+                if mapped is None:
+                    code = grpc.StatusCode.INTERNAL
+                    log.exception("unexpected error in %s", handler_call_details.method)
+                    await context.abort(code, f"internal error (request id {rid})")
+                code = mapped
+                await context.abort(code, str(exc))
+            finally:
+                elapsed = time.perf_counter() - started
+                if isinstance(code, int):  # context.code() may give the raw integer
+                    code = next((c for c in grpc.StatusCode if c.value[0] == code), grpc.StatusCode.UNKNOWN)
+                metrics.GRPC_HANDLED.labels(service, method, code.name).inc()
+                metrics.GRPC_SECONDS.labels(service, method).observe(elapsed)
+                log.info(
+                    "rpc",
+                    extra={
+                        "method": handler_call_details.method,
+                        "code": code.name,
+                        "duration_ms": round(elapsed * 1000, 3),
+                        "request_id": rid,
+                    },
+                )
+                jsonlog.request_id.reset(token)
+
+        return grpc.unary_unary_rpc_method_handler(
+            observed,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
