@@ -10,11 +10,13 @@ mkdir -p protos/google/api protos/google/type
 cp "$site/google/api/annotations.proto" "$site/google/api/http.proto" protos/google/api/
 cp "$site/google/type/money.proto" protos/google/type/
 
-rm -rf genproto
-mkdir -p genproto
+# OUT lets `make check-protos` generate elsewhere and compare with what is committed.
+out=${OUT:-genproto}
+rm -rf "$out"
+mkdir -p "$out"
 mapfile -t files < <(cd protos && find shop -name '*.proto' | sort)
-"$PY" -m grpc_tools.protoc -I protos --python_out=genproto --grpc_python_out=genproto --pyi_out=genproto "${files[@]}"
+"$PY" -m grpc_tools.protoc -I protos --python_out="$out" --grpc_python_out="$out" --pyi_out="$out" "${files[@]}"
 # Explicit packages, so `shop` never merges with another namespace package.
-find genproto -type d -exec touch {}/__init__.py \;
-rm -f genproto/__init__.py
-echo "generated $(find genproto -name '*_pb2.py' | wc -l) modules from ${#files[@]} proto files into genproto/"
+find "$out" -type d -exec touch {}/__init__.py \;
+rm -f "$out/__init__.py"
+echo "generated $(find "$out" -name '*_pb2.py' | wc -l) modules from ${#files[@]} proto files into $out/"

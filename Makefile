@@ -1,0 +1,64 @@
+# The shop's two commands are `make run` and `make test`; both install what is missing
+# first. Everything else here is a step of theirs, or `make bench`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_SYSTEM ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+SITE := $(VENV)/lib/python3.11/site-packages
+TOOLS := .tools/bin
+BUF := $(TOOLS)/buf
+PYTEST_ARGS ?=
+
+.PHONY: help deps system-packages venv tools protos check-protos lint-protos run test bench clean
+
+help:
+	@echo "make run     install what is missing, start the shop (Ctrl-C stops it)"
+	@echo "make test    install what is missing, run every test"
+	@echo "make bench   benchmarks (ghz), printed as tables"
+	@echo "make protos  regenerate genproto/ from protos/"
+
+deps: system-packages venv tools
+
+system-packages:
+	@scripts/install-system-packages.sh
+
+# The virtual environment is rebuilt when the locked requirements change. The .pth file
+# puts the repository and the generated code on its path.
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements.lock
+	@test -x $(PY) || $(PYTHON_SYSTEM) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
+	@printf '%s\n%s\n' "$(CURDIR)" "$(CURDIR)/genproto" > $(SITE)/shop-project.pth
+	@touch $@
+	@echo "python environment ready in $(VENV)"
+
+tools:
+	@scripts/install-tools.sh
+
+protos: venv
+	@scripts/gen-protos.sh
+
+lint-protos: venv tools
+	@PYTHON=$(PY) scripts/gen-protos.sh >/dev/null  # copies google/api and google/type for buf
+	@cd protos && ../$(BUF) lint && ../$(BUF) build
+	@echo "buf lint: clean"
+
+# CI fails when genproto/ is not what `make protos` makes from protos/.
+check-protos: lint-protos
+	@tmp=$$(mktemp -d) && OUT=$$tmp/genproto scripts/gen-protos.sh >/dev/null && \
+	  if diff -r -q genproto $$tmp/genproto; then echo "genproto/ is up to date"; rm -rf $$tmp; \
+	  else rm -rf $$tmp; echo "genproto/ is stale: run 'make protos' and commit it" >&2; exit 1; fi
+
+run: deps
+	@$(PY) -m devstack run
+
+test: deps check-protos
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: deps
+	@$(PY) -m bench
+
+clean:
+	rm -rf .stack bench-results test-artifacts

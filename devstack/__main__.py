@@ -1,0 +1,74 @@
+"""`python -m devstack run` starts the local shop under honcho; the other commands are
+the Procfile's foreground servers."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+
+from devstack import postgres, rabbitmq, redis
+from devstack.stack import AMQP_PORT, DATABASES, EPMD_PORT, RABBITMQ_DIST_PORT, REDIS_PORT, REPO, Stack
+
+
+def _busy(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def prepare(stack: Stack) -> None:
+    """Create what the servers need on disk; safe to repeat."""
+    cluster = stack.cluster
+    cluster.init()
+    if not cluster.is_running():
+        cluster.start()  # briefly, to create missing databases; honcho runs it for real
+        try:
+            created = cluster.create_databases(sorted(set(DATABASES.values())))
+        finally:
+            cluster.stop()
+        if created:
+            print(f"created databases: {', '.join(created)}")
+    (stack.state / "redis").mkdir(parents=True, exist_ok=True)
+    (stack.state / "rabbitmq").mkdir(parents=True, exist_ok=True)
+
+
+def run() -> int:
+    stack = Stack()
+    busy = [f"{name} ({port})" for name, port in stack.ports().items() if _busy(port)]
+    if busy:
+        print("Cannot start: these ports are already in use (is the shop already running?): " + ", ".join(busy),
+              file=sys.stderr)
+        return 1
+    prepare(stack)
+    env_file = stack.state / "stack.env"
+    env_file.write_text("".join(f"{k}={v}\n" for k, v in stack.environment().items()))
+    print(stack.table(), flush=True)
+    honcho = [sys.executable, "-m", "honcho", "start", "-f", str(REPO / "Procfile"), "-e", str(env_file),
+              "-d", str(REPO)]
+    supervisor = subprocess.Popen(honcho, cwd=REPO)
+    while True:
+        try:
+            return supervisor.wait()
+        except KeyboardInterrupt:  # honcho got the Ctrl-C too: wait while it stops everything
+            continue
+
+
+def main(argv: list[str]) -> int:
+    command = argv[1] if len(argv) > 1 else "run"
+    stack = Stack()
+    if command == "run":
+        return run()
+    if command == "postgres":
+        argv_ = stack.cluster.server_argv()
+        os.execvp(argv_[0], argv_)
+    if command == "redis":
+        argv_ = redis.server_argv(stack.state / "redis", REDIS_PORT)
+        os.execvp(argv_[0], argv_)
+    if command == "rabbitmq":
+        rabbitmq.exec_server(stack.state / "rabbitmq", AMQP_PORT, RABBITMQ_DIST_PORT, EPMD_PORT)
+    print(f"usage: python -m devstack [run|postgres|redis|rabbitmq]", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
