@@ -2,6 +2,7 @@
 ghz, next to a bare grpc.aio server answering an empty RPC in the same run."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -10,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from devstack.postgres import Cluster
+from devstack.postgres import temporary_cluster
 from tests.support.net import free_port, wait_for_port
 from tests.support.services import ServiceProcess
 
@@ -31,18 +32,16 @@ def table(results: list[ghz.Result], baseline: ghz.Result) -> str:
 
 
 def main() -> int:
-    root = Path(tempfile.mkdtemp(prefix="shop-bench-"))
-    root.chmod(0o755)
-    cluster = Cluster(root / "pg", free_port())
+    logs = Path(tempfile.mkdtemp(prefix="shop-bench-"))
     bare_port = free_port()
-    bare = catalog = None
-    try:
-        cluster.init()
-        cluster.start()
-        cluster.create_databases(["catalog"])
+    with contextlib.ExitStack() as cleanup:
+        cluster = cleanup.enter_context(temporary_cluster(["catalog"], prefix="shop-bench-pg-"))
         catalog = ServiceProcess("catalogservice", {"DATABASE_URL": cluster.url("catalog"), "LOG_LEVEL": "WARNING"},
-                                 root / "catalog.log").start()
+                                 logs / "catalog.log").start()
+        cleanup.callback(catalog.stop)
         bare = subprocess.Popen([sys.executable, "-m", "bench.bare_server", str(bare_port)], cwd=REPO)
+        cleanup.callback(bare.wait)
+        cleanup.callback(bare.terminate)
         wait_for_port(bare_port)
         bare_address = f"127.0.0.1:{bare_port}"
 
@@ -54,14 +53,7 @@ def main() -> int:
         for name, address, call, data in runs:  # warm-up: connections, caches, pools
             ghz.run(name, address, call, data, concurrency=CONCURRENCY, total=min(500, TOTAL))
         results = [ghz.run(*run, concurrency=CONCURRENCY, total=TOTAL) for run in runs]
-    finally:
-        if bare:
-            bare.terminate()
-            bare.wait()
-        if catalog:
-            catalog.stop()
-        cluster.stop("immediate")
-        shutil.rmtree(root, ignore_errors=True)
+    shutil.rmtree(logs, ignore_errors=True)
 
     print(f"\ncatalogservice under ghz: {TOTAL} calls per row, concurrency {CONCURRENCY}, {os.cpu_count()} cores, "
           "same run as the baseline\n")

@@ -2,11 +2,14 @@
 run as root, so as root every server command runs as an unprivileged system user."""
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
 import shutil
+import socket
 import subprocess
+import tempfile
 from pathlib import Path
 
 import psycopg
@@ -114,3 +117,23 @@ class Cluster:
                     conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
                     created.append(name)
         return created
+
+
+@contextlib.contextmanager
+def temporary_cluster(databases: list[str] = (), prefix: str = "shop-pg-"):
+    """A running cluster on a free loopback port in a fresh directory, removed afterwards.
+    The directory is world-traversable: as root the server runs as SYSTEM_USER."""
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    root.chmod(0o755)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cluster = Cluster(root / "data", port)
+    try:
+        cluster.init()
+        cluster.start()
+        cluster.create_databases(list(databases))
+        yield cluster
+    finally:
+        cluster.stop("immediate")
+        shutil.rmtree(root, ignore_errors=True)

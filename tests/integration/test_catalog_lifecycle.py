@@ -1,7 +1,6 @@
 """catalogservice's life with its database: health follows PostgreSQL down and back
 without a restart, calls fail fast while it is down, migrations apply once, and
 SIGTERM stops it cleanly."""
-import shutil
 import time
 
 import grpc
@@ -9,11 +8,9 @@ import psycopg
 import pytest
 from grpc_health.v1 import health_pb2
 
-from devstack.postgres import Cluster
+from devstack.postgres import temporary_cluster
 from shop.catalog.v1 import catalog_pb2, catalog_pb2_grpc
-from tests.conftest import _world_readable_tmpdir
 from tests.support.http import request
-from tests.support.net import free_port
 from tests.support.services import ServiceProcess, health_status, wait_until
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
@@ -23,14 +20,8 @@ NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 @pytest.fixture
 def own_postgres():
     """A cluster of this test's own, so stopping it disturbs no other test."""
-    root = _world_readable_tmpdir("shop-test-pg-own-")
-    cluster = Cluster(root / "data", free_port())
-    cluster.init()
-    cluster.start()
-    cluster.create_databases(["catalog"])
-    yield cluster
-    cluster.stop("immediate")
-    shutil.rmtree(root, ignore_errors=True)
+    with temporary_cluster(["catalog"], prefix="shop-test-pg-own-") as cluster:
+        yield cluster
 
 
 @pytest.fixture
