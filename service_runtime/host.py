@@ -21,6 +21,7 @@ from service_runtime import http_facade
 from service_runtime.config import ConfigError, RuntimeConfig
 from service_runtime.health import Check, HealthMonitor
 from service_runtime.interceptors import ErrorTable, ServerInterceptor
+from service_runtime.reflection_pool import MethodAwarePool
 
 log = logging.getLogger("service_runtime.host")
 
@@ -71,6 +72,7 @@ class ServiceHost:
         reflection.enable_server_reflection(
             [s.descriptor.full_name for s in self._services] + [health.SERVICE_NAME, reflection.SERVICE_NAME],
             server,
+            pool=MethodAwarePool(),
         )
         self.grpc_port = server.add_insecure_port(f"{cfg.bind_host}:{cfg.grpc_port}")
         await server.start()

@@ -25,6 +25,14 @@ def test_describe_shows_the_rpcs(catalog_service):
     assert "rpc ReserveStock" in result.stdout
 
 
+def test_describe_a_single_method_and_a_message(catalog_service):
+    method = grpcurl(catalog_service.address, "describe", "shop.catalog.v1.CatalogService.GetProduct")
+    assert method.returncode == 0, method.stderr
+    assert "is a method" in method.stdout
+    message = grpcurl(catalog_service.address, "describe", "shop.catalog.v1.Product")
+    assert message.returncode == 0 and ".google.type.Money price = 5;" in message.stdout
+
+
 def test_a_call_with_json_and_its_error(catalog_service):
     listed = grpcurl("-d", '{"page_size": 1}', catalog_service.address, "shop.catalog.v1.CatalogService/ListProducts")
     assert listed.returncode == 0, listed.stderr
