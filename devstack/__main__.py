@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from devstack import postgres, rabbitmq, redis
-from devstack.stack import AMQP_PORT, DATABASES, EPMD_PORT, RABBITMQ_DIST_PORT, REDIS_PORT, REPO, Stack
+from devstack.stack import DATABASES, REPO, Stack
 
 
 def _busy(port: int) -> bool:
@@ -32,14 +32,14 @@ def prepare(stack: Stack) -> None:
     (stack.state / "rabbitmq").mkdir(parents=True, exist_ok=True)
 
 
-def run() -> int:
-    stack = Stack()
-    busy = [f"{name} ({port})" for name, port in stack.ports().items() if _busy(port)]
+def run(stack: Stack) -> int:
+    busy = [f"{name} ({port})" for name, port in stack.ports.items() if _busy(port)]
     if busy:
         print("Cannot start: these ports are already in use (is the shop already running?): " + ", ".join(busy),
               file=sys.stderr)
         return 1
     prepare(stack)
+    stack.state.mkdir(parents=True, exist_ok=True)
     env_file = stack.state / "stack.env"
     env_file.write_text("".join(f"{k}={v}\n" for k, v in stack.environment().items()))
     print(stack.table(), flush=True)
@@ -55,18 +55,20 @@ def run() -> int:
 
 def main(argv: list[str]) -> int:
     command = argv[1] if len(argv) > 1 else "run"
-    stack = Stack()
+    stack = Stack.from_env()
     if command == "run":
-        return run()
+        return run(stack)
     if command == "postgres":
         argv_ = stack.cluster.server_argv()
         os.execvp(argv_[0], argv_)
     if command == "redis":
-        argv_ = redis.server_argv(stack.state / "redis", REDIS_PORT)
+        argv_ = redis.server_argv(stack.state / "redis", stack.ports["STACK_REDIS_PORT"])
         os.execvp(argv_[0], argv_)
     if command == "rabbitmq":
-        rabbitmq.exec_server(stack.state / "rabbitmq", AMQP_PORT, RABBITMQ_DIST_PORT, EPMD_PORT)
-    print(f"usage: python -m devstack [run|postgres|redis|rabbitmq]", file=sys.stderr)
+        p = stack.ports
+        return rabbitmq.run_server(stack.state / "rabbitmq", p["STACK_AMQP_PORT"], p["STACK_RABBITMQ_DIST_PORT"],
+                             p["STACK_EPMD_PORT"])
+    print("usage: python -m devstack [run|postgres|redis|rabbitmq]", file=sys.stderr)
     return 2
 
 

@@ -3,6 +3,10 @@ and ports (AMQP, distribution, epmd), so it never meets a system-wide broker."""
 from __future__ import annotations
 
 import os
+import signal
+import socket
+import subprocess
+import time
 from pathlib import Path
 
 # Not /usr/sbin/rabbitmq-server: as root that wrapper su-s to the rabbitmq user and
@@ -45,17 +49,39 @@ def environment(directory: Path, amqp_port: int, dist_port: int, epmd_port: int)
         "RABBITMQ_CONFIG_FILE": str(config),
         "RABBITMQ_ENABLED_PLUGINS_FILE": str(directory / "enabled_plugins"),
         "RABBITMQ_PID_FILE": str(directory / "rabbitmq.pid"),
+        # Keep the machine's /etc/rabbitmq/rabbitmq-env.conf out of this node.
+        "RABBITMQ_CONF_ENV_FILE": str(directory / "rabbitmq-env.conf"),
+        "RABBITMQ_LOGS": "-",
+        # Node-to-node traffic on loopback only (it listens on every interface otherwise).
+        "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "-kernel inet_dist_use_interface {127,0,0,1}",
     }
-
-
-def server_argv() -> list[str]:
-    return [SERVER]
 
 
 def url(amqp_port: int) -> str:
     return f"amqp://{USER}:{PASSWORD}@127.0.0.1:{amqp_port}/"
 
 
-def exec_server(directory: Path, amqp_port: int, dist_port: int, epmd_port: int) -> None:
+def _wait_for_port(port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"epmd did not listen on {port}")
+
+
+def run_server(directory: Path, amqp_port: int, dist_port: int, epmd_port: int) -> int:
+    """Run the node in the foreground beside an epmd of its own, and stop both on SIGTERM
+    or SIGINT. Without its own epmd, Erlang starts a daemon that outlives the node."""
     env = {**os.environ, **environment(directory, amqp_port, dist_port, epmd_port)}
-    os.execvpe(SERVER, server_argv(), env)
+    epmd = subprocess.Popen(["epmd", "-port", str(epmd_port), "-address", "127.0.0.1"], env=env)
+    try:
+        _wait_for_port(epmd_port)
+        server = subprocess.Popen([SERVER], env=env)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: server.send_signal(signal.SIGTERM))
+        return server.wait()
+    finally:
+        epmd.terminate()
+        epmd.wait()

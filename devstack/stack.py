@@ -2,23 +2,27 @@
 place for `make run`'s Procfile environment and its "what runs where" table."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 from service_runtime.config import DEFAULT_PORTS
 
 from devstack import postgres, rabbitmq, redis
 
 REPO = Path(__file__).resolve().parents[1]
-STATE = REPO / ".stack"
 
 # Private infrastructure ports: away from the defaults, so a system PostgreSQL, Redis or
-# RabbitMQ on this machine is never touched.
-POSTGRES_PORT = 55432
-REDIS_PORT = 56379
-AMQP_PORT = 55672
-RABBITMQ_DIST_PORT = 55673
-EPMD_PORT = 54369
+# RabbitMQ on this machine is never touched. Each can be moved by an environment variable
+# of the same name (the tests run a whole stack on free ports that way).
+INFRA_PORTS = {
+    "STACK_POSTGRES_PORT": 55432,
+    "STACK_REDIS_PORT": 56379,
+    "STACK_AMQP_PORT": 55672,
+    "STACK_RABBITMQ_DIST_PORT": 55673,
+    "STACK_EPMD_PORT": 54369,
+}
 
 # Each service that keeps data in PostgreSQL has a database of its own.
 DATABASES = {"catalogservice": "catalog"}
@@ -26,42 +30,54 @@ DATABASES = {"catalogservice": "catalog"}
 SERVICES = ["catalogservice"]
 
 
+def _prefix(service: str) -> str:
+    return service.removesuffix("service").upper()
+
+
 @dataclass(frozen=True)
 class Stack:
-    state: Path = STATE
+    state: Path
+    ports: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Stack":
+        environ = os.environ if environ is None else environ
+        ports = {name: int(environ.get(name, default)) for name, default in INFRA_PORTS.items()}
+        for service in SERVICES:
+            grpc_port, http_port = DEFAULT_PORTS[service]
+            ports[f"{_prefix(service)}_GRPC_PORT"] = int(environ.get(f"{_prefix(service)}_GRPC_PORT", grpc_port))
+            ports[f"{_prefix(service)}_HTTP_PORT"] = int(environ.get(f"{_prefix(service)}_HTTP_PORT", http_port))
+        return cls(Path(environ.get("STACK_DIR", REPO / ".stack")).resolve(), ports)
 
     @property
     def cluster(self) -> postgres.Cluster:
-        return postgres.Cluster(self.state / "postgres", POSTGRES_PORT)
+        return postgres.Cluster(self.state / "postgres", self.ports["STACK_POSTGRES_PORT"])
 
     def environment(self) -> dict[str, str]:
-        env = {
-            "REDIS_URL": redis.url(REDIS_PORT),
-            "AMQP_URL": rabbitmq.url(AMQP_PORT),
+        """What the Procfile's commands read (honcho's env file)."""
+        env = {name: str(port) for name, port in self.ports.items()}
+        env.update({
+            "STACK_DIR": str(self.state),
+            "REDIS_URL": redis.url(self.ports["STACK_REDIS_PORT"]),
+            "AMQP_URL": rabbitmq.url(self.ports["STACK_AMQP_PORT"]),
             "BIND_HOST": "127.0.0.1",
-        }
+        })
         for service, database in DATABASES.items():
-            env[f"{service.removesuffix('service').upper()}_DATABASE_URL"] = self.cluster.url(database)
+            env[f"{_prefix(service)}_DATABASE_URL"] = self.cluster.url(database)
         return env
 
-    def ports(self) -> dict[str, int]:
-        ports = {"postgres": POSTGRES_PORT, "redis": REDIS_PORT, "rabbitmq": AMQP_PORT}
-        for service in SERVICES:
-            grpc_port, http_port = DEFAULT_PORTS[service]
-            ports[f"{service} gRPC"] = grpc_port
-            ports[f"{service} HTTP"] = http_port
-        return ports
-
     def table(self) -> str:
+        p = self.ports
         rows = [
-            ("PostgreSQL", f"127.0.0.1:{POSTGRES_PORT}", f"databases: {', '.join(DATABASES.values())}"),
-            ("Redis", f"127.0.0.1:{REDIS_PORT}", redis.url(REDIS_PORT)),
-            ("RabbitMQ", f"127.0.0.1:{AMQP_PORT}", rabbitmq.url(AMQP_PORT)),
+            ("PostgreSQL", f"127.0.0.1:{p['STACK_POSTGRES_PORT']}", f"databases: {', '.join(DATABASES.values())}"),
+            ("Redis", f"127.0.0.1:{p['STACK_REDIS_PORT']}", redis.url(p["STACK_REDIS_PORT"])),
+            ("RabbitMQ", f"127.0.0.1:{p['STACK_AMQP_PORT']}", rabbitmq.url(p["STACK_AMQP_PORT"])),
         ]
         for service in SERVICES:
-            grpc_port, http_port = DEFAULT_PORTS[service]
+            grpc_port, http_port = p[f"{_prefix(service)}_GRPC_PORT"], p[f"{_prefix(service)}_HTTP_PORT"]
             rows.append((service, f"localhost:{grpc_port}", f"http://localhost:{http_port}  (/healthz, /metrics, /v1/...)"))
         width = max(len(r[0]) for r in rows)
         lines = [f"  {name.ljust(width)}  {where.ljust(16)}  {note}" for name, where, note in rows]
+        first_grpc = p[f"{_prefix(SERVICES[0])}_GRPC_PORT"]
         return "\n".join(["The shop runs here (Ctrl-C stops everything):", *lines,
-                          f"  try: .tools/bin/grpcurl -plaintext localhost:{DEFAULT_PORTS['catalogservice'][0]} list"])
+                          f"  try: .tools/bin/grpcurl -plaintext localhost:{first_grpc} list"])

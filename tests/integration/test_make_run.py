@@ -1,0 +1,81 @@
+"""`make run`'s stack for real (python -m devstack run: honcho over the Procfile), on
+free ports in a directory of the test's own: everything comes up, grpcurl lists the
+catalog's services, a second start is refused, Ctrl-C stops every process, and a second
+run starts again on the same data."""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from grpc_health.v1 import health_pb2
+
+from devstack.stack import INFRA_PORTS
+from tests.support.net import free_port
+from tests.support.services import REPO, health_status, wait_until
+from tests.support.tools import tool
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture
+def stack_env():
+    state = Path(tempfile.mkdtemp(prefix="shop-test-stack-"))
+    state.chmod(0o755)  # PostgreSQL's unprivileged user must reach its data directory
+    ports = {name: free_port() for name in INFRA_PORTS}
+    ports.update(CATALOG_GRPC_PORT=free_port(), CATALOG_HTTP_PORT=free_port())
+    env = {**os.environ, "STACK_DIR": str(state), **{k: str(v) for k, v in ports.items()}}
+    yield env, ports, state
+    shutil.rmtree(state, ignore_errors=True)
+
+
+def start(env, log: Path) -> subprocess.Popen:
+    # A session of its own, so the test can Ctrl-C the whole group as a terminal would.
+    return subprocess.Popen([sys.executable, "-m", "devstack", "run"], cwd=REPO, env=env,
+                            stdout=open(log, "ab"), stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def ctrl_c(process: subprocess.Popen) -> int:
+    os.killpg(process.pid, signal.SIGINT)
+    return process.wait(60)
+
+
+def test_make_run_starts_everything_and_ctrl_c_stops_everything(stack_env, tmp_path):
+    env, ports, state = stack_env
+    address = f"127.0.0.1:{ports['CATALOG_GRPC_PORT']}"
+    log = tmp_path / "run.log"
+    first = start(env, log)
+    try:
+        wait_until(lambda: health_status(address) == health_pb2.HealthCheckResponse.SERVING, 120,
+                   f"catalogservice serving under make run; log:\n{log.read_text() if log.exists() else ''}")
+        for name in ("STACK_POSTGRES_PORT", "STACK_REDIS_PORT", "STACK_AMQP_PORT"):
+            wait_until(lambda: listening(ports[name]), 60, f"{name} listening")
+        listed = subprocess.run([tool("grpcurl"), "-plaintext", address, "list"], capture_output=True, text=True, timeout=30)
+        assert {"shop.catalog.v1.CatalogService", "shop.catalog.v1.CurrencyService"} <= set(listed.stdout.split())
+        output = log.read_text()
+        assert "The shop runs here" in output and f"localhost:{ports['CATALOG_GRPC_PORT']}" in output
+
+        again = subprocess.run([sys.executable, "-m", "devstack", "run"], cwd=REPO, env=env,
+                               capture_output=True, text=True, timeout=60)
+        assert again.returncode == 1 and "already in use" in again.stderr
+    finally:
+        code = ctrl_c(first)
+    assert code in (0, 130), log.read_text()[-3000:]
+    wait_until(lambda: not any(listening(p) for p in ports.values()), 30, "every port free after Ctrl-C")
+    leftovers = subprocess.run(["pgrep", "-f", str(state)], capture_output=True, text=True).stdout.split()
+    assert leftovers == [], "no process of the stack outlives Ctrl-C"
+
+    second = start(env, tmp_path / "run2.log")
+    try:
+        wait_until(lambda: health_status(address) == health_pb2.HealthCheckResponse.SERVING, 120,
+                   "catalogservice serving again on the same data")
+    finally:
+        ctrl_c(second)
+    wait_until(lambda: not any(listening(p) for p in ports.values()), 30, "every port free after the second Ctrl-C")
