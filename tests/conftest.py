@@ -38,3 +38,23 @@ def catalog_service(postgres, artifacts_dir):
 def catalog_channel(catalog_service):
     with grpc.insecure_channel(catalog_service.address) as channel:
         yield channel
+
+
+@pytest.fixture(scope="session")
+def shipping_service(postgres, catalog_service, artifacts_dir):
+    """shippingservice as a real process over its own database, converting currencies
+    through the real catalogservice."""
+    postgres.create_databases(["shipping_test"])
+    service = ServiceProcess(
+        "shippingservice",
+        {"DATABASE_URL": postgres.url("shipping_test"), "CATALOG_ADDR": catalog_service.address},
+        artifacts_dir / "shippingservice.log",
+    ).start()
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session")
+def shipping_channel(shipping_service):
+    with grpc.insecure_channel(shipping_service.address) as channel:
+        yield channel
