@@ -2,7 +2,12 @@
 ephemeral by design: they expire after three hours)."""
 from __future__ import annotations
 
+import contextlib
 import shutil
+import socket
+import subprocess
+import tempfile
+import time
 from pathlib import Path
 
 
@@ -14,3 +19,47 @@ def server_argv(directory: Path, port: int, host: str = "127.0.0.1") -> list[str
 
 def url(port: int, host: str = "127.0.0.1") -> str:
     return f"redis://{host}:{port}/0"
+
+
+class Server:
+    """A private Redis on a loopback port that stays the same across stop and start, so
+    a test can take Redis away from a running service and bring it back."""
+
+    def __init__(self, directory: Path, port: int):
+        self.directory = Path(directory)
+        self.port = port
+        self.url = url(port)
+        self._process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 10.0) -> "Server":
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._process = subprocess.Popen(server_argv(self.directory, self.port),
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return self
+            time.sleep(0.02)
+        self.stop()
+        raise TimeoutError(f"redis did not listen on {self.port}")
+
+    def stop(self) -> None:
+        if self._process and self._process.poll() is None:
+            self._process.terminate()
+            self._process.wait(10)
+
+
+@contextlib.contextmanager
+def temporary_server():
+    """A running Redis on a free loopback port in a fresh directory, removed afterwards."""
+    directory = Path(tempfile.mkdtemp(prefix="shop-redis-"))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = Server(directory, port).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(directory, ignore_errors=True)

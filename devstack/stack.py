@@ -27,7 +27,7 @@ INFRA_PORTS = {
 # Each service that keeps data in PostgreSQL has a database of its own.
 DATABASES = {"catalogservice": "catalog"}
 # The services that exist so far (each is `python -m <name>`).
-SERVICES = ["catalogservice"]
+SERVICES = ["catalogservice", "cartservice"]
 
 
 def _prefix(service: str) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 import grpc
 import pytest
 
+from devstack import redis as devstack_redis
 from devstack.postgres import temporary_cluster
 from tests.support.services import ServiceProcess
 
@@ -57,4 +58,30 @@ def shipping_service(postgres, catalog_service, artifacts_dir):
 @pytest.fixture(scope="session")
 def shipping_channel(shipping_service):
     with grpc.insecure_channel(shipping_service.address) as channel:
+        yield channel
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A private Redis for the whole test session."""
+    with devstack_redis.temporary_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def cart_service(redis_server, catalog_service, artifacts_dir):
+    """cartservice as a real process over the session's Redis, checking products with the
+    real catalogservice."""
+    service = ServiceProcess(
+        "cartservice",
+        {"REDIS_URL": redis_server.url, "CATALOG_ADDR": catalog_service.address},
+        artifacts_dir / "cartservice.log",
+    ).start()
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session")
+def cart_channel(cart_service):
+    with grpc.insecure_channel(cart_service.address) as channel:
         yield channel

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from grpc_health.v1 import health_pb2
 
-from devstack.stack import INFRA_PORTS
+from devstack.stack import INFRA_PORTS, SERVICES
 from tests.support.net import free_port
 from tests.support.services import REPO, health_status, wait_until
 from tests.support.tools import tool
@@ -30,7 +30,9 @@ def stack_env():
     state = Path(tempfile.mkdtemp(prefix="shop-test-stack-"))
     state.chmod(0o755)  # PostgreSQL's unprivileged user must reach its data directory
     ports = {name: free_port() for name in INFRA_PORTS}
-    ports.update(CATALOG_GRPC_PORT=free_port(), CATALOG_HTTP_PORT=free_port())
+    for service in SERVICES:
+        prefix = service.removesuffix("service").upper()
+        ports.update({f"{prefix}_GRPC_PORT": free_port(), f"{prefix}_HTTP_PORT": free_port()})
     env = {**os.environ, "STACK_DIR": str(state), **{k: str(v) for k, v in ports.items()}}
     yield env, ports, state
     shutil.rmtree(state, ignore_errors=True)
@@ -57,6 +59,10 @@ def test_make_run_starts_everything_and_ctrl_c_stops_everything(stack_env, tmp_p
                    f"catalogservice serving under make run; log:\n{log.read_text() if log.exists() else ''}")
         for name in ("STACK_POSTGRES_PORT", "STACK_REDIS_PORT", "STACK_AMQP_PORT"):
             wait_until(lambda: listening(ports[name]), 60, f"{name} listening")
+        for service in SERVICES:
+            port = ports[f"{service.removesuffix('service').upper()}_GRPC_PORT"]
+            wait_until(lambda: health_status(f"127.0.0.1:{port}") == health_pb2.HealthCheckResponse.SERVING, 60,
+                       f"{service} serving under make run")
         listed = subprocess.run([tool("grpcurl"), "-plaintext", address, "list"], capture_output=True, text=True, timeout=30)
         assert {"shop.catalog.v1.CatalogService", "shop.catalog.v1.CurrencyService"} <= set(listed.stdout.split())
         output = log.read_text()

@@ -1,0 +1,1 @@
+"""cartservice: shopping carts in Redis, one hash per owner, expiring after inactivity."""

@@ -1,0 +1,73 @@
+"""The cart's gRPC servicer: protobuf in, domain call, protobuf out. Nothing else."""
+from __future__ import annotations
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from service_runtime.redis_client import UNAVAILABLE_ERRORS
+from shop.cart.v1 import cart_pb2, cart_pb2_grpc
+
+from cartservice import errors, rules
+from cartservice.clients import CatalogClient
+from cartservice.repository import CartRepository
+
+STATUS_BY_ERROR = {
+    errors.InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
+    errors.ProductNotFound: grpc.StatusCode.NOT_FOUND,
+    errors.DependencyUnavailable: grpc.StatusCode.UNAVAILABLE,
+    **UNAVAILABLE_ERRORS,
+}
+
+
+def cart_to_proto(cart: rules.Cart) -> cart_pb2.Cart:
+    message = cart_pb2.Cart(
+        owner_id=cart.owner_id,
+        items=[cart_pb2.CartItem(product_id=p, quantity=q) for p, q in cart.items],
+    )
+    if cart.expires_at is not None:
+        stamp = Timestamp()
+        stamp.FromDatetime(cart.expires_at)
+        message.expire_time.CopyFrom(stamp)
+    return message
+
+
+class CartServicer(cart_pb2_grpc.CartServiceServicer):
+    def __init__(self, repository: CartRepository, catalog: CatalogClient):
+        self._repo = repository
+        self._catalog = catalog
+
+    async def GetCart(self, request, context):
+        cart = await self._repo.get(rules.check_owner_id(request.owner_id))
+        return cart_pb2.GetCartResponse(cart=cart_to_proto(cart))
+
+    async def AddItem(self, request, context):
+        owner = rules.check_owner_id(request.owner_id)
+        product_id = rules.check_product_id(request.product_id)
+        quantity = rules.check_added_quantity(request.quantity)
+        await self._catalog.ensure_exists(product_id)
+        return cart_pb2.AddItemResponse(cart=cart_to_proto(await self._repo.add(owner, product_id, quantity)))
+
+    async def SetItemQuantity(self, request, context):
+        owner = rules.check_owner_id(request.owner_id)
+        product_id = rules.check_product_id(request.product_id)
+        quantity = rules.check_new_quantity(request.quantity)
+        if quantity > 0:
+            await self._catalog.ensure_exists(product_id)
+        cart = await self._repo.set_quantity(owner, product_id, quantity)
+        return cart_pb2.SetItemQuantityResponse(cart=cart_to_proto(cart))
+
+    async def RemoveItem(self, request, context):
+        owner = rules.check_owner_id(request.owner_id)
+        cart = await self._repo.remove(owner, rules.check_product_id(request.product_id))
+        return cart_pb2.RemoveItemResponse(cart=cart_to_proto(cart))
+
+    async def EmptyCart(self, request, context):
+        await self._repo.empty(rules.check_owner_id(request.owner_id))
+        return cart_pb2.EmptyCartResponse()
+
+    async def MergeCarts(self, request, context):
+        source = rules.check_owner_id(request.source_owner_id, "source_owner_id")
+        target = rules.check_owner_id(request.target_owner_id, "target_owner_id")
+        if source == target:
+            raise errors.InvalidArgument("source_owner_id and target_owner_id must be different owners")
+        return cart_pb2.MergeCartsResponse(cart=cart_to_proto(await self._repo.merge(source, target)))
