@@ -1,5 +1,6 @@
-"""`make bench`: catalogservice's GetProduct and ListProducts under concurrency with
-ghz, next to a bare grpc.aio server answering an empty RPC in the same run."""
+"""`make bench`: the services' RPCs under concurrency with ghz, each table beside a bare
+grpc.aio server answering an empty RPC in the same run (and, for the cart, a raw Redis
+round trip), with the ratio to the bare server."""
 from __future__ import annotations
 
 import contextlib
@@ -11,11 +12,15 @@ import sys
 import tempfile
 from pathlib import Path
 
+import grpc
+
+from devstack import redis as devstack_redis
 from devstack.postgres import temporary_cluster
+from shop.cart.v1 import cart_pb2, cart_pb2_grpc
 from tests.support.net import free_port, wait_for_port
 from tests.support.services import ServiceProcess
 
-from bench import ghz
+from bench import ghz, redis_benchmark
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench-results"
@@ -23,44 +28,73 @@ CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "20"))
 TOTAL = int(os.environ.get("BENCH_REQUESTS", "5000"))
 
 
-def table(results: list[ghz.Result], baseline: ghz.Result) -> str:
-    header = f"{'call':<34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'req/s vs bare':>14}"
-    lines = [header, "-" * len(header)]
+def table(title: str, results: list[ghz.Result], baseline: ghz.Result) -> str:
+    header = f"{'call':<40} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'req/s vs bare':>14}"
+    lines = [title, header, "-" * len(header)]
     for r in results:
-        lines.append(f"{r.name:<34} {r.rps:>9.0f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} {r.errors:>7} {r.rps / baseline.rps:>14.2f}")
+        lines.append(f"{r.name:<40} {r.rps:>9.0f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} {r.errors:>7} {r.rps / baseline.rps:>14.2f}")
     return "\n".join(lines)
+
+
+def measure(runs: list[tuple]) -> list[ghz.Result]:
+    for name, address, call, data in runs:  # warm-up: connections, caches, pools
+        ghz.run(name, address, call, data, concurrency=CONCURRENCY, total=min(500, TOTAL))
+    return [ghz.run(*run, concurrency=CONCURRENCY, total=TOTAL) for run in runs]
+
+
+def fill_cart(address: str, owner: str) -> None:
+    with grpc.insecure_channel(address) as channel:
+        stub = cart_pb2_grpc.CartServiceStub(channel)
+        for product_id in ("stoneware-mug", "aviator-sunglasses", "canvas-tote-bag"):
+            stub.AddItem(cart_pb2.AddItemRequest(owner_id=owner, product_id=product_id, quantity=2), timeout=5)
 
 
 def main() -> int:
     logs = Path(tempfile.mkdtemp(prefix="shop-bench-"))
     bare_port = free_port()
+    quiet = {"LOG_LEVEL": "WARNING"}
     with contextlib.ExitStack() as cleanup:
         cluster = cleanup.enter_context(temporary_cluster(["catalog"], prefix="shop-bench-pg-"))
-        catalog = ServiceProcess("catalogservice", {"DATABASE_URL": cluster.url("catalog"), "LOG_LEVEL": "WARNING"},
+        redis = cleanup.enter_context(devstack_redis.temporary_server())
+        catalog = ServiceProcess("catalogservice", {"DATABASE_URL": cluster.url("catalog"), **quiet},
                                  logs / "catalog.log").start()
         cleanup.callback(catalog.stop)
+        cart = ServiceProcess("cartservice", {"REDIS_URL": redis.url, "CATALOG_ADDR": catalog.address, **quiet},
+                              logs / "cart.log").start()
+        cleanup.callback(cart.stop)
         bare = subprocess.Popen([sys.executable, "-m", "bench.bare_server", str(bare_port)], cwd=REPO)
         cleanup.callback(bare.wait)
         cleanup.callback(bare.terminate)
         wait_for_port(bare_port)
-        bare_address = f"127.0.0.1:{bare_port}"
+        fill_cart(cart.address, "bench:reader")
 
-        runs = [
-            ("bare grpc.aio: Health/Check", bare_address, "grpc.health.v1.Health/Check", {}),
+        baseline, *services = measure([
+            ("bare grpc.aio: Health/Check", f"127.0.0.1:{bare_port}", "grpc.health.v1.Health/Check", {}),
             ("catalog GetProduct", catalog.address, "shop.catalog.v1.CatalogService/GetProduct", {"id": "stoneware-mug"}),
-            ("catalog ListProducts (20/page)", catalog.address, "shop.catalog.v1.CatalogService/ListProducts", {"page_size": 20}),
+            ("catalog ListProducts (20/page)", catalog.address, "shop.catalog.v1.CatalogService/ListProducts",
+             {"page_size": 20}),
+            ("cart GetCart (3 lines)", cart.address, "shop.cart.v1.CartService/GetCart", {"owner_id": "bench:reader"}),
+            ("cart AddItem (new cart each call)", cart.address, "shop.cart.v1.CartService/AddItem",
+             {"owner_id": "bench:{{.RequestNumber}}", "product_id": "stoneware-mug", "quantity": 1}),
+        ])
+        raw_redis = [
+            redis_benchmark.run("raw Redis PING (redis-benchmark)", redis.port, "ping_mbulk",
+                                concurrency=CONCURRENCY, total=TOTAL * 4),
+            redis_benchmark.run("raw Redis HSET (redis-benchmark)", redis.port, "hset",
+                                concurrency=CONCURRENCY, total=TOTAL * 4),
         ]
-        for name, address, call, data in runs:  # warm-up: connections, caches, pools
-            ghz.run(name, address, call, data, concurrency=CONCURRENCY, total=min(500, TOTAL))
-        results = [ghz.run(*run, concurrency=CONCURRENCY, total=TOTAL) for run in runs]
     shutil.rmtree(logs, ignore_errors=True)
 
-    print(f"\ncatalogservice under ghz: {TOTAL} calls per row, concurrency {CONCURRENCY}, {os.cpu_count()} cores, "
-          "same run as the baseline\n")
-    print(table(results, results[0]))
+    catalog_rows = [baseline, *[r for r in services if r.name.startswith("catalog")]]
+    cart_rows = [baseline, *raw_redis, *[r for r in services if r.name.startswith("cart")]]
+    print(f"\nghz: {TOTAL} calls per row (warm-up first), concurrency {CONCURRENCY}, {os.cpu_count()} cores; "
+          "every row measured in this run\n")
+    print(table("catalogservice", catalog_rows, baseline))
+    print()
+    print(table("cartservice (AddItem also asks the catalog whether the product exists)", cart_rows, baseline))
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "catalog.json").write_text(json.dumps([r.__dict__ for r in results], indent=2))
-    return 0 if all(r.errors == 0 for r in results) else 1
+    (RESULTS / "services.json").write_text(json.dumps([r.__dict__ for r in [baseline, *services, *raw_redis]], indent=2))
+    return 0 if all(r.errors == 0 for r in services) else 1
 
 
 if __name__ == "__main__":
