@@ -1,0 +1,52 @@
+"""Start shippingservice: config -> database (migrated) -> repository, currency client ->
+servicer -> servers; stop in order on SIGTERM/SIGINT."""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from service_runtime import clients, db
+from service_runtime.host import GrpcService, ServiceHost, run, serve_until_signalled
+from service_runtime.jsonlog import configure_logging
+from shop.shipping.v1 import shipping_pb2, shipping_pb2_grpc
+
+from shippingservice import config as shipping_config
+from shippingservice.clients import CurrencyClient
+from shippingservice.repository import ShipmentRepository
+from shippingservice.server import STATUS_BY_ERROR, ShippingServicer
+from shippingservice.shipments import Shipper
+
+HERE = Path(__file__).parent
+
+
+async def main() -> None:
+    config = shipping_config.load()
+    configure_logging(shipping_config.SERVICE_NAME, config.runtime.log_level)
+    await db.migrate_when_reachable(config.database_url, HERE / "migrations")
+    pool = await db.open_pool(config.database_url, max_size=config.db_pool_size)
+    catalog = clients.connect(config.catalog_addr, timeout=config.runtime.call_timeout)
+    try:
+        # Tracking ids must not be guessable from one another: a system rng.
+        shipper = Shipper(ShipmentRepository(pool), day_seconds=config.day_seconds, rng=random.SystemRandom())
+        host = ServiceHost(
+            config.runtime,
+            [
+                GrpcService(
+                    shipping_pb2.DESCRIPTOR.services_by_name["ShippingService"],
+                    ShippingServicer(shipper, CurrencyClient(catalog)),
+                    shipping_pb2_grpc.add_ShippingServiceServicer_to_server,
+                ),
+            ],
+            # Health follows PostgreSQL only: USD quotes and shipments work without the
+            # catalog, and a quote needing conversion answers UNAVAILABLE on its own.
+            checks={"postgres": db.pool_check(pool)},
+            error_table=STATUS_BY_ERROR,
+        )
+        await serve_until_signalled(host)
+    finally:
+        await catalog.close()
+        await pool.close()
+
+
+if __name__ == "__main__":
+    run(main)
