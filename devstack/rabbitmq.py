@@ -2,10 +2,14 @@
 and ports (AMQP, distribution, epmd), so it never meets a system-wide broker."""
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -62,13 +66,14 @@ def url(amqp_port: int) -> str:
 
 
 def _wait_for_port(port: int, timeout: float = 10.0) -> None:
+    """Until something accepts connections on the loopback port, or TimeoutError."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 return
         time.sleep(0.05)
-    raise TimeoutError(f"epmd did not listen on {port}")
+    raise TimeoutError(f"nothing listened on 127.0.0.1:{port} within {timeout}s")
 
 
 def run_server(directory: Path, amqp_port: int, dist_port: int, epmd_port: int) -> int:
@@ -85,3 +90,49 @@ def run_server(directory: Path, amqp_port: int, dist_port: int, epmd_port: int) 
     finally:
         epmd.terminate()
         epmd.wait()
+
+
+class Node:
+    """A private RabbitMQ node for tests, started the way `make run` starts it
+    (python -m devstack rabbitmq), on ports that stay the same across stop and start."""
+
+    def __init__(self, directory: Path, amqp_port: int, dist_port: int, epmd_port: int):
+        self.directory = Path(directory)
+        self.amqp_port = amqp_port
+        self.url = url(amqp_port)
+        self._env = {
+            **os.environ, "STACK_DIR": str(self.directory), "STACK_AMQP_PORT": str(amqp_port),
+            "STACK_RABBITMQ_DIST_PORT": str(dist_port), "STACK_EPMD_PORT": str(epmd_port),
+        }
+        self._process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 60.0) -> "Node":
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "devstack", "rabbitmq"], env=self._env, cwd=Path(__file__).resolve().parents[1],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        _wait_for_port(self.amqp_port, timeout)
+        return self
+
+    def stop(self) -> None:
+        if self._process and self._process.poll() is None:
+            self._process.terminate()
+            self._process.wait(30)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def temporary_node():
+    """A running private RabbitMQ node on free loopback ports, removed afterwards."""
+    directory = Path(tempfile.mkdtemp(prefix="shop-rabbitmq-"))
+    node = Node(directory, _free_port(), _free_port(), _free_port()).start()
+    try:
+        yield node
+    finally:
+        node.stop()
+        shutil.rmtree(directory, ignore_errors=True)

@@ -25,9 +25,9 @@ INFRA_PORTS = {
 }
 
 # Each service that keeps data in PostgreSQL has a database of its own.
-DATABASES = {"catalogservice": "catalog"}
+DATABASES = {"catalogservice": "catalog", "shippingservice": "shipping"}
 # The services that exist so far (each is `python -m <name>`).
-SERVICES = ["catalogservice", "cartservice"]
+SERVICES = ["catalogservice", "cartservice", "shippingservice"]
 
 
 def _prefix(service: str) -> str:
