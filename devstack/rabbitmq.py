@@ -16,6 +16,8 @@ from pathlib import Path
 # Not /usr/sbin/rabbitmq-server: as root that wrapper su-s to the rabbitmq user and
 # drops the environment that makes this node private.
 SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"
+# Seconds a node gets to stop before its process group is killed (honcho waits 5).
+STOP_GRACE = 3.0
 USER = "shop"
 PASSWORD = "shop"  # a local development broker on loopback, not a secret
 
@@ -78,15 +80,31 @@ def _wait_for_port(port: int, timeout: float = 10.0) -> None:
 
 def run_server(directory: Path, amqp_port: int, dist_port: int, epmd_port: int) -> int:
     """Run the node in the foreground beside an epmd of its own, and stop both on SIGTERM
-    or SIGINT. Without its own epmd, Erlang starts a daemon that outlives the node."""
+    or SIGINT. Without its own epmd, Erlang starts a daemon that outlives the node.
+
+    The node runs in a process group of its own. A node still booting ignores SIGTERM,
+    and a supervisor that loses patience SIGKILLs this wrapper, which would orphan the
+    node holding its ports: so after STOP_GRACE seconds the wrapper kills the group."""
     env = {**os.environ, **environment(directory, amqp_port, dist_port, epmd_port)}
     epmd = subprocess.Popen(["epmd", "-port", str(epmd_port), "-address", "127.0.0.1"], env=env)
     try:
         _wait_for_port(epmd_port)
-        server = subprocess.Popen([SERVER], env=env)
+        server = subprocess.Popen([SERVER], env=env, start_new_session=True)
+        stop_requested_at: list[float] = []
+
+        def request_stop(*_):
+            if not stop_requested_at:
+                stop_requested_at.append(time.monotonic())
+                server.send_signal(signal.SIGTERM)
+
         for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: server.send_signal(signal.SIGTERM))
-        return server.wait()
+            signal.signal(sig, request_stop)
+        while True:
+            try:
+                return server.wait(timeout=0.2)
+            except subprocess.TimeoutExpired:
+                if stop_requested_at and time.monotonic() - stop_requested_at[0] > STOP_GRACE:
+                    os.killpg(server.pid, signal.SIGKILL)
     finally:
         epmd.terminate()
         epmd.wait()
