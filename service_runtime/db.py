@@ -28,18 +28,23 @@ def _yoyo_url(database_url: str) -> str:
     return f"postgresql+psycopg://{rest}"
 
 
-def apply_migrations(database_url: str, directory: Path) -> list[str]:
-    """Apply the directory's not-yet-applied .sql files in name order; return their ids.
-    yoyo takes a lock, so replicas starting together apply each file once."""
+# The outbox and processed-events tables, for services that publish or consume events.
+MESSAGING_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def apply_migrations(database_url: str, *directories: Path) -> list[str]:
+    """Apply the directories' not-yet-applied .sql files, directory by directory, each in
+    name order; return their ids. yoyo takes a lock, so replicas starting together apply
+    each file once."""
     backend = get_backend(_yoyo_url(database_url))
-    migrations = read_migrations(str(directory))
+    migrations = read_migrations(*(str(d) for d in directories))
     with backend.lock():
         pending = backend.to_apply(migrations)
         backend.apply_migrations(pending)
     return [m.id for m in pending]
 
 
-async def migrate_when_reachable(database_url: str, directory: Path, *, within: float = 60.0) -> None:
+async def migrate_when_reachable(database_url: str, *directories: Path, within: float = 60.0) -> None:
     """Apply migrations, retrying while the database is still starting."""
     async for attempt in AsyncRetrying(
         retry=retry_if_exception_type(psycopg.OperationalError),
@@ -49,7 +54,7 @@ async def migrate_when_reachable(database_url: str, directory: Path, *, within: 
         reraise=True,
     ):
         with attempt:
-            applied = await asyncio.to_thread(apply_migrations, database_url, directory)
+            applied = await asyncio.to_thread(apply_migrations, database_url, *directories)
     log.info("migrations applied", extra={"applied": applied})
 
 

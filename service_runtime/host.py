@@ -9,7 +9,7 @@ import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Awaitable, Callable, Mapping
+from typing import Awaitable, Callable, Mapping, Protocol
 
 import grpc
 from aiohttp import web
@@ -24,6 +24,14 @@ from service_runtime.interceptors import ErrorTable, ServerInterceptor
 from service_runtime.reflection_pool import MethodAwarePool
 
 log = logging.getLogger("service_runtime.host")
+
+
+class Worker(Protocol):
+    """Background work beside the servers: an event consumer, the outbox relay."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self, grace: float) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -44,8 +52,10 @@ class ServiceHost:
         checks: Mapping[str, Check],
         error_table: ErrorTable,
         static_dirs: Mapping[str, Path] | None = None,
+        workers: list[Worker] = (),
     ):
         self._config = config
+        self._workers = list(workers)
         self._services = services
         self._error_table = error_table
         self._static_dirs = static_dirs
@@ -89,6 +99,8 @@ class ServiceHost:
         site = web.TCPSite(self._runner, cfg.bind_host, cfg.http_port)
         await site.start()
         self.http_port = self._runner.addresses[0][1]
+        for worker in self._workers:
+            await worker.start()
         log.info(
             "serving",
             extra={"grpc_port": self.grpc_port, "http_port": self.http_port,
@@ -98,6 +110,8 @@ class ServiceHost:
     async def stop(self) -> None:
         """Stop taking work and let in-flight calls finish (up to the grace period)."""
         await self.health.shutting_down()
+        for worker in self._workers:  # consumers stop taking messages; in-flight ones finish
+            await worker.stop(self._config.shutdown_grace)
         if self._runner:  # HTTP first: its in-flight requests still need the gRPC server
             await self._runner.cleanup()
         if self._server:

@@ -7,6 +7,7 @@ from pathlib import Path
 import grpc
 import pytest
 
+from devstack import rabbitmq as devstack_rabbitmq
 from devstack import redis as devstack_redis
 from devstack.postgres import temporary_cluster
 from tests.support.services import ServiceProcess
@@ -84,4 +85,55 @@ def cart_service(redis_server, catalog_service, artifacts_dir):
 @pytest.fixture(scope="session")
 def cart_channel(cart_service):
     with grpc.insecure_channel(cart_service.address) as channel:
+        yield channel
+
+
+@pytest.fixture(scope="session")
+def rabbitmq():
+    """A private RabbitMQ node for the whole test session."""
+    with devstack_rabbitmq.temporary_node() as node:
+        yield node
+
+
+@pytest.fixture(scope="session")
+def payment_service(postgres, rabbitmq, artifacts_dir):
+    """paymentservice as a real process over its own database, consuming checkout.events."""
+    postgres.create_databases(["payment_test"])
+    service = ServiceProcess(
+        "paymentservice",
+        {"DATABASE_URL": postgres.url("payment_test"), "AMQP_URL": rabbitmq.url},
+        artifacts_dir / "paymentservice.log",
+    ).start()
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session")
+def payment_channel(payment_service):
+    with grpc.insecure_channel(payment_service.address) as channel:
+        yield channel
+
+
+@pytest.fixture(scope="session")
+def mail_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("mail")
+
+
+@pytest.fixture(scope="session")
+def email_service(postgres, rabbitmq, mail_dir, artifacts_dir):
+    """emailservice as a real process over its own database, consuming checkout.events and
+    writing .eml files to mail_dir (no SMTP_URL)."""
+    postgres.create_databases(["email_test"])
+    service = ServiceProcess(
+        "emailservice",
+        {"DATABASE_URL": postgres.url("email_test"), "AMQP_URL": rabbitmq.url, "MAIL_DIR": str(mail_dir)},
+        artifacts_dir / "emailservice.log",
+    ).start()
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session")
+def email_channel(email_service):
+    with grpc.insecure_channel(email_service.address) as channel:
         yield channel

@@ -1,0 +1,195 @@
+"""RabbitMQ plumbing shared by every service that publishes or consumes events.
+
+Topology, declared by code at start so a fresh broker needs no set-up: one durable
+fanout exchange per producer (`checkout.events`, ...), and for each consuming service
+and exchange a durable quorum queue (`payment.checkout-events`) with a delivery limit
+and its own dead-letter queue (`payment.checkout-events.dlq`).
+
+Messages: the body is the serialized protobuf event; `content_type`
+application/x-protobuf, `type` the event's full name, `message_id` its event_id,
+persistent, and the W3C `traceparent` in the headers. Consumers ack manually, after
+their effect is committed; a message that cannot be parsed is dead-lettered at once; a
+handler that fails is redelivered until the delivery limit dead-letters it."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Awaitable, Callable, Mapping
+
+import aio_pika
+from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
+from google.protobuf.message import DecodeError, Message
+from prometheus_client import Counter
+
+log = logging.getLogger("service_runtime.messaging")
+
+CONTENT_TYPE = "application/x-protobuf"
+DELIVERY_LIMIT = 5
+PREFETCH = 10
+RECONNECT_SECONDS = 2.0
+
+MESSAGES = Counter(
+    "messaging_messages_total",
+    "Messages a consumer finished with, by queue, type and outcome (handled, ignored, failed, dead_lettered).",
+    ["queue", "type", "outcome"],
+)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A consuming service's queue on a producer's exchange."""
+
+    consumer: str   # e.g. "payment"
+    exchange: str   # e.g. "checkout.events"
+
+    @property
+    def queue(self) -> str:
+        return f"{self.consumer}.{self.exchange.replace('.', '-')}"
+
+    @property
+    def dead_letter_queue(self) -> str:
+        return f"{self.queue}.dlq"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a handler may want to know about the message beside its event."""
+
+    message_id: str
+    message_type: str
+    traceparent: str | None
+    redelivered: bool
+
+
+# A handler gets the parsed event; it returns once its effect is committed.
+Handler = Callable[[Message, Delivery], Awaitable[None]]
+
+
+async def declare_exchange(channel: aio_pika.abc.AbstractChannel, name: str) -> aio_pika.abc.AbstractExchange:
+    return await channel.declare_exchange(name, aio_pika.ExchangeType.FANOUT, durable=True)
+
+
+async def declare_subscription(channel: aio_pika.abc.AbstractChannel, subscription: Subscription,
+                               *, delivery_limit: int = DELIVERY_LIMIT) -> aio_pika.abc.AbstractQueue:
+    exchange = await declare_exchange(channel, subscription.exchange)
+    await channel.declare_queue(subscription.dead_letter_queue, durable=True, arguments={"x-queue-type": "quorum"})
+    queue = await channel.declare_queue(
+        subscription.queue, durable=True,
+        arguments={
+            "x-queue-type": "quorum",
+            "x-delivery-limit": delivery_limit,
+            "x-dead-letter-exchange": "",
+            "x-dead-letter-routing-key": subscription.dead_letter_queue,
+        },
+    )
+    await queue.bind(exchange)
+    return queue
+
+
+def build_message(body: bytes, *, message_type: str, message_id: str, traceparent: str | None) -> aio_pika.Message:
+    return aio_pika.Message(
+        body,
+        content_type=CONTENT_TYPE,
+        type=message_type,
+        message_id=message_id,
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        headers={"traceparent": traceparent} if traceparent else {},
+    )
+
+
+class Consumer:
+    """Consumes one subscription, dispatching on the message type. Types with no handler
+    are acked and ignored: a fanout queue receives every type its exchange carries."""
+
+    def __init__(self, amqp_url: str, subscription: Subscription,
+                 handlers: Mapping[type[Message], Handler], *, prefetch: int = PREFETCH):
+        self._url = amqp_url
+        self.subscription = subscription
+        self._handlers = {cls.DESCRIPTOR.full_name: (cls, handler) for cls, handler in handlers.items()}
+        self._prefetch = prefetch
+        self._connection: AbstractRobustConnection | None = None
+        self._task: asyncio.Task | None = None
+        self._in_flight: set[asyncio.Task] = set()
+        self._consuming: tuple[aio_pika.abc.AbstractQueue, str] | None = None
+        self.connected = asyncio.Event()
+
+    async def start(self) -> None:
+        """Begin consuming in the background; keeps trying while the broker is away."""
+        self._task = asyncio.create_task(self._connect(), name=f"consume {self.subscription.queue}")
+
+    async def _connect(self) -> None:
+        while True:
+            try:
+                self._connection = await aio_pika.connect_robust(self._url, reconnect_interval=RECONNECT_SECONDS)
+                channel = await self._connection.channel()
+                await channel.set_qos(prefetch_count=self._prefetch)
+                queue = await declare_subscription(channel, self.subscription)
+                self._consuming = (queue, await queue.consume(self._on_message))
+                self.connected.set()
+                log.info("consuming", extra={"queue": self.subscription.queue})
+                return
+            except (aio_pika.exceptions.AMQPError, OSError, asyncio.TimeoutError) as exc:
+                log.warning("cannot reach the broker yet (%s); retrying", exc.__class__.__name__,
+                            extra={"queue": self.subscription.queue})
+                await asyncio.sleep(RECONNECT_SECONDS)
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        task = asyncio.current_task()
+        self._in_flight.add(task)
+        try:
+            await self._handle(message)
+        finally:
+            self._in_flight.discard(task)
+
+    async def _handle(self, message: AbstractIncomingMessage) -> None:
+        queue, message_type = self.subscription.queue, message.type or ""
+        if message.content_type != CONTENT_TYPE or not message_type or not message.message_id:
+            return await self._dead_letter(message, "not a protobuf event (content_type, type and message_id are required)")
+        entry = self._handlers.get(message_type)
+        if entry is None:
+            await message.ack()
+            MESSAGES.labels(queue, message_type, "ignored").inc()
+            return
+        event_class, handler = entry
+        try:
+            event = event_class.FromString(message.body)
+        except DecodeError:
+            return await self._dead_letter(message, f"the body does not parse as {message_type}")
+        if getattr(event, "event_id", "") != message.message_id:
+            return await self._dead_letter(message, "the event's event_id does not match the message_id")
+        delivery = Delivery(message.message_id, message_type, (message.headers or {}).get("traceparent"),
+                            bool(message.redelivered))
+        try:
+            await handler(event, delivery)
+        except Exception:  # redelivered until the delivery limit dead-letters it
+            log.exception("handling failed; the message will be redelivered",
+                          extra={"queue": queue, "message_id": message.message_id, "type": message_type})
+            MESSAGES.labels(queue, message_type, "failed").inc()
+            await message.nack(requeue=True)
+            return
+        await message.ack()
+        MESSAGES.labels(queue, message_type, "handled").inc()
+
+    async def _dead_letter(self, message: AbstractIncomingMessage, why: str) -> None:
+        log.warning("dead-lettering a message: %s", why, extra={
+            "queue": self.subscription.queue, "message_id": message.message_id, "type": message.type,
+        })
+        MESSAGES.labels(self.subscription.queue, message.type or "", "dead_lettered").inc()
+        await message.reject(requeue=False)
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop taking messages and let the ones being handled finish (unacked ones come
+        back to the queue for another consumer)."""
+        if self._task:
+            self._task.cancel()
+        if self._consuming:
+            queue, tag = self._consuming
+            try:
+                await queue.cancel(tag)
+            except (aio_pika.exceptions.AMQPError, OSError, RuntimeError):
+                pass  # the broker is away: nothing more will arrive anyway
+        if self._in_flight:
+            await asyncio.wait(list(self._in_flight), timeout=grace)
+        if self._connection:
+            await self._connection.close()

@@ -1,0 +1,132 @@
+"""The transactional outbox and the idempotency record.
+
+A service that announces a change writes the event to its `outbox` table in the same
+transaction as the change (`enqueue`). The relay publishes unsent rows in id order with
+publisher confirms and marks them sent only after the broker has confirmed them, so an
+event is never lost: while RabbitMQ is away, rows wait and go out when it returns. A row
+may be published twice (the broker confirmed, the mark did not commit), which consumers
+absorb with `claim`: they record each event id in the same transaction as their
+effect."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import aio_pika
+from google.protobuf.message import Message
+from prometheus_client import Gauge
+from psycopg_pool import AsyncConnectionPool
+
+from service_runtime import messaging, topology
+
+log = logging.getLogger("service_runtime.outbox")
+
+BACKLOG = Gauge("outbox_backlog", "Outbox rows not yet confirmed by the broker.")
+OLDEST_AGE = Gauge("outbox_oldest_unsent_age_seconds", "Age of the oldest outbox row not yet confirmed.")
+
+
+async def enqueue(conn, exchange: str, event: Message, *, traceparent: str | None = None) -> None:
+    """Record an event for publication, inside the caller's transaction. The event's
+    `event_id` becomes the message id."""
+    await conn.execute(
+        """INSERT INTO outbox (exchange, message_type, event_id, body, traceparent)
+           VALUES (%s, %s, %s, %s, %s)""",
+        (exchange, event.DESCRIPTOR.full_name, event.event_id, event.SerializeToString(), traceparent),
+    )
+
+
+async def claim(conn, event_id: str, message_type: str) -> bool:
+    """Record that this consumer acts on an event, inside the transaction of its effect.
+    False when it already did (a redelivery): then the caller does nothing."""
+    cur = await conn.execute(
+        """INSERT INTO processed_events (event_id, message_type) VALUES (%s, %s)
+           ON CONFLICT (event_id) DO NOTHING""",
+        (event_id, message_type),
+    )
+    return cur.rowcount == 1
+
+
+class OutboxRelay:
+    def __init__(self, pool: AsyncConnectionPool, amqp_url: str, *, batch: int = 100, idle_seconds: float = 0.1):
+        self._pool = pool
+        self._url = amqp_url
+        self._batch = batch
+        self._idle = idle_seconds
+        self._task: asyncio.Task | None = None
+        self._stopping = asyncio.Event()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox relay")
+
+    async def stop(self, grace: float = 10.0) -> None:
+        self._stopping.set()
+        if self._task:
+            try:
+                await asyncio.wait_for(self._task, grace)
+            except asyncio.TimeoutError:
+                self._task.cancel()
+
+    async def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                connection = await aio_pika.connect(self._url)
+            except (aio_pika.exceptions.AMQPError, OSError, asyncio.TimeoutError) as exc:
+                log.warning("cannot reach the broker (%s); events wait in the outbox", exc.__class__.__name__)
+                await self._sleep(messaging.RECONNECT_SECONDS)
+                continue
+            try:
+                async with connection:
+                    channel = await connection.channel(publisher_confirms=True)
+                    exchanges: dict[str, aio_pika.abc.AbstractExchange] = {}
+                    while not self._stopping.is_set():
+                        if await self.relay_batch(channel, exchanges) == 0:
+                            await self._sleep(self._idle)
+            except (aio_pika.exceptions.AMQPError, OSError, asyncio.TimeoutError, RuntimeError) as exc:
+                log.warning("lost the broker while publishing (%s); unconfirmed events stay in the outbox",
+                            exc.__class__.__name__)
+                await self._sleep(messaging.RECONNECT_SECONDS)
+            except Exception:  # the database, most likely: try again, never stop relaying
+                log.exception("outbox relay error; retrying")
+                await self._sleep(messaging.RECONNECT_SECONDS)
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+        except asyncio.TimeoutError:
+            pass
+
+    async def relay_batch(self, channel, exchanges: dict) -> int:
+        """Publish up to a batch of unsent rows, in order, each confirmed; then mark them
+        sent in the same transaction that locked them. Returns how many were sent."""
+        async with self._pool.connection() as conn, conn.transaction():
+            cur = await conn.execute(
+                """SELECT id, exchange, message_type, event_id, body, traceparent,
+                          extract(epoch FROM now() - created_at) AS age
+                   FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED""",
+                (self._batch,),
+            )
+            rows = await cur.fetchall()
+            if not rows:
+                BACKLOG.set(0)
+                OLDEST_AGE.set(0)
+                return 0
+            OLDEST_AGE.set(float(rows[0][6]))
+            started = time.perf_counter()
+            for _id, exchange_name, message_type, event_id, body, traceparent, _age in rows:
+                exchange = exchanges.get(exchange_name)
+                if exchange is None:
+                    for subscription in topology.subscriptions_of(exchange_name):
+                        await messaging.declare_subscription(channel, subscription)
+                    exchange = exchanges[exchange_name] = await messaging.declare_exchange(channel, exchange_name)
+                # With publisher confirms on, publish returns once the broker has the message.
+                await exchange.publish(
+                    messaging.build_message(bytes(body), message_type=message_type, message_id=event_id,
+                                            traceparent=traceparent),
+                    routing_key="",
+                )
+            await conn.execute("UPDATE outbox SET sent_at = now() WHERE id = ANY(%s)", ([r[0] for r in rows],))
+            cur = await conn.execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+            BACKLOG.set((await cur.fetchone())[0] - len(rows))
+            log.debug("relayed %d events in %.1f ms", len(rows), (time.perf_counter() - started) * 1000)
+            return len(rows)
