@@ -14,6 +14,7 @@ from pathlib import Path
 
 import grpc
 
+from devstack import rabbitmq as devstack_rabbitmq
 from devstack import redis as devstack_redis
 from devstack.postgres import temporary_cluster
 from shop.cart.v1 import cart_pb2, cart_pb2_grpc
@@ -56,7 +57,8 @@ def main() -> int:
     with contextlib.ExitStack() as cleanup:
         cluster = cleanup.enter_context(temporary_cluster(["catalog"], prefix="shop-bench-pg-"))
         redis = cleanup.enter_context(devstack_redis.temporary_server())
-        catalog = ServiceProcess("catalogservice", {"DATABASE_URL": cluster.url("catalog"), **quiet},
+        broker = cleanup.enter_context(devstack_rabbitmq.temporary_node())
+        catalog = ServiceProcess("catalogservice", {"DATABASE_URL": cluster.url("catalog"), "AMQP_URL": broker.url, **quiet},
                                  logs / "catalog.log").start()
         cleanup.callback(catalog.stop)
         cart = ServiceProcess("cartservice", {"REDIS_URL": redis.url, "CATALOG_ADDR": catalog.address, **quiet},

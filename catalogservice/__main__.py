@@ -1,5 +1,5 @@
-"""Start catalogservice: config -> database (migrated) -> repository -> servicers ->
-servers; stop in order on SIGTERM/SIGINT."""
+"""Start catalogservice: config -> database (migrated) -> repository -> servicers and
+the event consumer -> servers; stop in order on SIGTERM/SIGINT."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,6 +10,7 @@ from service_runtime.jsonlog import configure_logging
 from shop.catalog.v1 import catalog_pb2, catalog_pb2_grpc, currency_pb2, currency_pb2_grpc
 
 from catalogservice import config as catalog_config
+from catalogservice.consumer import OrderEvents
 from catalogservice.currency import RateTable
 from catalogservice.repository import CatalogRepository
 from catalogservice.server import STATUS_BY_ERROR, CatalogServicer, CurrencyServicer
@@ -21,15 +22,16 @@ async def main() -> None:
     config = catalog_config.load()
     configure_logging(catalog_config.SERVICE_NAME, config.runtime.log_level)
     rates = RateTable.load(HERE / "rates.json")
-    await db.migrate_when_reachable(config.database_url, HERE / "migrations")
+    await db.migrate_when_reachable(config.database_url, db.MESSAGING_MIGRATIONS, HERE / "migrations")
     pool = await db.open_pool(config.database_url, max_size=config.db_pool_size)
     try:
+        repository = CatalogRepository(pool)
         host = ServiceHost(
             config.runtime,
             [
                 GrpcService(
                     catalog_pb2.DESCRIPTOR.services_by_name["CatalogService"],
-                    CatalogServicer(CatalogRepository(pool)),
+                    CatalogServicer(repository),
                     catalog_pb2_grpc.add_CatalogServiceServicer_to_server,
                 ),
                 GrpcService(
@@ -41,6 +43,7 @@ async def main() -> None:
             checks={"postgres": db.pool_check(pool)},
             error_table=STATUS_BY_ERROR,
             static_dirs={"/images": HERE / "images"},
+            workers=[OrderEvents(repository).consumer(config.amqp_url)],
         )
         await serve_until_signalled(host)
     finally:

@@ -12,6 +12,7 @@ SERVICE_NAME = "catalogservice"
 class Config:
     runtime: RuntimeConfig
     database_url: str
+    amqp_url: str
     db_pool_size: int
 
 
@@ -20,5 +21,6 @@ def load(env: Env | None = None) -> Config:
     return Config(
         runtime=RuntimeConfig.from_env(SERVICE_NAME, env),
         database_url=env.str("DATABASE_URL"),
+        amqp_url=env.str("AMQP_URL"),
         db_pool_size=env.int("DB_POOL_SIZE", 10, minimum=1, maximum=100),
     )

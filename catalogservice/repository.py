@@ -6,6 +6,8 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from service_runtime import outbox
+
 from catalogservice.errors import (
     CategoryNotFound, InvalidArgument, OutOfStock, ProductExists, ProductNotFound, ReservationConflict,
 )
@@ -241,9 +243,13 @@ class CatalogRepository:
         if held != lines:
             raise ReservationConflict(f"order {order_id!r} already holds a reservation with other lines")
 
-    async def release(self, order_id: str) -> bool:
-        """Give the order's stock back once. True when something was given back."""
+    async def release(self, order_id: str, handled_event: tuple[str, str] | None = None) -> bool:
+        """Give the order's stock back once. True when something was given back.
+        handled_event: the (event id, type) that asked for it, recorded in the same
+        transaction (the release is idempotent anyway: once per order)."""
         async with self._pool.connection() as conn, conn.transaction():
+            if handled_event:
+                await outbox.claim(conn, *handled_event)
             cur = await conn.execute(
                 """UPDATE stock_reservations SET status = 'released', released_at = now()
                    WHERE order_id = %s AND status = 'reserved'""",

@@ -16,7 +16,7 @@ from google.protobuf import message_factory
 from google.protobuf.descriptor import ServiceDescriptor
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
-from service_runtime import metrics, transcoding
+from service_runtime import metrics, status_details, transcoding
 from service_runtime.health import HealthMonitor
 from service_runtime.interceptors import REQUEST_ID_KEY
 
@@ -70,7 +70,11 @@ def _handler_for(route: transcoding.Route, channel_getter: Callable[[], grpc.aio
         try:
             response = await call(message, timeout=timeout, metadata=((REQUEST_ID_KEY, rid),))
         except grpc.aio.AioRpcError as exc:
-            return transcoding.error_json(exc.code(), exc.details() or exc.code().name)
+            status, payload = transcoding.error_json(exc.code(), exc.details() or exc.code().name)
+            details = status_details.details_json(exc)
+            if details:
+                payload["error"]["details"] = details
+            return status, payload
         return 200, transcoding.response_json(response)
 
     handle.__name__ = f"http_{route.method.name}"

@@ -10,7 +10,7 @@ from typing import Mapping
 
 import grpc
 
-from service_runtime import jsonlog, metrics
+from service_runtime import jsonlog, metrics, status_details
 
 log = logging.getLogger("service_runtime.calls")
 
@@ -66,6 +66,9 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
                     log.exception("unexpected error in %s", handler_call_details.method)
                     await context.abort(code, f"internal error (request id {rid})")
                 code = mapped
+                status = status_details.rich_status(code, str(exc), exc)
+                if status is not None:
+                    await context.abort_with_status(status)
                 await context.abort(code, str(exc))
             finally:
                 elapsed = time.perf_counter() - started

@@ -12,6 +12,7 @@ SERVICE_NAME = "shippingservice"
 class Config:
     runtime: RuntimeConfig
     database_url: str
+    amqp_url: str
     db_pool_size: int
     # Where catalogservice's CurrencyService answers.
     catalog_addr: str
@@ -25,6 +26,7 @@ def load(env: Env | None = None) -> Config:
     return Config(
         runtime=RuntimeConfig.from_env(SERVICE_NAME, env),
         database_url=env.str("DATABASE_URL"),
+        amqp_url=env.str("AMQP_URL"),
         db_pool_size=env.int("DB_POOL_SIZE", 10, minimum=1, maximum=100),
         catalog_addr=env.address("CATALOG_ADDR"),
         day_seconds=env.float("SHIPPING_DAY_SECONDS", 86400.0, minimum=0.001),

@@ -6,6 +6,8 @@ from psycopg import errors as pg_errors
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from service_runtime import outbox
+
 from shippingservice.addresses import Address
 from shippingservice.errors import AlreadyShipped, OrderCancelled, ShipmentNotFound, TrackingIdTaken
 from shippingservice.items import ShipmentItem
@@ -35,13 +37,23 @@ def _shipment(row: dict) -> Shipment:
 
 
 class ShipmentRepository:
-    def __init__(self, pool: AsyncConnectionPool):
-        self._pool = pool
+    """`announce_shipped(shipment)` and `announce_cancelled(order_id, reason)` give the
+    (exchange, event) pairs written to the outbox with a new shipment or cancellation, in
+    its transaction. `handled_event` (event id, type) makes a change caused by an event
+    happen at most once per event."""
 
-    async def ship(self, shipment: Shipment) -> tuple[Shipment, bool]:
+    def __init__(self, pool: AsyncConnectionPool, *, announce_shipped=lambda shipment: (),
+                 announce_cancelled=lambda order_id, reason: ()):
+        self._pool = pool
+        self._announce_shipped = announce_shipped
+        self._announce_cancelled = announce_cancelled
+
+    async def ship(self, shipment: Shipment, handled_event: tuple[str, str] | None = None) -> tuple[Shipment, bool]:
         """Record the shipment, or return the order's existing one (False)."""
         try:
             async with self._pool.connection() as conn, conn.transaction():
+                if handled_event:
+                    await outbox.claim(conn, *handled_event)  # idempotent anyway: one outcome per order
                 cur = conn.cursor(row_factory=dict_row)
                 # The order's outcome row is the idempotency key: a concurrent retry waits
                 # here until the first call commits, then finds its shipment.
@@ -53,6 +65,8 @@ class ShipmentRepository:
                 if await cur.fetchone() is None:
                     return await self._existing_shipment(cur, shipment.order_id), False
                 await self._insert(cur, shipment)
+                for exchange, event in self._announce_shipped(shipment):
+                    await outbox.enqueue(conn, exchange, event)
                 return shipment, True
         except pg_errors.UniqueViolation as exc:
             if exc.diag.constraint_name == TRACKING_ID_CONSTRAINT:
@@ -89,9 +103,11 @@ class ShipmentRepository:
              for number, item in enumerate(shipment.items)],
         )
 
-    async def cancel(self, order_id: str, reason: str) -> bool:
+    async def cancel(self, order_id: str, reason: str, handled_event: tuple[str, str] | None = None) -> bool:
         """Record that the order must not ship; False if that was already recorded."""
         async with self._pool.connection() as conn, conn.transaction():
+            if handled_event:
+                await outbox.claim(conn, *handled_event)
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
                 """INSERT INTO order_outcomes (order_id, outcome, cancel_reason) VALUES (%s, 'cancelled', %s)
@@ -99,6 +115,8 @@ class ShipmentRepository:
                 (order_id, reason),
             )
             if await cur.fetchone() is not None:
+                for exchange, event in self._announce_cancelled(order_id, reason):
+                    await outbox.enqueue(conn, exchange, event)
                 return True
             await cur.execute(
                 """SELECT o.outcome, s.tracking_id

@@ -35,11 +35,12 @@ class Shipment:
 
 
 class ShipmentStore(Protocol):
-    async def ship(self, shipment: Shipment) -> tuple[Shipment, bool]:
+    async def ship(self, shipment: Shipment, handled_event: tuple[str, str] | None = None) -> tuple[Shipment, bool]:
         """Record the shipment unless the order already has one (return that, False).
-        OrderCancelled if the order was cancelled; TrackingIdTaken if the id is in use."""
+        OrderCancelled if the order was cancelled; TrackingIdTaken if the id is in use.
+        handled_event: the (event id, type) that caused it, recorded in the same step."""
 
-    async def cancel(self, order_id: str, reason: str) -> bool:
+    async def cancel(self, order_id: str, reason: str, handled_event: tuple[str, str] | None = None) -> bool:
         """Record that the order must not ship; False if it already was.
         AlreadyShipped if it has a shipment."""
 
@@ -88,8 +89,8 @@ class Shipper:
             ship_time=now, estimated_delivery_time=now + self._day * transit_days,
         )
 
-    async def ship_order(self, order_id: str, address: Address | None,
-                         items: tuple[ShipmentItem, ...]) -> tuple[Shipment, bool]:
+    async def ship_order(self, order_id: str, address: Address | None, items: tuple[ShipmentItem, ...],
+                         handled_event: tuple[str, str] | None = None) -> tuple[Shipment, bool]:
         """The order's shipment and whether this call created it. Idempotent per order id:
         a retry gets the first shipment, whatever address and items it carries."""
         order_id = check_order_id(order_id)
@@ -97,13 +98,13 @@ class Shipper:
         items = check_items(items)
         for _ in range(TRACKING_ID_ATTEMPTS - 1):
             try:
-                return await self._store.ship(self.plan(order_id, address, items))
+                return await self._store.ship(self.plan(order_id, address, items), handled_event)
             except TrackingIdTaken:
                 continue
-        return await self._store.ship(self.plan(order_id, address, items))
+        return await self._store.ship(self.plan(order_id, address, items), handled_event)
 
-    async def cancel(self, order_id: str, reason: str) -> bool:
-        return await self._store.cancel(check_order_id(order_id), check_reason(reason))
+    async def cancel(self, order_id: str, reason: str, handled_event: tuple[str, str] | None = None) -> bool:
+        return await self._store.cancel(check_order_id(order_id), check_reason(reason), handled_event)
 
     async def track(self, tracking_id: str) -> tuple[Shipment, Progress]:
         shipment = await self._store.find(tracking_ids.check_tracking_id(tracking_id))

@@ -26,11 +26,13 @@ def artifacts_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def catalog_service(postgres, artifacts_dir):
-    """catalogservice as a real process over its own fresh database."""
+def catalog_service(postgres, rabbitmq, artifacts_dir):
+    """catalogservice as a real process over its own fresh database, consuming
+    checkout.events."""
     postgres.create_databases(["catalog_test"])
     service = ServiceProcess(
-        "catalogservice", {"DATABASE_URL": postgres.url("catalog_test")}, artifacts_dir / "catalogservice.log"
+        "catalogservice", {"DATABASE_URL": postgres.url("catalog_test"), "AMQP_URL": rabbitmq.url},
+        artifacts_dir / "catalogservice.log",
     ).start()
     yield service
     service.stop()
@@ -43,13 +45,14 @@ def catalog_channel(catalog_service):
 
 
 @pytest.fixture(scope="session")
-def shipping_service(postgres, catalog_service, artifacts_dir):
+def shipping_service(postgres, rabbitmq, catalog_service, artifacts_dir):
     """shippingservice as a real process over its own database, converting currencies
-    through the real catalogservice."""
+    through the real catalogservice and consuming checkout.events."""
     postgres.create_databases(["shipping_test"])
     service = ServiceProcess(
         "shippingservice",
-        {"DATABASE_URL": postgres.url("shipping_test"), "CATALOG_ADDR": catalog_service.address},
+        {"DATABASE_URL": postgres.url("shipping_test"), "CATALOG_ADDR": catalog_service.address,
+         "AMQP_URL": rabbitmq.url},
         artifacts_dir / "shippingservice.log",
     ).start()
     yield service

@@ -25,8 +25,9 @@ def own_postgres():
 
 
 @pytest.fixture
-def service(own_postgres, tmp_path):
-    process = ServiceProcess("catalogservice", {"DATABASE_URL": own_postgres.url("catalog")}, tmp_path / "catalog.log")
+def service(own_postgres, rabbitmq, tmp_path):
+    process = ServiceProcess("catalogservice", {"DATABASE_URL": own_postgres.url("catalog"), "AMQP_URL": rabbitmq.url},
+                             tmp_path / "catalog.log")
     process.start()
     yield process
     process.stop()
@@ -53,7 +54,7 @@ def test_health_follows_postgres_down_and_back_without_a_restart(own_postgres, s
     assert service.process.poll() is None, "the service never restarted"
 
 
-def test_migrations_apply_once_across_restarts(own_postgres, service, tmp_path):
+def test_migrations_apply_once_across_restarts(own_postgres, rabbitmq, service, tmp_path):
     def migration_count():
         with psycopg.connect(own_postgres.url("catalog")) as conn:
             return conn.execute("SELECT count(*) FROM _yoyo_migration").fetchone()[0]
@@ -61,7 +62,8 @@ def test_migrations_apply_once_across_restarts(own_postgres, service, tmp_path):
     applied = migration_count()
     assert applied >= 2
     service.stop()
-    again = ServiceProcess("catalogservice", {"DATABASE_URL": own_postgres.url("catalog")}, tmp_path / "again.log").start()
+    again = ServiceProcess("catalogservice", {"DATABASE_URL": own_postgres.url("catalog"), "AMQP_URL": rabbitmq.url},
+                           tmp_path / "again.log").start()
     try:
         assert migration_count() == applied
     finally:

@@ -32,19 +32,20 @@ def fresh_database(postgres, purpose: str) -> str:
     return postgres.url(name)
 
 
-def shipping_process(postgres, catalog_addr: str, log_path) -> ServiceProcess:
+def shipping_process(postgres, amqp_url: str, catalog_addr: str, log_path) -> ServiceProcess:
     return ServiceProcess("shippingservice", {
-        "DATABASE_URL": fresh_database(postgres, "shipping"), "CATALOG_ADDR": catalog_addr,
+        "DATABASE_URL": fresh_database(postgres, "shipping"), "CATALOG_ADDR": catalog_addr, "AMQP_URL": amqp_url,
         "SHIPPING_DAY_SECONDS": "0.5", "CALL_TIMEOUT_SECONDS": "2",
     }, log_path)
 
 
 @pytest.fixture(scope="module")
-def shipping_without_catalog(postgres, tmp_path_factory):
+def shipping_without_catalog(postgres, rabbitmq, tmp_path_factory):
     """A catalog that was given a port but never started: nothing listens there."""
     logs = tmp_path_factory.mktemp("no-catalog")
-    catalog = ServiceProcess("catalogservice", {"DATABASE_URL": fresh_database(postgres, "catalog")}, logs / "catalog.log")
-    service = shipping_process(postgres, catalog.address, logs / "shipping.log").start()
+    catalog = ServiceProcess("catalogservice", {"DATABASE_URL": fresh_database(postgres, "catalog"),
+                                                "AMQP_URL": rabbitmq.url}, logs / "catalog.log")
+    service = shipping_process(postgres, rabbitmq.url, catalog.address, logs / "shipping.log").start()
     yield service
     service.stop()
 
@@ -101,9 +102,10 @@ def test_a_parcel_travels_to_delivery_on_a_short_day(stub):
 
 
 @pytest.mark.slow
-def test_conversion_comes_back_by_itself_when_the_catalog_does(postgres, tmp_path):
-    catalog = ServiceProcess("catalogservice", {"DATABASE_URL": fresh_database(postgres, "catalog")}, tmp_path / "catalog.log")
-    service = shipping_process(postgres, catalog.address, tmp_path / "shipping.log").start()
+def test_conversion_comes_back_by_itself_when_the_catalog_does(postgres, rabbitmq, tmp_path):
+    catalog = ServiceProcess("catalogservice", {"DATABASE_URL": fresh_database(postgres, "catalog"),
+                                                "AMQP_URL": rabbitmq.url}, tmp_path / "catalog.log")
+    service = shipping_process(postgres, rabbitmq.url, catalog.address, tmp_path / "shipping.log").start()
     try:
         with grpc.insecure_channel(service.address) as channel:
             stub = shipping_pb2_grpc.ShippingServiceStub(channel)

@@ -6,7 +6,7 @@ from service_runtime.interceptors import status_for
 from shippingservice import config, errors
 from shippingservice.server import STATUS_BY_ERROR
 
-REQUIRED = {"DATABASE_URL": "postgresql://shop@127.0.0.1:5432/shipping"}
+REQUIRED = {"DATABASE_URL": "postgresql://shop@127.0.0.1:5432/shipping", "AMQP_URL": "amqp://shop:shop@127.0.0.1:5672/"}
 
 
 def test_defaults_follow_the_port_table_and_real_days():
@@ -21,6 +21,7 @@ def test_the_day_can_be_shortened_for_demos():
 
 @pytest.mark.parametrize("environ, name", [
     ({}, "DATABASE_URL"),
+    ({"DATABASE_URL": REQUIRED["DATABASE_URL"]}, "AMQP_URL"),
     ({**REQUIRED, "SHIPPING_DAY_SECONDS": "0"}, "SHIPPING_DAY_SECONDS"),
     ({**REQUIRED, "SHIPPING_DAY_SECONDS": "soon"}, "SHIPPING_DAY_SECONDS"),
 ])

@@ -26,7 +26,7 @@ class InMemoryStore:
         self.by_order = {}
         self.refused = 0
 
-    async def ship(self, shipment):
+    async def ship(self, shipment, handled_event=None):
         if shipment.order_id in self.by_order:
             return self.by_order[shipment.order_id], False
         if shipment.tracking_id in self.taken:
@@ -65,7 +65,7 @@ def test_a_taken_tracking_id_is_retried_with_a_new_one():
 
 def test_it_gives_up_after_a_bounded_number_of_attempts():
     class AlwaysTaken(InMemoryStore):
-        async def ship(self, shipment):
+        async def ship(self, shipment, handled_event=None):
             self.refused += 1
             raise TrackingIdTaken(shipment.tracking_id)
 

@@ -1,0 +1,1 @@
+"""checkoutservice: placing orders from carts, and every order's lifecycle."""

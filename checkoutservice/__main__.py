@@ -1,0 +1,57 @@
+"""Start checkoutservice: config -> database (migrated) and channels to the services it
+calls -> repository, clients, the order placer, the event consumers and the outbox relay
+-> servers; stop in order on SIGTERM/SIGINT."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from service_runtime import clients, db
+from service_runtime.host import GrpcService, ServiceHost, run, serve_until_signalled
+from service_runtime.jsonlog import configure_logging
+from service_runtime.outbox import OutboxRelay
+from shop.checkout.v1 import checkout_pb2, checkout_pb2_grpc
+
+from checkoutservice import config as checkout_config
+from checkoutservice import convert
+from checkoutservice.clients import CartClient, CatalogClient, PaymentClient, ShippingClient
+from checkoutservice.consumer import OrderEvents
+from checkoutservice.placing import OrderPlacer
+from checkoutservice.repository import OrderRepository
+from checkoutservice.server import STATUS_BY_ERROR, CheckoutServicer
+
+HERE = Path(__file__).parent
+
+
+async def main() -> None:
+    config = checkout_config.load()
+    configure_logging(checkout_config.SERVICE_NAME, config.runtime.log_level)
+    await db.migrate_when_reachable(config.database_url, db.MESSAGING_MIGRATIONS, HERE / "migrations")
+    pool = await db.open_pool(config.database_url, max_size=config.db_pool_size)
+    timeout = config.runtime.call_timeout
+    channels = {name: clients.connect(address, timeout=timeout) for name, address in {
+        "cart": config.cart_addr, "catalog": config.catalog_addr,
+        "shipping": config.shipping_addr, "payment": config.payment_addr}.items()}
+    try:
+        repository = OrderRepository(pool)
+        placer = OrderPlacer(
+            CartClient(channels["cart"]), CatalogClient(channels["catalog"]), ShippingClient(channels["shipping"]),
+            PaymentClient(channels["payment"]), repository,
+            address_of=convert.address_from_proto, placed_events=convert.placed_events,
+        )
+        host = ServiceHost(
+            config.runtime,
+            [GrpcService(checkout_pb2.DESCRIPTOR.services_by_name["CheckoutService"],
+                         CheckoutServicer(placer, repository), checkout_pb2_grpc.add_CheckoutServiceServicer_to_server)],
+            checks={"postgres": db.pool_check(pool)},
+            error_table=STATUS_BY_ERROR,
+            workers=[OutboxRelay(pool, config.amqp_url), *OrderEvents(repository).consumers(config.amqp_url)],
+        )
+        await serve_until_signalled(host)
+    finally:
+        for channel in channels.values():
+            await channel.close()
+        await pool.close()
+
+
+if __name__ == "__main__":
+    run(main)

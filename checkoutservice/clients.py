@@ -1,0 +1,130 @@
+"""The services checkout calls while placing an order, each behind a small client whose
+failures come back as checkout's named errors (keeping the reason and the field a
+service gave). Every call has a deadline (service_runtime.clients)."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import grpc
+
+from service_runtime import protomoney
+from service_runtime.status_details import field_of, reason_of
+from shop.cart.v1 import cart_pb2, cart_pb2_grpc
+from shop.catalog.v1 import catalog_pb2, catalog_pb2_grpc, currency_pb2, currency_pb2_grpc
+from shop.payment.v1 import payment_pb2, payment_pb2_grpc
+from shop.shipping.v1 import shipping_pb2, shipping_pb2_grpc
+
+from checkoutservice.errors import DependencyUnavailable, InvalidArgument, OrderRefused
+
+
+def _unavailable(service: str, error: grpc.aio.AioRpcError) -> DependencyUnavailable:
+    return DependencyUnavailable(f"the {service} cannot be reached right now ({error.code().name}); "
+                                 "nothing was charged or kept, please try again shortly")
+
+
+class CartClient:
+    def __init__(self, channel: grpc.aio.Channel):
+        self._stub = cart_pb2_grpc.CartServiceStub(channel)
+
+    async def items(self, owner_id: str) -> list[tuple[str, int]]:
+        try:
+            reply = await self._stub.GetCart(cart_pb2.GetCartRequest(owner_id=owner_id))
+        except grpc.aio.AioRpcError as error:
+            if error.code() == grpc.StatusCode.INVALID_ARGUMENT:
+                raise InvalidArgument(error.details(), field="user_id") from None
+            raise _unavailable("cart service", error) from None
+        return [(item.product_id, item.quantity) for item in reply.cart.items]
+
+    async def empty(self, owner_id: str) -> None:
+        await self._stub.EmptyCart(cart_pb2.EmptyCartRequest(owner_id=owner_id))
+
+
+class CatalogClient:
+    def __init__(self, channel: grpc.aio.Channel):
+        self._catalog = catalog_pb2_grpc.CatalogServiceStub(channel)
+        self._currency = currency_pb2_grpc.CurrencyServiceStub(channel)
+
+    async def products(self, ids: list[str]) -> dict[str, tuple[str, Decimal, str]]:
+        """product id -> (name, price, price currency) for every id; PRODUCT_UNAVAILABLE
+        names the first that cannot be sold."""
+        try:
+            reply = await self._catalog.BatchGetProducts(catalog_pb2.BatchGetProductsRequest(ids=ids))
+        except grpc.aio.AioRpcError as error:
+            if error.code() == grpc.StatusCode.NOT_FOUND:
+                missing = next((i for i in ids if repr(i) in (error.details() or "")), "")
+                raise OrderRefused(f"{error.details()}; it may have been removed from the shop — "
+                                   "please remove it from your cart", "PRODUCT_UNAVAILABLE", product_id=missing) from None
+            raise _unavailable("catalog", error) from None
+        return {p.id: (p.name, *protomoney.from_proto(p.price)) for p in reply.products}
+
+    async def convert(self, amount: Decimal, from_code: str, to_code: str) -> Decimal:
+        try:
+            reply = await self._currency.Convert(currency_pb2.ConvertRequest(
+                **{"from": protomoney.to_proto(amount, from_code)}, to_currency_code=to_code))
+        except grpc.aio.AioRpcError as error:
+            if error.code() == grpc.StatusCode.INVALID_ARGUMENT:
+                raise InvalidArgument(error.details(), field="currency_code") from None
+            raise _unavailable("currency service", error) from None
+        return protomoney.from_proto(reply.money)[0]
+
+    async def reserve(self, order_id: str, lines: list[tuple[str, int]]) -> None:
+        request = catalog_pb2.ReserveStockRequest(
+            order_id=order_id, lines=[catalog_pb2.StockLine(product_id=p, quantity=q) for p, q in lines])
+        try:
+            await self._catalog.ReserveStock(request)
+        except grpc.aio.AioRpcError as error:
+            code = error.code()
+            if code == grpc.StatusCode.FAILED_PRECONDITION:
+                product_id = next((p for p, _ in lines if f"'{p}'" in (error.details() or "")), "")
+                raise OrderRefused(error.details(), "OUT_OF_STOCK", product_id=product_id) from None
+            if code == grpc.StatusCode.NOT_FOUND:
+                raise OrderRefused(error.details(), "PRODUCT_UNAVAILABLE") from None
+            raise _unavailable("catalog", error) from None
+
+    async def release(self, order_id: str) -> None:
+        await self._catalog.ReleaseStock(catalog_pb2.ReleaseStockRequest(order_id=order_id))
+
+
+class ShippingClient:
+    def __init__(self, channel: grpc.aio.Channel):
+        self._stub = shipping_pb2_grpc.ShippingServiceStub(channel)
+
+    async def quote(self, address: shipping_pb2.Address, lines: list[tuple[str, int]], currency: str,
+                    subtotal: Decimal) -> Decimal:
+        request = shipping_pb2.GetQuoteRequest(
+            address=address, items=[shipping_pb2.ShipmentItem(product_id=p, quantity=q) for p, q in lines],
+            currency_code=currency, subtotal=protomoney.to_proto(subtotal, currency))
+        try:
+            reply = await self._stub.GetQuote(request)
+        except grpc.aio.AioRpcError as error:
+            if error.code() == grpc.StatusCode.INVALID_ARGUMENT:
+                details = error.details() or ""
+                # shippingservice names the field first: "address.postal_code: ..."
+                field = field_of(error) or (details.split(":", 1)[0] if details.startswith("address.") else "address")
+                raise InvalidArgument(details, field=field) from None
+            raise _unavailable("shipping service", error) from None
+        return protomoney.from_proto(reply.cost)[0]
+
+
+class PaymentClient:
+    def __init__(self, channel: grpc.aio.Channel):
+        self._stub = payment_pb2_grpc.PaymentServiceStub(channel)
+
+    async def authorize(self, order_id: str, amount: Decimal, currency: str, card: payment_pb2.CreditCard) -> str:
+        """The payment id of a successful authorization."""
+        request = payment_pb2.AuthorizeRequest(order_id=order_id, amount=protomoney.to_proto(amount, currency),
+                                               credit_card=card)
+        try:
+            reply = await self._stub.Authorize(request)
+        except grpc.aio.AioRpcError as error:
+            code = error.code()
+            if code == grpc.StatusCode.INVALID_ARGUMENT:
+                raise InvalidArgument(error.details(), field=field_of(error) or "credit_card") from None
+            if code == grpc.StatusCode.FAILED_PRECONDITION:
+                reason, _ = reason_of(error)
+                raise OrderRefused(error.details(), reason or "CARD_DECLINED") from None
+            raise _unavailable("payment service", error) from None
+        return reply.payment.id
+
+    async def void(self, payment_id: str) -> None:
+        await self._stub.Void(payment_pb2.VoidRequest(payment_id=payment_id))

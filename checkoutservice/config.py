@@ -1,0 +1,34 @@
+"""checkoutservice's configuration, read once from the environment."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from service_runtime.config import Env, RuntimeConfig
+
+SERVICE_NAME = "checkoutservice"
+
+
+@dataclass(frozen=True)
+class Config:
+    runtime: RuntimeConfig
+    database_url: str
+    amqp_url: str
+    db_pool_size: int
+    cart_addr: str
+    catalog_addr: str
+    shipping_addr: str
+    payment_addr: str
+
+
+def load(env: Env | None = None) -> Config:
+    env = env or Env()
+    return Config(
+        runtime=RuntimeConfig.from_env(SERVICE_NAME, env),
+        database_url=env.str("DATABASE_URL"),
+        amqp_url=env.str("AMQP_URL"),
+        db_pool_size=env.int("DB_POOL_SIZE", 10, minimum=1, maximum=100),
+        cart_addr=env.address("CART_ADDR"),
+        catalog_addr=env.address("CATALOG_ADDR"),
+        shipping_addr=env.address("SHIPPING_ADDR"),
+        payment_addr=env.address("PAYMENT_ADDR"),
+    )

@@ -1,0 +1,49 @@
+"""checkout's event entrypoint: payment and shipping events move orders along their
+lifecycle. Each event changes its order at most once (the handled-event record is
+written in the same transaction), and an illegal move is refused and logged."""
+from __future__ import annotations
+
+from service_runtime import messaging, topology
+from shop.payment.v1 import events_pb2 as payment_events
+from shop.shipping.v1 import events_pb2 as shipping_events
+
+from checkoutservice import convert, orders
+from checkoutservice.repository import OrderRepository
+
+
+class OrderEvents:
+    def __init__(self, repository: OrderRepository):
+        self._repo = repository
+
+    async def _move(self, event, delivery: messaging.Delivery, to: orders.Status, **details) -> None:
+        await self._repo.change(
+            event.order_id,
+            lambda order, now: orders.moved(order, to, now, **details),
+            convert.status_events,
+            handled_event=(delivery.message_id, delivery.message_type),
+        )
+
+    async def payment_captured(self, event: payment_events.PaymentCaptured, delivery) -> None:
+        await self._move(event, delivery, orders.Status.PAID)
+
+    async def payment_failed(self, event: payment_events.PaymentFailed, delivery) -> None:
+        await self._move(event, delivery, orders.Status.PAYMENT_FAILED, reason=event.message)
+
+    async def payment_refunded(self, event: payment_events.PaymentRefunded, delivery) -> None:
+        if event.fully_refunded:
+            await self._move(event, delivery, orders.Status.REFUNDED)
+
+    async def order_shipped(self, event: shipping_events.OrderShipped, delivery) -> None:
+        await self._move(event, delivery, orders.Status.SHIPPED, tracking_id=event.tracking_id)
+
+    def consumers(self, amqp_url: str) -> list[messaging.Consumer]:
+        return [
+            messaging.Consumer(amqp_url, messaging.Subscription("checkout", topology.PAYMENT_EVENTS), {
+                payment_events.PaymentCaptured: self.payment_captured,
+                payment_events.PaymentFailed: self.payment_failed,
+                payment_events.PaymentRefunded: self.payment_refunded,
+            }),
+            messaging.Consumer(amqp_url, messaging.Subscription("checkout", topology.SHIPPING_EVENTS), {
+                shipping_events.OrderShipped: self.order_shipped,
+            }),
+        ]

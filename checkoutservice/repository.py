@@ -1,0 +1,153 @@
+"""All order storage in PostgreSQL. Every change to an order is one transaction that
+also writes the events announcing it to the outbox, and, for a change caused by an
+event, the record that the event was handled."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from typing import Callable, Iterable
+
+import psycopg
+from google.protobuf.message import Message
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+from psycopg_pool import AsyncConnectionPool
+
+from service_runtime import outbox
+
+from checkoutservice.errors import IllegalTransition, OrderNotFound
+from checkoutservice.orders import Address, Line, Order, Status
+
+log = logging.getLogger("checkoutservice.repository")
+
+# Events to write with a change: (exchange, protobuf event) pairs.
+Events = Iterable[tuple[str, Message]]
+
+
+class DuplicateRequest(Exception):
+    """An order with this user's request id already exists."""
+
+
+def _order(row: dict, lines: list[dict]) -> Order:
+    address = row["address"]
+    return Order(
+        id=row["id"], user_id=row["user_id"], email=row["email"], status=Status(row["status"]),
+        lines=tuple(Line(l["product_id"], l["name"], l["quantity"], l["unit_price"]) for l in lines),
+        address=Address(address["name"], tuple(address["address_lines"]), address["city"], address["region"],
+                        address["postal_code"], address["country_code"]),
+        currency=row["currency"].strip(), shipping_cost=row["shipping_cost"], payment_id=row["payment_id"],
+        status_reason=row["status_reason"], tracking_id=row["tracking_id"], request_id=row["request_id"],
+        created_at=row["created_at"], updated_at=row["updated_at"],
+        times={k: row[k] for k in ("paid_at", "shipped_at", "cancelled_at", "refunded_at") if row[k]},
+    )
+
+
+class OrderRepository:
+    def __init__(self, pool: AsyncConnectionPool):
+        self._pool = pool
+
+    async def _load(self, cur, where: str, params: tuple, *, lock: bool = False) -> list[Order]:
+        await cur.execute(f"SELECT * FROM orders WHERE {where}{' FOR UPDATE' if lock else ''}", params)
+        rows = await cur.fetchall()
+        if not rows:
+            return []
+        await cur.execute(
+            "SELECT * FROM order_lines WHERE order_id = ANY(%s) ORDER BY order_id, position", ([r["id"] for r in rows],)
+        )
+        lines: dict[str, list[dict]] = {}
+        for line in await cur.fetchall():
+            lines.setdefault(line["order_id"], []).append(line)
+        return [_order(row, lines.get(row["id"], [])) for row in rows]
+
+    async def create(self, order: Order, events: Events) -> Order:
+        """Store a new order and the events announcing it, in one transaction."""
+        address = order.address
+        try:
+            async with self._pool.connection() as conn, conn.transaction():
+                await conn.execute(
+                    """INSERT INTO orders (id, user_id, email, status, currency, shipping_cost, address,
+                                           payment_id, request_id)
+                       VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+                    (order.id, order.user_id, order.email, order.status.value, order.currency, order.shipping_cost,
+                     Jsonb({"name": address.name, "address_lines": list(address.address_lines), "city": address.city,
+                            "region": address.region, "postal_code": address.postal_code,
+                            "country_code": address.country_code}),
+                     order.payment_id, order.request_id),
+                )
+                async with conn.cursor() as cur:
+                    await cur.executemany(
+                        """INSERT INTO order_lines (order_id, position, product_id, name, quantity, unit_price)
+                           VALUES (%s, %s, %s, %s, %s, %s)""",
+                        [(order.id, i, l.product_id, l.name, l.quantity, l.unit_price) for i, l in enumerate(order.lines)],
+                    )
+                for exchange, event in events:
+                    await outbox.enqueue(conn, exchange, event)
+        except psycopg.errors.UniqueViolation:
+            raise DuplicateRequest(order.request_id) from None
+        return await self.get(order.id)
+
+    async def get(self, order_id: str, user_id: str | None = None) -> Order:
+        """The order; OrderNotFound if there is none (or it is another user's)."""
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            found = await self._load(cur, "id = %s", (order_id,))
+        if not found or (user_id is not None and found[0].user_id != user_id):
+            raise OrderNotFound(order_id)
+        return found[0]
+
+    async def find_by_request(self, user_id: str, request_id: str) -> Order | None:
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            found = await self._load(cur, "user_id = %s AND request_id = %s", (user_id, request_id))
+        return found[0] if found else None
+
+    async def list(self, *, user_id: str = "", status: Status | None = None, limit: int, offset: int) -> tuple[list[Order], int]:
+        """Newest first, optionally one user's and/or one status."""
+        where = "(%(user)s = '' OR user_id = %(user)s) AND (%(status)s = '' OR status = %(status)s)"
+        params = {"user": user_id, "status": status.value if status else "", "limit": limit, "offset": offset}
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(f"SELECT id FROM orders WHERE {where} ORDER BY created_at DESC, id DESC "
+                              "LIMIT %(limit)s OFFSET %(offset)s", params)
+            ids = [r["id"] for r in await cur.fetchall()]
+            await cur.execute(f"SELECT count(*) AS n FROM orders WHERE {where}", params)
+            total = (await cur.fetchone())["n"]
+            orders = {o.id: o for o in await self._load(cur, "id = ANY(%s)", (ids,))} if ids else {}
+        return [orders[i] for i in ids], total
+
+    async def change(self, order_id: str, change: Callable[[Order, datetime], Order | None],
+                     events: Callable[[Order, Order], Events], *, user_id: str | None = None,
+                     handled_event: tuple[str, str] | None = None) -> Order | None:
+        """Apply change(order, now) under a row lock and store the result with its events.
+        change returns None for "nothing to do". With handled_event (event id, type), the
+        change happens at most once per event: a redelivery returns None.
+        IllegalTransition propagates, and nothing is written but the handled-event record."""
+        async with self._pool.connection() as conn, conn.transaction():
+            if handled_event and not await outbox.claim(conn, *handled_event):
+                return None
+            cur = conn.cursor(row_factory=dict_row)
+            found = await self._load(cur, "id = %s", (order_id,), lock=True)
+            if not found or (user_id is not None and found[0].user_id != user_id):
+                raise OrderNotFound(order_id)
+            before = found[0]
+            now = datetime.now(timezone.utc)
+            try:
+                after = change(before, now)
+            except IllegalTransition:
+                if handled_event is None:
+                    raise
+                log.warning("refused an illegal transition", extra={"order_id": order_id, "event_id": handled_event[0],
+                                                                     "status": before.status.value})
+                return None
+            if after is None:
+                return before
+            await conn.execute(
+                """UPDATE orders SET status = %s, status_reason = %s, tracking_id = %s, updated_at = %s,
+                          paid_at = %s, shipped_at = %s, cancelled_at = %s, refunded_at = %s
+                   WHERE id = %s""",
+                (after.status.value, after.status_reason, after.tracking_id, now,
+                 *(after.times.get(k) for k in ("paid_at", "shipped_at", "cancelled_at", "refunded_at")), order_id),
+            )
+            for exchange, event in events(before, after):
+                await outbox.enqueue(conn, exchange, event)
+        return await self.get(order_id)

@@ -1,0 +1,86 @@
+"""checkout's gRPC servicer: protobuf in, domain call, protobuf out. Nothing else."""
+from __future__ import annotations
+
+import grpc
+
+from service_runtime import paging
+from service_runtime.db import UNAVAILABLE_ERRORS
+from shop.checkout.v1 import checkout_pb2, checkout_pb2_grpc
+
+from checkoutservice import convert, errors, orders
+from checkoutservice.placing import Checkout, OrderPlacer
+from checkoutservice.repository import OrderRepository
+
+STATUS_BY_ERROR = {
+    errors.InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
+    paging.InvalidPage: grpc.StatusCode.INVALID_ARGUMENT,
+    errors.OrderNotFound: grpc.StatusCode.NOT_FOUND,
+    errors.OrderRefused: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.IllegalTransition: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.DependencyUnavailable: grpc.StatusCode.UNAVAILABLE,
+    **UNAVAILABLE_ERRORS,
+}
+
+
+def _required(value: str, field: str) -> str:
+    if not value:
+        raise errors.InvalidArgument(f"{field} is required", field=field)
+    return value
+
+
+class CheckoutServicer(checkout_pb2_grpc.CheckoutServiceServicer):
+    def __init__(self, placer: OrderPlacer, repository: OrderRepository):
+        self._placer = placer
+        self._repo = repository
+
+    async def PlaceOrder(self, request, context):
+        if not request.HasField("address"):
+            raise errors.InvalidArgument("address is required", field="address")
+        if not request.HasField("credit_card"):
+            raise errors.InvalidArgument("credit_card is required", field="credit_card")
+        order = await self._placer.place(Checkout(
+            user_id=_required(request.user_id, "user_id"), email=request.email,
+            currency=_required(request.currency_code, "currency_code"), address=request.address,
+            card=request.credit_card, request_id=request.request_id,
+        ))
+        return checkout_pb2.PlaceOrderResponse(order=convert.order_to_proto(order))
+
+    async def GetOrder(self, request, context):
+        order = await self._repo.get(_required(request.order_id, "order_id"), _required(request.user_id, "user_id"))
+        return checkout_pb2.GetOrderResponse(order=convert.order_to_proto(order))
+
+    async def ListOrders(self, request, context):
+        page = paging.paging(request.page_size, request.page_token)
+        found, total = await self._repo.list(user_id=_required(request.user_id, "user_id"),
+                                             limit=page.limit, offset=page.offset)
+        return checkout_pb2.ListOrdersResponse(orders=[convert.order_to_proto(o) for o in found],
+                                               next_page_token=page.next_token(len(found), total), total_size=total)
+
+    async def CancelOrder(self, request, context):
+        order = await self._cancel(request.order_id, request.reason, user_id=_required(request.user_id, "user_id"))
+        return checkout_pb2.CancelOrderResponse(order=convert.order_to_proto(order))
+
+    async def ListAllOrders(self, request, context):
+        page = paging.paging(request.page_size, request.page_token)
+        status = convert.STATUS_FROM_PROTO.get(request.status) if request.status else None
+        found, total = await self._repo.list(user_id=request.user_id, status=status, limit=page.limit,
+                                             offset=page.offset)
+        return checkout_pb2.ListAllOrdersResponse(orders=[convert.order_to_proto(o) for o in found],
+                                                  next_page_token=page.next_token(len(found), total), total_size=total)
+
+    async def GetAnyOrder(self, request, context):
+        order = await self._repo.get(_required(request.order_id, "order_id"))
+        return checkout_pb2.GetAnyOrderResponse(order=convert.order_to_proto(order))
+
+    async def CancelAnyOrder(self, request, context):
+        order = await self._cancel(request.order_id, request.reason, user_id=None)
+        return checkout_pb2.CancelAnyOrderResponse(order=convert.order_to_proto(order))
+
+    async def _cancel(self, order_id: str, reason: str, *, user_id: str | None) -> orders.Order:
+        reason = orders.check_reason(reason)
+        return await self._repo.change(
+            _required(order_id, "order_id"),
+            lambda order, now: orders.cancellation(order, now, reason),
+            convert.cancelled_events(by_admin=user_id is None),
+            user_id=user_id,
+        )
