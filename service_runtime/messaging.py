@@ -26,8 +26,24 @@ log = logging.getLogger("service_runtime.messaging")
 
 CONTENT_TYPE = "application/x-protobuf"
 DELIVERY_LIMIT = 5
-PREFETCH = 10
+# One message at a time per consumer: an order's events are published in order, and a
+# consumer handling several at once could apply them out of order.
+PREFETCH = 1
 RECONNECT_SECONDS = 2.0
+# A failed message waits before it goes back to the queue (0.5 s, 1 s, 2 s, ... up to
+# 10 s), so a dependency that is away for a few seconds does not use up the delivery
+# limit and send good messages to the dead-letter queue.
+RETRY_BASE_SECONDS = 0.5
+RETRY_MAX_SECONDS = 10.0
+
+
+class Unprocessable(Exception):
+    """Raised by a handler for an event that can never be handled (it parsed, but makes
+    no sense): the message goes to the dead-letter queue at once, without retries."""
+
+
+def retry_delay(delivery_count: int) -> float:
+    return min(RETRY_BASE_SECONDS * 2 ** max(delivery_count, 0), RETRY_MAX_SECONDS)
 
 MESSAGES = Counter(
     "messaging_messages_total",
@@ -120,18 +136,26 @@ class Consumer:
 
     async def _connect(self) -> None:
         while True:
+            connection = None
             try:
-                self._connection = await aio_pika.connect_robust(self._url, reconnect_interval=RECONNECT_SECONDS)
-                channel = await self._connection.channel()
+                connection = await aio_pika.connect_robust(self._url, reconnect_interval=RECONNECT_SECONDS)
+                channel = await connection.channel()
                 await channel.set_qos(prefetch_count=self._prefetch)
                 queue = await declare_subscription(channel, self.subscription)
                 self._consuming = (queue, await queue.consume(self._on_message))
+                self._connection = connection
                 self.connected.set()
                 log.info("consuming", extra={"queue": self.subscription.queue})
                 return
             except (aio_pika.exceptions.AMQPError, OSError, asyncio.TimeoutError) as exc:
-                log.warning("cannot reach the broker yet (%s); retrying", exc.__class__.__name__,
-                            extra={"queue": self.subscription.queue})
+                if connection is not None:  # connected, but the set-up failed: do not leak it
+                    await connection.close()
+                if isinstance(exc, aio_pika.exceptions.ChannelPreconditionFailed):
+                    log.error("the broker refuses this queue's declaration (it exists with other arguments): %s",
+                              exc, extra={"queue": self.subscription.queue})
+                else:
+                    log.warning("cannot reach the broker yet (%s); retrying", exc.__class__.__name__,
+                                extra={"queue": self.subscription.queue})
                 await asyncio.sleep(RECONNECT_SECONDS)
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
@@ -162,10 +186,15 @@ class Consumer:
                             bool(message.redelivered))
         try:
             await handler(event, delivery)
-        except Exception:  # redelivered until the delivery limit dead-letters it
+        except Unprocessable as exc:
+            return await self._dead_letter(message, str(exc))
+        except Exception:  # redelivered, after a pause, until the delivery limit dead-letters it
+            count = int((message.headers or {}).get("x-delivery-count") or 0)
             log.exception("handling failed; the message will be redelivered",
-                          extra={"queue": queue, "message_id": message.message_id, "type": message_type})
+                          extra={"queue": queue, "message_id": message.message_id, "type": message_type,
+                                 "delivery_count": count})
             MESSAGES.labels(queue, message_type, "failed").inc()
+            await asyncio.sleep(retry_delay(count))
             await message.nack(requeue=True)
             return
         await message.ack()
