@@ -1,4 +1,5 @@
-"""What can go wrong in the catalog, named. server.py maps each to a status code."""
+"""What can go wrong in the catalog, named. server.py maps each to a status code; a
+`reason` and `metadata` become the status's google.rpc.ErrorInfo."""
 
 
 class CatalogError(Exception):
@@ -10,9 +11,12 @@ class InvalidArgument(CatalogError):
 
 
 class ProductNotFound(CatalogError):
+    reason = "PRODUCT_NOT_FOUND"
+
     def __init__(self, product_id: str):
         super().__init__(f"product {product_id!r} does not exist")
         self.product_id = product_id
+        self.metadata = {"product_id": product_id}
 
 
 class CategoryNotFound(CatalogError):
@@ -28,10 +32,13 @@ class ProductExists(CatalogError):
 
 
 class OutOfStock(CatalogError):
+    reason = "OUT_OF_STOCK"
+
     def __init__(self, product_id: str, name: str, requested: int, available: int):
         super().__init__(f"{name} is out of stock: {requested} requested, {available} available")
         self.product_id = product_id
         self.available = available
+        self.metadata = {"product_id": product_id, "available": str(available)}
 
 
 class ReservationConflict(CatalogError):

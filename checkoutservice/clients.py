@@ -51,7 +51,7 @@ class CatalogClient:
             reply = await self._catalog.BatchGetProducts(catalog_pb2.BatchGetProductsRequest(ids=ids))
         except grpc.aio.AioRpcError as error:
             if error.code() == grpc.StatusCode.NOT_FOUND:
-                missing = next((i for i in ids if repr(i) in (error.details() or "")), "")
+                missing = reason_of(error)[1].get("product_id", "")
                 raise OrderRefused(f"{error.details()}; it may have been removed from the shop — "
                                    "please remove it from your cart", "PRODUCT_UNAVAILABLE", product_id=missing) from None
             raise _unavailable("catalog", error) from None
@@ -74,11 +74,11 @@ class CatalogClient:
             await self._catalog.ReserveStock(request)
         except grpc.aio.AioRpcError as error:
             code = error.code()
+            product_id = reason_of(error)[1].get("product_id", "")
             if code == grpc.StatusCode.FAILED_PRECONDITION:
-                product_id = next((p for p, _ in lines if f"'{p}'" in (error.details() or "")), "")
                 raise OrderRefused(error.details(), "OUT_OF_STOCK", product_id=product_id) from None
             if code == grpc.StatusCode.NOT_FOUND:
-                raise OrderRefused(error.details(), "PRODUCT_UNAVAILABLE") from None
+                raise OrderRefused(error.details(), "PRODUCT_UNAVAILABLE", product_id=product_id) from None
             raise _unavailable("catalog", error) from None
 
     async def release(self, order_id: str) -> None:

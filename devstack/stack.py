@@ -25,9 +25,10 @@ INFRA_PORTS = {
 }
 
 # Each service that keeps data in PostgreSQL has a database of its own.
-DATABASES = {"catalogservice": "catalog", "shippingservice": "shipping"}
+DATABASES = {"catalogservice": "catalog", "shippingservice": "shipping", "checkoutservice": "orders",
+             "paymentservice": "payment", "emailservice": "email"}
 # The services that exist so far (each is `python -m <name>`).
-SERVICES = ["catalogservice", "cartservice", "shippingservice"]
+SERVICES = ["catalogservice", "cartservice", "shippingservice", "paymentservice", "emailservice", "checkoutservice"]
 
 
 def _prefix(service: str) -> str:
@@ -61,6 +62,7 @@ class Stack:
             "REDIS_URL": redis.url(self.ports["STACK_REDIS_PORT"]),
             "AMQP_URL": rabbitmq.url(self.ports["STACK_AMQP_PORT"]),
             "BIND_HOST": "127.0.0.1",
+            "MAIL_DIR": str(self.state / "mail"),
         })
         for service, database in DATABASES.items():
             env[f"{_prefix(service)}_DATABASE_URL"] = self.cluster.url(database)

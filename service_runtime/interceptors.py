@@ -67,8 +67,9 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
                     await context.abort(code, f"internal error (request id {rid})")
                 code = mapped
                 status = status_details.rich_status(code, str(exc), exc)
-                if status is not None:
-                    await context.abort_with_status(status)
+                if status is not None:  # its trailers replace ours: keep the request id in them
+                    await context.abort_with_status(status._replace(
+                        trailing_metadata=(*status.trailing_metadata, (REQUEST_ID_KEY, rid))))
                 await context.abort(code, str(exc))
             finally:
                 elapsed = time.perf_counter() - started

@@ -18,9 +18,12 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable, Mapping
 
 import aio_pika
+import grpc
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 from google.protobuf.message import DecodeError, Message
 from prometheus_client import Counter
+
+from service_runtime import db
 
 log = logging.getLogger("service_runtime.messaging")
 
@@ -44,6 +47,16 @@ class Unprocessable(Exception):
 
 def retry_delay(delivery_count: int) -> float:
     return min(RETRY_BASE_SECONDS * 2 ** max(delivery_count, 0), RETRY_MAX_SECONDS)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A failure that says a dependency is away (the database, another service), not that
+    the message is bad. Such a message is retried in place, however long the outage:
+    it never counts against the delivery limit, so an outage never dead-letters it."""
+    if isinstance(exc, tuple(db.UNAVAILABLE_ERRORS)) or isinstance(exc, (OSError, asyncio.TimeoutError)):
+        return True
+    return isinstance(exc, grpc.aio.AioRpcError) and exc.code() in (
+        grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 
 MESSAGES = Counter(
     "messaging_messages_total",
@@ -128,6 +141,7 @@ class Consumer:
         self._task: asyncio.Task | None = None
         self._in_flight: set[asyncio.Task] = set()
         self._consuming: tuple[aio_pika.abc.AbstractQueue, str] | None = None
+        self._stopping = False
         self.connected = asyncio.Event()
 
     async def start(self) -> None:
@@ -173,7 +187,7 @@ class Consumer:
         entry = self._handlers.get(message_type)
         if entry is None:
             await message.ack()
-            MESSAGES.labels(queue, message_type, "ignored").inc()
+            MESSAGES.labels(queue, "other", "ignored").inc()  # not the raw type: labels stay bounded
             return
         event_class, handler = entry
         try:
@@ -184,41 +198,61 @@ class Consumer:
             return await self._dead_letter(message, "the event's event_id does not match the message_id")
         delivery = Delivery(message.message_id, message_type, (message.headers or {}).get("traceparent"),
                             bool(message.redelivered))
-        try:
-            await handler(event, delivery)
-        except Unprocessable as exc:
-            return await self._dead_letter(message, str(exc))
-        except Exception:  # redelivered, after a pause, until the delivery limit dead-letters it
-            count = int((message.headers or {}).get("x-delivery-count") or 0)
-            log.exception("handling failed; the message will be redelivered",
-                          extra={"queue": queue, "message_id": message.message_id, "type": message_type,
-                                 "delivery_count": count})
-            MESSAGES.labels(queue, message_type, "failed").inc()
-            await asyncio.sleep(retry_delay(count))
-            await message.nack(requeue=True)
-            return
+        attempt = 0
+        while True:
+            try:
+                await handler(event, delivery)
+                break
+            except Unprocessable as exc:
+                return await self._dead_letter(message, str(exc))
+            except Exception as exc:
+                if not is_transient(exc) or self._stopping:
+                    return await self._redeliver_later(message, message_type, exc)
+                log.warning("a dependency is away (%s); retrying the message in place", exc.__class__.__name__,
+                            extra={"queue": queue, "message_id": message.message_id, "attempt": attempt})
+                await asyncio.sleep(retry_delay(attempt))
+                attempt += 1
         await message.ack()
         MESSAGES.labels(queue, message_type, "handled").inc()
+
+    async def _redeliver_later(self, message: AbstractIncomingMessage, message_type: str,
+                               error: BaseException) -> None:
+        """Back to the queue after a pause; redelivered until the delivery limit
+        dead-letters it."""
+        queue = self.subscription.queue
+        count = int((message.headers or {}).get("x-delivery-count") or 0)
+        log.error("handling failed; the message will be redelivered", exc_info=error,
+                  extra={"queue": queue, "message_id": message.message_id, "type": message_type,
+                         "delivery_count": count})
+        MESSAGES.labels(queue, message_type, "failed").inc()
+        if not self._stopping:
+            await asyncio.sleep(retry_delay(count))
+        await message.nack(requeue=True)
 
     async def _dead_letter(self, message: AbstractIncomingMessage, why: str) -> None:
         log.warning("dead-lettering a message: %s", why, extra={
             "queue": self.subscription.queue, "message_id": message.message_id, "type": message.type,
         })
-        MESSAGES.labels(self.subscription.queue, message.type or "", "dead_lettered").inc()
+        known = message.type if message.type in self._handlers else "other"
+        MESSAGES.labels(self.subscription.queue, known, "dead_lettered").inc()
         await message.reject(requeue=False)
 
     async def stop(self, grace: float = 10.0) -> None:
         """Stop taking messages and let the ones being handled finish (unacked ones come
         back to the queue for another consumer)."""
+        self._stopping = True
         if self._task:
             self._task.cancel()
         if self._consuming:
             queue, tag = self._consuming
-            try:
-                await queue.cancel(tag)
-            except (aio_pika.exceptions.AMQPError, OSError, RuntimeError):
+            try:  # a robust channel waits for an absent broker forever: bound it
+                await asyncio.wait_for(queue.cancel(tag), timeout=2)
+            except (aio_pika.exceptions.AMQPError, OSError, RuntimeError, asyncio.TimeoutError):
                 pass  # the broker is away: nothing more will arrive anyway
         if self._in_flight:
             await asyncio.wait(list(self._in_flight), timeout=grace)
         if self._connection:
-            await self._connection.close()
+            try:
+                await asyncio.wait_for(self._connection.close(), timeout=2)
+            except (aio_pika.exceptions.AMQPError, OSError, RuntimeError, asyncio.TimeoutError):
+                pass

@@ -7,7 +7,7 @@ import logging
 from service_runtime import messaging, topology
 from shop.checkout.v1 import checkout_pb2, events_pb2
 
-from shippingservice.errors import AlreadyShipped, OrderCancelled
+from shippingservice.errors import AlreadyShipped, InvalidArgument, OrderCancelled
 from shippingservice.server import address_from_proto
 from shippingservice.shipments import Shipper
 from shippingservice.items import ShipmentItem
@@ -28,11 +28,15 @@ class OrderEvents:
                                            handled_event=(delivery.message_id, delivery.message_type))
         except OrderCancelled:
             log.info("not shipping a cancelled order", extra={"order_id": event.order_id})
+        except InvalidArgument as exc:  # the order cannot ship as it is: retrying cannot help
+            raise messaging.Unprocessable(f"order {event.order_id} cannot ship: {exc}") from None
 
     async def cancelled(self, event: events_pb2.OrderCancelled, delivery: messaging.Delivery) -> None:
         try:
             await self._shipper.cancel(event.order_id, event.reason,
                                        handled_event=(delivery.message_id, delivery.message_type))
+        except InvalidArgument as exc:
+            raise messaging.Unprocessable(f"cannot cancel the shipment of {event.order_id}: {exc}") from None
         except AlreadyShipped:
             log.warning("a cancelled order had already shipped", extra={"order_id": event.order_id})
 

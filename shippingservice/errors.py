@@ -1,12 +1,22 @@
 """What can go wrong in shipping, named. server.py maps each to a status code."""
 
+import re
+
+_FIELD_PATH = re.compile(r"^[a-z_]+(\.[a-z_]+)*$")
+
 
 class ShippingError(Exception):
     """Base of shipping's named errors; the message is meant for the caller."""
 
 
 class InvalidArgument(ShippingError):
-    pass
+    """Messages begin with the field they are about ("address.postal_code ..."); that
+    field becomes the status's google.rpc.BadRequest field."""
+
+    @property
+    def field(self) -> str:
+        first = str(self).split(" ", 1)[0].rstrip(":")
+        return first if _FIELD_PATH.match(first) else ""
 
 
 class UnsupportedCurrency(InvalidArgument):

@@ -140,3 +140,26 @@ def email_service(postgres, rabbitmq, mail_dir, artifacts_dir):
 def email_channel(email_service):
     with grpc.insecure_channel(email_service.address) as channel:
         yield channel
+
+
+@pytest.fixture(scope="session")
+def checkout_service(postgres, rabbitmq, catalog_service, cart_service, shipping_service, payment_service,
+                     artifacts_dir):
+    """checkoutservice as a real process, calling the real cart, catalog, shipping and
+    payment services, publishing to and consuming from the real broker."""
+    postgres.create_databases(["checkout_test"])
+    service = ServiceProcess(
+        "checkoutservice",
+        {"DATABASE_URL": postgres.url("checkout_test"), "AMQP_URL": rabbitmq.url,
+         "CART_ADDR": cart_service.address, "CATALOG_ADDR": catalog_service.address,
+         "SHIPPING_ADDR": shipping_service.address, "PAYMENT_ADDR": payment_service.address},
+        artifacts_dir / "checkoutservice.log",
+    ).start()
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session")
+def checkout_channel(checkout_service):
+    with grpc.insecure_channel(checkout_service.address) as channel:
+        yield channel

@@ -110,7 +110,8 @@ def test_the_same_event_published_twice_is_mailed_once(rabbitmq, emails, email_s
 def test_unknown_types_and_statuses_without_an_email_are_acked_and_send_nothing(rabbitmq, emails, email_service):
     queue = "email.checkout-events"
     ignored_type = "shop.checkout.v1.OrderArchived"
-    ignored = metric(email_service, "messaging_messages_total", queue=queue, type=ignored_type, outcome="ignored")
+    # Unhandled types are counted under "other": the metric's labels stay bounded.
+    ignored = metric(email_service, "messaging_messages_total", queue=queue, type="other", outcome="ignored")
     no_email = metric(email_service, "email_outcomes_total", outcome="no_email")
     the_order = order()
     unknown_type_id = str(uuid.uuid4())
@@ -120,7 +121,7 @@ def test_unknown_types_and_statuses_without_an_email_are_acked_and_send_nothing(
                        status_changed(the_order, OrderStatus.ORDER_STATUS_PLACED)]
     publish(rabbitmq.url, topology.CHECKOUT_EVENTS, *no_email_events)
 
-    wait_for_metric(email_service, "messaging_messages_total", ignored + 1, queue=queue, type=ignored_type,
+    wait_for_metric(email_service, "messaging_messages_total", ignored + 1, queue=queue, type="other",
                     outcome="ignored")
     wait_for_metric(email_service, "email_outcomes_total", no_email + 2, outcome="no_email")
     assert sent_to(emails, the_order.email) == []

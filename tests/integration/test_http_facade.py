@@ -51,7 +51,11 @@ def test_create_update_delete_over_http(url):
     assert request("DELETE", f"{url}/v1/products/{body['id']}").status == 200
     gone = request("GET", f"{url}/v1/products/{body['id']}")
     assert gone.status == 404
-    assert gone.json() == {"error": {"code": 404, "status": "NOT_FOUND", "message": f"product '{body['id']}' does not exist"}}
+    assert gone.json() == {"error": {
+        "code": 404, "status": "NOT_FOUND", "message": f"product '{body['id']}' does not exist",
+        "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "PRODUCT_NOT_FOUND", "domain": "shop",
+                     "metadata": {"product_id": body["id"]}}],
+    }}
 
 
 @pytest.mark.parametrize(

@@ -45,14 +45,18 @@ def test_proto_field_names_are_accepted_too(url):
 
 
 @pytest.mark.parametrize(
-    "changes, message",
-    [({"postalCode": ""}, "address.postal_code is required"),
-     ({"countryCode": "XX"}, "address.country_code: we do not ship to XX")],
+    "changes, field, message",
+    [({"postalCode": ""}, "address.postal_code", "address.postal_code is required"),
+     ({"countryCode": "XX"}, "address.country_code", "address.country_code: we do not ship to XX")],
 )
-def test_a_bad_address_is_a_400_with_a_json_error_naming_the_field(url, changes, message):
+def test_a_bad_address_is_a_400_with_a_json_error_naming_the_field(url, changes, field, message):
     reply = request("POST", f"{url}/v1/shipments:quote", quote_body(**changes))
     assert reply.status == 400
-    assert reply.json() == {"error": {"code": 400, "status": "INVALID_ARGUMENT", "message": message}}
+    assert reply.json() == {"error": {
+        "code": 400, "status": "INVALID_ARGUMENT", "message": message,
+        "details": [{"@type": "type.googleapis.com/google.rpc.BadRequest",
+                     "fieldViolations": [{"field": field, "description": message}]}],
+    }}
 
 
 def test_a_body_that_is_not_a_quote_request_is_a_400(url):

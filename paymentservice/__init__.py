@@ -1,0 +1,1 @@
+"""paymentservice: card payments against a mock card network."""
