@@ -1,6 +1,7 @@
 """`make bench`: the services' RPCs under concurrency with ghz, each table beside a bare
 grpc.aio server answering an empty RPC in the same run (and, for the cart, a raw Redis
-round trip), with the ratio to the bare server."""
+round trip), with the ratio to the bare server; then the whole order pipeline under
+load (orders per second, and the time from PlaceOrder to SHIPPED)."""
 from __future__ import annotations
 
 import contextlib
@@ -13,20 +14,24 @@ import tempfile
 from pathlib import Path
 
 import grpc
+from google.protobuf.field_mask_pb2 import FieldMask
 
 from devstack import rabbitmq as devstack_rabbitmq
 from devstack import redis as devstack_redis
 from devstack.postgres import temporary_cluster
 from shop.cart.v1 import cart_pb2, cart_pb2_grpc
+from shop.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from tests.support.net import free_port, wait_for_port
 from tests.support.services import ServiceProcess
 
-from bench import ghz, redis_benchmark
+from bench import ghz, pipeline, redis_benchmark
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench-results"
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "20"))
 TOTAL = int(os.environ.get("BENCH_REQUESTS", "5000"))
+ORDERS = int(os.environ.get("BENCH_ORDERS", "200"))
+SHOPPERS = int(os.environ.get("BENCH_SHOPPERS", "8"))
 
 
 def table(title: str, results: list[ghz.Result], baseline: ghz.Result) -> str:
@@ -50,12 +55,32 @@ def fill_cart(address: str, owner: str) -> None:
             stub.AddItem(cart_pb2.AddItemRequest(owner_id=owner, product_id=product_id, quantity=2), timeout=5)
 
 
+def start_pipeline_services(cleanup, cluster, broker, catalog, cart, logs, quiet) -> dict:
+    """shipping, payment, email and checkout, wired to the catalog, cart and broker."""
+    amqp = {"AMQP_URL": broker.url, **quiet}
+    started = {}
+    for name, env in (
+        ("shipping", {"DATABASE_URL": cluster.url("shipping"), "CATALOG_ADDR": catalog.address}),
+        ("payment", {"DATABASE_URL": cluster.url("payment")}),
+        ("email", {"DATABASE_URL": cluster.url("email"), "MAIL_DIR": str(logs / "mail")}),
+    ):
+        started[name] = ServiceProcess(f"{name}service", {**env, **amqp}, logs / f"{name}.log").start()
+        cleanup.callback(started[name].stop)
+    started["checkout"] = ServiceProcess("checkoutservice", {
+        "DATABASE_URL": cluster.url("orders"), "CART_ADDR": cart.address, "CATALOG_ADDR": catalog.address,
+        "SHIPPING_ADDR": started["shipping"].address, "PAYMENT_ADDR": started["payment"].address, **amqp,
+    }, logs / "checkout.log").start()
+    cleanup.callback(started["checkout"].stop)
+    return started
+
+
 def main() -> int:
     logs = Path(tempfile.mkdtemp(prefix="shop-bench-"))
     bare_port = free_port()
     quiet = {"LOG_LEVEL": "WARNING"}
     with contextlib.ExitStack() as cleanup:
-        cluster = cleanup.enter_context(temporary_cluster(["catalog"], prefix="shop-bench-pg-"))
+        cluster = cleanup.enter_context(temporary_cluster(["catalog", "shipping", "payment", "email", "orders"],
+                                                          prefix="shop-bench-pg-"))
         redis = cleanup.enter_context(devstack_redis.temporary_server())
         broker = cleanup.enter_context(devstack_rabbitmq.temporary_node())
         catalog = ServiceProcess("catalogservice", {"DATABASE_URL": cluster.url("catalog"), "AMQP_URL": broker.url, **quiet},
@@ -69,6 +94,7 @@ def main() -> int:
         cleanup.callback(bare.terminate)
         wait_for_port(bare_port)
         fill_cart(cart.address, "bench:reader")
+        rest = start_pipeline_services(cleanup, cluster, broker, catalog, cart, logs, quiet)
 
         baseline, *services = measure([
             ("bare grpc.aio: Health/Check", f"127.0.0.1:{bare_port}", "grpc.health.v1.Health/Check", {}),
@@ -85,6 +111,12 @@ def main() -> int:
             redis_benchmark.run("raw Redis HSET (redis-benchmark)", redis.port, "hset",
                                 concurrency=CONCURRENCY, total=TOTAL * 4),
         ]
+        with grpc.insecure_channel(catalog.address) as channel:  # enough stock for every order
+            catalog_pb2_grpc.CatalogServiceStub(channel).UpdateProduct(catalog_pb2.UpdateProductRequest(
+                product=catalog_pb2.Product(id="stoneware-mug", stock=1_000_000),
+                update_mask=FieldMask(paths=["stock"])), timeout=10)
+        pipeline.run(cart.address, rest["checkout"].address, orders=20, concurrency=SHOPPERS)  # warm-up
+        flow = pipeline.run(cart.address, rest["checkout"].address, orders=ORDERS, concurrency=SHOPPERS)
     shutil.rmtree(logs, ignore_errors=True)
 
     catalog_rows = [baseline, *[r for r in services if r.name.startswith("catalog")]]
@@ -94,9 +126,12 @@ def main() -> int:
     print(table("catalogservice", catalog_rows, baseline))
     print()
     print(table("cartservice (AddItem also asks the catalog whether the product exists)", cart_rows, baseline))
+    print(f"\nthe whole pipeline: {SHOPPERS} shoppers placing {ORDERS} orders (cart, catalog, currency, shipping "
+          "quote, stock, authorization, outbox), then capture, relays and consumers until SHIPPED\n")
+    print(pipeline.table(flow))
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "services.json").write_text(json.dumps([r.__dict__ for r in [baseline, *services, *raw_redis]], indent=2))
-    return 0 if all(r.errors == 0 for r in services) else 1
+    return 0 if all(r.errors == 0 for r in services) and flow.failures == 0 else 1
 
 
 if __name__ == "__main__":

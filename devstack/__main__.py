@@ -59,8 +59,7 @@ def main(argv: list[str]) -> int:
     if command == "run":
         return run(stack)
     if command == "postgres":
-        argv_ = stack.cluster.server_argv()
-        os.execvp(argv_[0], argv_)
+        return stack.cluster.run_foreground()
     if command == "redis":
         argv_ = redis.server_argv(stack.state / "redis", stack.ports["STACK_REDIS_PORT"])
         os.execvp(argv_[0], argv_)

@@ -23,7 +23,7 @@ from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 from google.protobuf.message import DecodeError, Message
 from prometheus_client import Counter
 
-from service_runtime import db
+from service_runtime import db, jsonlog, tracecontext
 
 log = logging.getLogger("service_runtime.messaging")
 
@@ -196,8 +196,19 @@ class Consumer:
             return await self._dead_letter(message, f"the body does not parse as {message_type}")
         if getattr(event, "event_id", "") != message.message_id:
             return await self._dead_letter(message, "the event's event_id does not match the message_id")
-        delivery = Delivery(message.message_id, message_type, (message.headers or {}).get("traceparent"),
-                            bool(message.redelivered))
+        traceparent = (message.headers or {}).get("traceparent")
+        delivery = Delivery(message.message_id, message_type, traceparent, bool(message.redelivered))
+        # The event's trace id becomes this handling's request id: log lines, and the
+        # events the handler causes, carry the id of the request that started it all.
+        token = jsonlog.request_id.set(tracecontext.trace_id_of(traceparent) or message.message_id.replace("-", ""))
+        try:
+            await self._handle_event(message, message_type, handler, event, delivery)
+        finally:
+            jsonlog.request_id.reset(token)
+
+    async def _handle_event(self, message: AbstractIncomingMessage, message_type: str, handler: Handler,
+                            event: Message, delivery: Delivery) -> None:
+        queue = self.subscription.queue
         attempt = 0
         while True:
             try:

@@ -18,7 +18,7 @@ from google.protobuf.message import Message
 from prometheus_client import Gauge
 from psycopg_pool import AsyncConnectionPool
 
-from service_runtime import messaging, topology
+from service_runtime import jsonlog, messaging, topology, tracecontext
 
 log = logging.getLogger("service_runtime.outbox")
 
@@ -28,7 +28,8 @@ OLDEST_AGE = Gauge("outbox_oldest_unsent_age_seconds", "Age of the oldest outbox
 
 async def enqueue(conn, exchange: str, event: Message, *, traceparent: str | None = None) -> None:
     """Record an event for publication, inside the caller's transaction. The event's
-    `event_id` becomes the message id."""
+    `event_id` becomes the message id; its traceparent carries the current request id."""
+    traceparent = traceparent or tracecontext.traceparent_for(jsonlog.request_id.get())
     await conn.execute(
         """INSERT INTO outbox (exchange, message_type, event_id, body, traceparent)
            VALUES (%s, %s, %s, %s, %s)""",

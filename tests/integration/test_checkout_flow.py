@@ -1,6 +1,7 @@
 """Checkout and the event pipeline over real gRPC, PostgreSQL, Redis and RabbitMQ, with
 every service a real process: an order goes from the cart to SHIPPED, every refusal
 leaves nothing behind, and cancellations give everything back."""
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import grpc
@@ -265,3 +266,17 @@ def test_place_order_over_http_with_error_details(checkout_service, cart_channel
     assert placed.status == 200 and placed.json()["order"]["status"] == "ORDER_STATUS_PLACED"
     listed = request("GET", base).json()
     assert [o["id"] for o in listed["orders"]] == [placed.json()["order"]["id"]]
+
+
+def test_one_request_id_follows_the_order_through_the_event_pipeline(checkout, checkout_channel, cart_channel,
+                                                                      catalog_channel, email_service):
+    owner = new_shopper()
+    fill_cart(cart_channel, owner, (create_product(catalog_channel).id, 1))
+    rid = uuid.uuid4().hex
+    order = checkout.PlaceOrder(place_request(owner, email="traced@example.com"), timeout=20,
+                                metadata=(("x-request-id", rid),)).order
+    wait_for_status(checkout_channel, owner, order.id, "SHIPPED")
+    # The email for the order was sent while handling events caused by that request.
+    wait_until(lambda: any(f'"request_id": "{rid}"' in line and "email sent" in line
+                           for line in email_service.log_text().splitlines()), 20,
+               "email's log line carrying the PlaceOrder request id")

@@ -25,6 +25,16 @@ def listening(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
+def wait_all_free(ports: dict, what: str) -> None:
+    try:
+        wait_until(lambda: not any(listening(p) for p in ports.values()), 30, what)
+    except TimeoutError:
+        busy = {name: port for name, port in ports.items() if listening(port)}
+        owners = subprocess.run(["ss", "-ltnp"], capture_output=True, text=True).stdout
+        raise AssertionError(f"{what}: still busy {busy}\n" + "\n".join(
+            line for line in owners.splitlines() if any(f":{p} " in line for p in busy.values())))
+
+
 @pytest.fixture
 def stack_env():
     state = Path(tempfile.mkdtemp(prefix="shop-test-stack-"))
@@ -74,7 +84,7 @@ def test_make_run_starts_everything_and_ctrl_c_stops_everything(stack_env, tmp_p
     finally:
         code = ctrl_c(first)
     assert code in (0, 130), log.read_text()[-3000:]
-    wait_until(lambda: not any(listening(p) for p in ports.values()), 30, "every port free after Ctrl-C")
+    wait_all_free(ports, "every port free after Ctrl-C")
     leftovers = subprocess.run(["pgrep", "-f", str(state)], capture_output=True, text=True).stdout.split()
     assert leftovers == [], "no process of the stack outlives Ctrl-C"
 
@@ -84,4 +94,4 @@ def test_make_run_starts_everything_and_ctrl_c_stops_everything(stack_env, tmp_p
                    "catalogservice serving again on the same data")
     finally:
         ctrl_c(second)
-    wait_until(lambda: not any(listening(p) for p in ports.values()), 30, "every port free after the second Ctrl-C")
+    wait_all_free(ports, "every port free after the second Ctrl-C")

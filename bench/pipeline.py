@@ -1,0 +1,104 @@
+"""The whole pipeline under load: orders per second through PlaceOrder with every
+service and consumer running, and the time from PlaceOrder returning to the order
+reaching SHIPPED (through capture, the outbox relays and three consumers)."""
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import grpc
+
+from shop.cart.v1 import cart_pb2, cart_pb2_grpc
+from shop.checkout.v1 import checkout_pb2, checkout_pb2_grpc
+from shop.payment.v1 import payment_pb2
+from shop.shipping.v1 import shipping_pb2
+
+ADDRESS = shipping_pb2.Address(name="Bench Shopper", address_lines=["1 Load Street"], city="Boston", region="MA",
+                               postal_code="02108", country_code="US")
+CARD = payment_pb2.CreditCard(number="4242424242424242", cvv="123", expiry_month=12, expiry_year=2031,
+                              holder_name="Bench Shopper")
+SHIPPED = checkout_pb2.ORDER_STATUS_SHIPPED
+
+
+@dataclass(frozen=True)
+class PipelineResult:
+    orders: int
+    failures: int
+    seconds: float
+    place_p50_ms: float
+    place_p99_ms: float
+    to_shipped_p50_ms: float
+    to_shipped_p99_ms: float
+
+    @property
+    def orders_per_second(self) -> float:
+        return self.orders / self.seconds
+
+
+def _percentile(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
+def run(cart_address: str, checkout_address: str, *, orders: int, concurrency: int,
+        timeout: float = 120.0) -> PipelineResult:
+    cart_channel, checkout_channel = grpc.insecure_channel(cart_address), grpc.insecure_channel(checkout_address)
+    cart = cart_pb2_grpc.CartServiceStub(cart_channel)
+    checkout = checkout_pb2_grpc.CheckoutServiceStub(checkout_channel)
+    placed_at: dict[str, tuple[str, float]] = {}
+    place_ms: list[float] = []
+    failures = 0
+    lock = threading.Lock()
+
+    def shop(_):
+        nonlocal failures
+        owner = f"guest:{uuid.uuid4()}"
+        cart.AddItem(cart_pb2.AddItemRequest(owner_id=owner, product_id="stoneware-mug", quantity=1), timeout=10)
+        started = time.perf_counter()
+        try:
+            order = checkout.PlaceOrder(checkout_pb2.PlaceOrderRequest(
+                user_id=owner, currency_code="USD", address=ADDRESS, email="bench@example.com", credit_card=CARD),
+                timeout=30).order
+        except grpc.RpcError:
+            with lock:
+                failures += 1
+            return
+        with lock:
+            place_ms.append((time.perf_counter() - started) * 1000)
+            placed_at[order.id] = (owner, time.time())  # wall clock, as checkout's ship_time is
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(shop, range(orders)))
+    elapsed = time.perf_counter() - began
+
+    shipped_ms: list[float] = []
+    pending = dict(placed_at)
+    deadline = time.monotonic() + timeout
+    while pending and time.monotonic() < deadline:
+        for order_id, (owner, returned) in list(pending.items()):
+            status = checkout.GetOrder(checkout_pb2.GetOrderRequest(user_id=owner, order_id=order_id), timeout=5).order
+            if status.status == SHIPPED:
+                # ship_time: when checkout applied OrderShipped (same machine, same clock).
+                shipped_ms.append((status.ship_time.ToNanoseconds() / 1e9 - returned) * 1000)
+                del pending[order_id]
+        time.sleep(0.05)
+    cart_channel.close()
+    checkout_channel.close()
+    return PipelineResult(
+        orders=len(placed_at), failures=failures + len(pending), seconds=elapsed,
+        place_p50_ms=_percentile(place_ms, 50), place_p99_ms=_percentile(place_ms, 99),
+        to_shipped_p50_ms=_percentile(shipped_ms, 50), to_shipped_p99_ms=_percentile(shipped_ms, 99),
+    )
+
+
+def table(result: PipelineResult) -> str:
+    lines = [
+        f"{'orders':>7} {'failed':>7} {'orders/s':>9} {'PlaceOrder p50':>15} {'p99':>8} {'to SHIPPED p50':>15} {'p99':>8}",
+        f"{result.orders:>7} {result.failures:>7} {result.orders_per_second:>9.1f} {result.place_p50_ms:>12.0f} ms "
+        f"{result.place_p99_ms:>5.0f} ms {result.to_shipped_p50_ms:>12.0f} ms {result.to_shipped_p99_ms:>5.0f} ms",
+    ]
+    return "\n".join(lines)

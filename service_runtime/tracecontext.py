@@ -1,0 +1,23 @@
+"""W3C trace context for events, tied to the request id: a call's request id (32 hex
+digits) is the trace id of the events it causes, and a consumer handling such an event
+takes that trace id as its request id. So one id follows an order from PlaceOrder
+through every service's log lines. (Issue 8's OpenTelemetry spans can take these over.)"""
+from __future__ import annotations
+
+import re
+import secrets
+
+_TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
+_TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def traceparent_for(request_id: str) -> str:
+    """A traceparent whose trace id is the request id (or a new one if it cannot be)."""
+    trace_id = request_id if _TRACE_ID.match(request_id or "") and request_id != "0" * 32 else secrets.token_hex(16)
+    return f"00-{trace_id}-{secrets.token_hex(8)}-01"
+
+
+def trace_id_of(traceparent: str | None) -> str:
+    """The trace id of a well-formed traceparent, else ""."""
+    match = _TRACEPARENT.match(traceparent or "")
+    return match.group(1) if match else ""
