@@ -2,10 +2,9 @@
 and paging through them. Pure: no I/O."""
 from __future__ import annotations
 
-import base64
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -23,8 +22,6 @@ MAX_IMAGE_URL = 500
 MAX_PRICE = Decimal("1000000")
 MAX_STOCK = 1_000_000
 MAX_CATEGORIES = 5
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
 MAX_BATCH = 100
 UPDATABLE_FIELDS = ("name", "description", "image_url", "price", "categories", "stock")
 
@@ -55,12 +52,6 @@ class Page:
     products: list[Product]
     next_page_token: str
     total_size: int
-
-
-@dataclass(frozen=True)
-class Paging:
-    limit: int
-    offset: int = field(default=0)
 
 
 def slugify(name: str) -> str:
@@ -133,36 +124,6 @@ def apply_update(current: Product, changes: Product, paths: list[str]) -> Produc
     if "price" in updates:
         updates["currency"] = changes.currency
     return validate(replace(current, **updates))
-
-
-def paging(page_size: int, page_token: str, *, default: int = DEFAULT_PAGE_SIZE,
-           maximum: int = MAX_PAGE_SIZE) -> Paging:
-    if page_size < 0 or page_size > maximum:
-        raise InvalidArgument(f"page_size must be between 1 and {maximum} (0 for the default {default})")
-    return Paging(limit=page_size or default, offset=decode_page_token(page_token))
-
-
-def encode_page_token(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
-
-
-def decode_page_token(token: str) -> int:
-    if not token:
-        return 0
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        kind, _, value = raw.partition(":")
-        offset = int(value)
-        if kind != "o" or offset < 0:
-            raise ValueError
-    except ValueError:
-        raise InvalidArgument("page_token is not one this service issued") from None
-    return offset
-
-
-def next_token(paging_: Paging, returned: int, total: int) -> str:
-    end = paging_.offset + returned
-    return encode_page_token(end) if returned and end < total else ""
 
 
 def check_ids(ids: list[str], *, maximum: int = MAX_BATCH) -> list[str]:

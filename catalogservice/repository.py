@@ -7,11 +7,12 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from service_runtime import outbox
+from service_runtime.paging import Paging
 
 from catalogservice.errors import (
     CategoryNotFound, InvalidArgument, OutOfStock, ProductExists, ProductNotFound, ReservationConflict,
 )
-from catalogservice.products import Category, Paging, Product
+from catalogservice.products import Category, Product
 
 _PRODUCT_COLUMNS = """
     p.id, p.name, p.description, p.image_url, p.price, p.price_currency, p.stock,

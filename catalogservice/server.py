@@ -4,10 +4,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
-from service_runtime import money, protomoney
+from service_runtime import money, paging, protomoney
 from service_runtime.db import UNAVAILABLE_ERRORS
+from service_runtime.prototime import to_timestamp
 from shop.catalog.v1 import catalog_pb2, catalog_pb2_grpc, currency_pb2, currency_pb2_grpc
 
 from catalogservice import errors, products, search, stock
@@ -17,6 +17,7 @@ from catalogservice.repository import CatalogRepository
 # The one table from the catalog's named errors to status codes.
 STATUS_BY_ERROR = {
     errors.InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
+    paging.InvalidPage: grpc.StatusCode.INVALID_ARGUMENT,
     money.InvalidMoney: grpc.StatusCode.INVALID_ARGUMENT,
     errors.UnsupportedCurrency: grpc.StatusCode.INVALID_ARGUMENT,
     errors.ProductNotFound: grpc.StatusCode.NOT_FOUND,
@@ -28,20 +29,12 @@ STATUS_BY_ERROR = {
 }
 
 
-def _timestamp(value) -> Timestamp | None:
-    if value is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
-
 def product_to_proto(product: products.Product) -> catalog_pb2.Product:
     return catalog_pb2.Product(
         id=product.id, name=product.name, description=product.description,
         image_url=product.image_url, price=protomoney.to_proto(product.price, product.currency),
         categories=product.categories, stock=product.stock,
-        create_time=_timestamp(product.created_at), update_time=_timestamp(product.updated_at),
+        create_time=to_timestamp(product.created_at), update_time=to_timestamp(product.updated_at),
     )
 
 
@@ -64,11 +57,11 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
         self._repo = repository
 
     async def ListProducts(self, request, context):
-        paging = products.paging(request.page_size, request.page_token)
-        found, total = await self._repo.list_products(paging, request.category)
+        page = paging.paging(request.page_size, request.page_token)
+        found, total = await self._repo.list_products(page, request.category)
         return catalog_pb2.ListProductsResponse(
             products=[product_to_proto(p) for p in found],
-            next_page_token=products.next_token(paging, len(found), total), total_size=total,
+            next_page_token=page.next_token(len(found), total), total_size=total,
         )
 
     async def GetProduct(self, request, context):
@@ -81,15 +74,15 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
 
     async def SearchProducts(self, request, context):
         tsquery = search.build_tsquery(request.query)
-        paging = products.paging(request.page_size, request.page_token)
-        found, total = await self._repo.search(tsquery, paging)
+        page = paging.paging(request.page_size, request.page_token)
+        found, total = await self._repo.search(tsquery, page)
         return catalog_pb2.SearchProductsResponse(
             products=[product_to_proto(p) for p in found],
-            next_page_token=products.next_token(paging, len(found), total), total_size=total,
+            next_page_token=page.next_token(len(found), total), total_size=total,
         )
 
     async def ListRelatedProducts(self, request, context):
-        limit = products.paging(request.page_size, "", default=4, maximum=20).limit
+        limit = paging.paging(request.page_size, "", default=4, maximum=20).limit
         found = await self._repo.related(products.check_id(request.id), limit)
         return catalog_pb2.ListRelatedProductsResponse(products=[product_to_proto(p) for p in found])
 

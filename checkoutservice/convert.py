@@ -4,9 +4,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from service_runtime import protomoney, topology
+from service_runtime.prototime import to_timestamp
 from shop.checkout.v1 import checkout_pb2, events_pb2
 from shop.shipping.v1 import shipping_pb2
 
@@ -14,14 +13,6 @@ from checkoutservice.orders import Address, Order, Status
 
 STATUS_TO_PROTO = {status: checkout_pb2.OrderStatus.Value(f"ORDER_STATUS_{status.value}") for status in Status}
 STATUS_FROM_PROTO = {value: status for status, value in STATUS_TO_PROTO.items()}
-
-
-def _stamp(moment: datetime | None) -> Timestamp | None:
-    if moment is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
 
 
 def address_from_proto(message: shipping_pb2.Address) -> Address:
@@ -41,14 +32,14 @@ def order_to_proto(order: Order) -> checkout_pb2.Order:
                                               postal_code=a.postal_code, country_code=a.country_code),
         currency_code=order.currency, subtotal=money(order.subtotal), shipping_cost=money(order.shipping_cost),
         total=money(order.total), payment_id=order.payment_id, tracking_id=order.tracking_id,
-        create_time=_stamp(order.created_at), update_time=_stamp(order.updated_at),
-        paid_time=_stamp(order.times.get("paid_at")), ship_time=_stamp(order.times.get("shipped_at")),
-        cancel_time=_stamp(order.times.get("cancelled_at")), refund_time=_stamp(order.times.get("refunded_at")),
+        create_time=to_timestamp(order.created_at), update_time=to_timestamp(order.updated_at),
+        paid_time=to_timestamp(order.times.get("paid_at")), ship_time=to_timestamp(order.times.get("shipped_at")),
+        cancel_time=to_timestamp(order.times.get("cancelled_at")), refund_time=to_timestamp(order.times.get("refunded_at")),
     )
 
 
 def _envelope(order_id: str) -> dict:
-    return {"event_id": str(uuid.uuid4()), "occur_time": _stamp(datetime.now(timezone.utc)), "order_id": order_id}
+    return {"event_id": str(uuid.uuid4()), "occur_time": to_timestamp(datetime.now(timezone.utc)), "order_id": order_id}
 
 
 def placed_events(order: Order):

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from service_runtime.db import UNAVAILABLE_ERRORS
+from service_runtime.prototime import to_timestamp
 from shop.email.v1 import email_pb2, email_pb2_grpc
 
 from emailservice import errors, listing
@@ -31,19 +31,11 @@ def kind_from_proto(number: int) -> EmailKind | None:
     return KIND_FROM_PROTO[number]
 
 
-def _timestamp(value) -> Timestamp | None:
-    if value is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
-
 def email_to_proto(email: EmailRecord) -> email_pb2.SentEmail:
     return email_pb2.SentEmail(
         id=email.id, recipient=email.recipient, sender=email.sender, subject=email.subject,
         kind=KIND_TO_PROTO[email.kind], order_id=email.order_id, event_id=email.event_id,
-        message_id=email.message_id, sent_time=_timestamp(email.sent_at),
+        message_id=email.message_id, sent_time=to_timestamp(email.sent_at),
         text_body=email.text, html_body=email.html,
     )
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from service_runtime import money, protomoney
 from service_runtime.db import UNAVAILABLE_ERRORS
+from service_runtime.prototime import to_timestamp
 from shop.shipping.v1 import shipping_pb2, shipping_pb2_grpc
 
 from shippingservice import errors, quotes
@@ -29,14 +29,6 @@ STATUS_BY_ERROR = {
 
 _STATUS_TO_PROTO = {status: shipping_pb2.ShipmentStatus.Value(f"SHIPMENT_STATUS_{status.name}")
                     for status in ShipmentStatus}
-
-
-def _timestamp(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
 
 
 def address_from_proto(message: shipping_pb2.Address) -> Address:
@@ -93,11 +85,11 @@ def shipment_to_proto(shipment: Shipment, progress: Progress) -> shipping_pb2.Sh
         tracking_id=shipment.tracking_id, order_id=shipment.order_id, carrier=shipment.carrier,
         status=_STATUS_TO_PROTO[progress.status], address=address_to_proto(shipment.address),
         items=[shipping_pb2.ShipmentItem(product_id=i.product_id, quantity=i.quantity) for i in shipment.items],
-        ship_time=_timestamp(shipment.ship_time),
-        estimated_delivery_time=_timestamp(shipment.estimated_delivery_time),
-        delivery_time=_timestamp(progress.delivery_time),
+        ship_time=to_timestamp(shipment.ship_time),
+        estimated_delivery_time=to_timestamp(shipment.estimated_delivery_time),
+        delivery_time=to_timestamp(progress.delivery_time),
         events=[
-            shipping_pb2.TrackingEvent(status=_STATUS_TO_PROTO[e.status], time=_timestamp(e.time),
+            shipping_pb2.TrackingEvent(status=_STATUS_TO_PROTO[e.status], time=to_timestamp(e.time),
                                        location=e.location, description=e.description)
             for e in progress.events
         ],

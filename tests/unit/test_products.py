@@ -58,24 +58,3 @@ def test_an_update_mask_naming_an_unknown_or_read_only_field_is_refused():
     current = products.new_product(DRAFT)
     with pytest.raises(InvalidArgument, match="cannot update id"):
         products.apply_update(current, current, ["id"])
-
-
-def test_page_tokens_round_trip_and_foreign_tokens_are_refused():
-    assert products.decode_page_token(products.encode_page_token(40)) == 40
-    for bad in ("garbage!", "bzotMQ", products.encode_page_token(3)[:-1] + "@"):
-        with pytest.raises(InvalidArgument, match="page_token"):
-            products.decode_page_token(bad)
-
-
-def test_page_size_bounds():
-    assert products.paging(0, "").limit == products.DEFAULT_PAGE_SIZE
-    for bad in (-1, 101):
-        with pytest.raises(InvalidArgument, match="page_size"):
-            products.paging(bad, "")
-
-
-def test_the_next_token_is_empty_on_the_last_page():
-    first = products.paging(10, "")
-    assert products.decode_page_token(products.next_token(first, 10, 25)) == 10
-    last = products.paging(10, products.encode_page_token(20))
-    assert products.next_token(last, 5, 25) == ""
