@@ -78,6 +78,20 @@ def _wait_for_port(port: int, timeout: float = 10.0) -> None:
     raise TimeoutError(f"nothing listened on 127.0.0.1:{port} within {timeout}s")
 
 
+def _wait_for_group_gone(pgid: int, timeout: float) -> None:
+    """Until no process of the group is left; SIGKILL what remains after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        if time.monotonic() > deadline:
+            os.killpg(pgid, signal.SIGKILL)
+            deadline = float("inf")
+        time.sleep(0.05)
+
+
 def run_server(directory: Path, amqp_port: int, dist_port: int, epmd_port: int) -> int:
     """Run the node in the foreground beside an epmd of its own, and stop both on SIGTERM
     or SIGINT. Without its own epmd, Erlang starts a daemon that outlives the node.
@@ -101,10 +115,16 @@ def run_server(directory: Path, amqp_port: int, dist_port: int, epmd_port: int) 
             signal.signal(sig, request_stop)
         while True:
             try:
-                return server.wait(timeout=0.2)
+                code = server.wait(timeout=0.2)
+                break
             except subprocess.TimeoutExpired:
                 if stop_requested_at and time.monotonic() - stop_requested_at[0] > STOP_GRACE:
                     os.killpg(server.pid, signal.SIGKILL)
+        # The script can exit while the node (beam) still shuts down; a node that finds
+        # its epmd gone starts a daemon one that outlives everything. So the group goes
+        # first, then epmd.
+        _wait_for_group_gone(server.pid, STOP_GRACE)
+        return code
     finally:
         epmd.terminate()
         epmd.wait()
