@@ -8,6 +8,7 @@ from shop.payment.v1 import events_pb2 as payment_events
 from shop.shipping.v1 import events_pb2 as shipping_events
 
 from checkoutservice import convert, orders
+from checkoutservice.errors import OrderNotFound
 from checkoutservice.repository import OrderRepository
 
 
@@ -16,12 +17,18 @@ class OrderEvents:
         self._repo = repository
 
     async def _move(self, event, delivery: messaging.Delivery, to: orders.Status, **details) -> None:
-        await self._repo.change(
-            event.order_id,
-            lambda order, now: orders.moved(order, to, now, **details),
-            convert.status_events,
-            handled_event=(delivery.message_id, delivery.message_type),
-        )
+        try:
+            await self._repo.change(
+                event.order_id,
+                lambda order, now: orders.moved(order, to, now, **details),
+                convert.status_events,
+                handled_event=(delivery.message_id, delivery.message_type),
+            )
+        except OrderNotFound:
+            # Payment and shipping events follow OrderPlaced, which follows the order's
+            # commit: an order checkout never had will not appear later. Retrying would
+            # only hold up the queue.
+            raise messaging.Unprocessable(f"no order {event.order_id!r} here") from None
 
     async def payment_captured(self, event: payment_events.PaymentCaptured, delivery) -> None:
         await self._move(event, delivery, orders.Status.PAID)
