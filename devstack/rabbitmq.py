@@ -100,7 +100,10 @@ def run_server(directory: Path, amqp_port: int, dist_port: int, epmd_port: int) 
     and a supervisor that loses patience SIGKILLs this wrapper, which would orphan the
     node holding its ports: so after STOP_GRACE seconds the wrapper kills the group."""
     env = {**os.environ, **environment(directory, amqp_port, dist_port, epmd_port)}
-    epmd = subprocess.Popen(["epmd", "-port", str(epmd_port), "-address", "127.0.0.1"], env=env)
+    # Its own session too: a terminal's Ctrl-C must not reach epmd before the node is
+    # down (a node that loses its epmd starts a daemon one that outlives everything).
+    epmd = subprocess.Popen(["epmd", "-port", str(epmd_port), "-address", "127.0.0.1"], env=env,
+                            start_new_session=True)
     try:
         _wait_for_port(epmd_port)
         server = subprocess.Popen([SERVER], env=env, start_new_session=True)
