@@ -1,5 +1,6 @@
-"""Fixtures that start private servers (real PostgreSQL, the real services) for the
-session and stop them afterwards. Everything binds to 127.0.0.1 on free ports."""
+"""Fixtures that start private servers (real PostgreSQL, Redis, RabbitMQ and the real
+services) for the session and stop them afterwards. Everything binds to 127.0.0.1 on
+free ports."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,74 +22,10 @@ def postgres():
 
 
 @pytest.fixture(scope="session")
-def artifacts_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("logs")
-
-
-@pytest.fixture(scope="session")
-def catalog_service(postgres, rabbitmq, artifacts_dir):
-    """catalogservice as a real process over its own fresh database, consuming
-    checkout.events."""
-    postgres.create_databases(["catalog_test"])
-    service = ServiceProcess(
-        "catalogservice", {"DATABASE_URL": postgres.url("catalog_test"), "AMQP_URL": rabbitmq.url},
-        artifacts_dir / "catalogservice.log",
-    ).start()
-    yield service
-    service.stop()
-
-
-@pytest.fixture(scope="session")
-def catalog_channel(catalog_service):
-    with grpc.insecure_channel(catalog_service.address) as channel:
-        yield channel
-
-
-@pytest.fixture(scope="session")
-def shipping_service(postgres, rabbitmq, catalog_service, artifacts_dir):
-    """shippingservice as a real process over its own database, converting currencies
-    through the real catalogservice and consuming checkout.events."""
-    postgres.create_databases(["shipping_test"])
-    service = ServiceProcess(
-        "shippingservice",
-        {"DATABASE_URL": postgres.url("shipping_test"), "CATALOG_ADDR": catalog_service.address,
-         "AMQP_URL": rabbitmq.url},
-        artifacts_dir / "shippingservice.log",
-    ).start()
-    yield service
-    service.stop()
-
-
-@pytest.fixture(scope="session")
-def shipping_channel(shipping_service):
-    with grpc.insecure_channel(shipping_service.address) as channel:
-        yield channel
-
-
-@pytest.fixture(scope="session")
 def redis_server():
     """A private Redis for the whole test session."""
     with devstack_redis.temporary_server() as server:
         yield server
-
-
-@pytest.fixture(scope="session")
-def cart_service(redis_server, catalog_service, artifacts_dir):
-    """cartservice as a real process over the session's Redis, checking products with the
-    real catalogservice."""
-    service = ServiceProcess(
-        "cartservice",
-        {"REDIS_URL": redis_server.url, "CATALOG_ADDR": catalog_service.address},
-        artifacts_dir / "cartservice.log",
-    ).start()
-    yield service
-    service.stop()
-
-
-@pytest.fixture(scope="session")
-def cart_channel(cart_service):
-    with grpc.insecure_channel(cart_service.address) as channel:
-        yield channel
 
 
 @pytest.fixture(scope="session")
@@ -99,22 +36,8 @@ def rabbitmq():
 
 
 @pytest.fixture(scope="session")
-def payment_service(postgres, rabbitmq, artifacts_dir):
-    """paymentservice as a real process over its own database, consuming checkout.events."""
-    postgres.create_databases(["payment_test"])
-    service = ServiceProcess(
-        "paymentservice",
-        {"DATABASE_URL": postgres.url("payment_test"), "AMQP_URL": rabbitmq.url},
-        artifacts_dir / "paymentservice.log",
-    ).start()
-    yield service
-    service.stop()
-
-
-@pytest.fixture(scope="session")
-def payment_channel(payment_service):
-    with grpc.insecure_channel(payment_service.address) as channel:
-        yield channel
+def artifacts_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("logs")
 
 
 @pytest.fixture(scope="session")
@@ -122,44 +45,84 @@ def mail_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("mail")
 
 
+def _service(module: str, env: dict[str, str], artifacts_dir: Path) -> ServiceProcess:
+    return ServiceProcess(module, env, artifacts_dir / f"{module}.log")
+
+
+@pytest.fixture(scope="session")
+def catalog_service(postgres, rabbitmq, artifacts_dir):
+    """catalogservice over its own fresh database, consuming checkout.events."""
+    postgres.create_databases(["catalog_test"])
+    with _service("catalogservice", {"DATABASE_URL": postgres.url("catalog_test"), "AMQP_URL": rabbitmq.url},
+                  artifacts_dir) as service:
+        yield service
+
+
+@pytest.fixture(scope="session")
+def cart_service(redis_server, catalog_service, artifacts_dir):
+    """cartservice over the session's Redis, checking products with the real catalog."""
+    with _service("cartservice", {"REDIS_URL": redis_server.url, "CATALOG_ADDR": catalog_service.address},
+                  artifacts_dir) as service:
+        yield service
+
+
+@pytest.fixture(scope="session")
+def shipping_service(postgres, rabbitmq, catalog_service, artifacts_dir):
+    """shippingservice over its own database, converting currencies through the real
+    catalog and consuming checkout.events."""
+    postgres.create_databases(["shipping_test"])
+    with _service("shippingservice", {"DATABASE_URL": postgres.url("shipping_test"), "AMQP_URL": rabbitmq.url,
+                                      "CATALOG_ADDR": catalog_service.address}, artifacts_dir) as service:
+        yield service
+
+
+@pytest.fixture(scope="session")
+def payment_service(postgres, rabbitmq, artifacts_dir):
+    """paymentservice over its own database, consuming checkout.events."""
+    postgres.create_databases(["payment_test"])
+    with _service("paymentservice", {"DATABASE_URL": postgres.url("payment_test"), "AMQP_URL": rabbitmq.url},
+                  artifacts_dir) as service:
+        yield service
+
+
 @pytest.fixture(scope="session")
 def email_service(postgres, rabbitmq, mail_dir, artifacts_dir):
-    """emailservice as a real process over its own database, consuming checkout.events and
-    writing .eml files to mail_dir (no SMTP_URL)."""
+    """emailservice over its own database, consuming checkout.events and writing .eml
+    files to mail_dir (no SMTP_URL)."""
     postgres.create_databases(["email_test"])
-    service = ServiceProcess(
-        "emailservice",
-        {"DATABASE_URL": postgres.url("email_test"), "AMQP_URL": rabbitmq.url, "MAIL_DIR": str(mail_dir)},
-        artifacts_dir / "emailservice.log",
-    ).start()
-    yield service
-    service.stop()
-
-
-@pytest.fixture(scope="session")
-def email_channel(email_service):
-    with grpc.insecure_channel(email_service.address) as channel:
-        yield channel
+    with _service("emailservice", {"DATABASE_URL": postgres.url("email_test"), "AMQP_URL": rabbitmq.url,
+                                   "MAIL_DIR": str(mail_dir)}, artifacts_dir) as service:
+        yield service
 
 
 @pytest.fixture(scope="session")
 def checkout_service(postgres, rabbitmq, catalog_service, cart_service, shipping_service, payment_service,
                      artifacts_dir):
-    """checkoutservice as a real process, calling the real cart, catalog, shipping and
-    payment services, publishing to and consuming from the real broker."""
+    """checkoutservice calling the real cart, catalog, shipping and payment services,
+    publishing to and consuming from the real broker."""
     postgres.create_databases(["checkout_test"])
-    service = ServiceProcess(
-        "checkoutservice",
-        {"DATABASE_URL": postgres.url("checkout_test"), "AMQP_URL": rabbitmq.url,
-         "CART_ADDR": cart_service.address, "CATALOG_ADDR": catalog_service.address,
-         "SHIPPING_ADDR": shipping_service.address, "PAYMENT_ADDR": payment_service.address},
-        artifacts_dir / "checkoutservice.log",
-    ).start()
-    yield service
-    service.stop()
+    with _service("checkoutservice", {
+        "DATABASE_URL": postgres.url("checkout_test"), "AMQP_URL": rabbitmq.url,
+        "CART_ADDR": cart_service.address, "CATALOG_ADDR": catalog_service.address,
+        "SHIPPING_ADDR": shipping_service.address, "PAYMENT_ADDR": payment_service.address,
+    }, artifacts_dir) as service:
+        yield service
 
 
-@pytest.fixture(scope="session")
-def checkout_channel(checkout_service):
-    with grpc.insecure_channel(checkout_service.address) as channel:
-        yield channel
+def _channel_to(service_fixture: str):
+    """A session fixture: a gRPC channel to the service the named fixture runs."""
+
+    @pytest.fixture(scope="session")
+    def channel(request):
+        with grpc.insecure_channel(request.getfixturevalue(service_fixture).address) as open_channel:
+            yield open_channel
+
+    return channel
+
+
+catalog_channel = _channel_to("catalog_service")
+cart_channel = _channel_to("cart_service")
+shipping_channel = _channel_to("shipping_service")
+payment_channel = _channel_to("payment_service")
+email_channel = _channel_to("email_service")
+checkout_channel = _channel_to("checkout_service")

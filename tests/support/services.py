@@ -85,6 +85,12 @@ class ServiceProcess:
             raise RuntimeError(f"{self.module} exited with {self.process.returncode}; log:\n{self.log_text()[-4000:]}")
         return self
 
+    def __enter__(self) -> "ServiceProcess":
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
     def _exited(self) -> bool:
         return self.process.poll() is not None
 
