@@ -3,7 +3,7 @@
 # versions, into a project-local tools directory (default: <repo>/.tools, gitignored):
 #
 #   buf       from the npm registry (@bufbuild/buf)
-#   krakend   KrakenD CE, built with `go install` from the Go module proxy
+#   krakend   KrakenD CE, built from its Go module (see install_krakend)
 #   grpcurl   built with `go install`
 #   ghz       built with `go install`
 #
@@ -14,17 +14,14 @@
 # Environment:
 #   TOOLS_DIR         where to install (default: <repo>/.tools); binaries go to $TOOLS_DIR/bin
 #
-# KrakenD CE and this workplace: the Go module proxy reachable here refuses every
-# github.com/krakend/krakend-ce/v2 version with "403 Forbidden: This module version is not
-# available". When (and only when) the proxy refuses the module that way, the refusal is
-# written to $TOOLS_DIR/stamps/krakend.refused and the other tools still install; the
-# KrakenD tests then report the refusal instead of passing. Any other build failure stops
-# here.
+# Any build failure stops here.
 set -euo pipefail
 
 # Pinned versions: the single source of truth (tests read KRAKEND_VERSION from here).
 BUF_VERSION=1.75.0
-KRAKEND_VERSION=2.13.1
+KRAKEND_VERSION=1.4.1
+KRAKEND_MODULE=github.com/devopsfaith/krakend-ce
+KRAKEND_BUILD=+shop.1  # this project's build of it: see install_krakend
 GRPCURL_VERSION=1.9.4
 GHZ_VERSION=0.120.0
 
@@ -62,21 +59,10 @@ go_install() {
     go=$(find_go)
     scratch=$(mktemp -d "$TOOLS_DIR/.build-$name.XXXXXX")
     start=$SECONDS
-    if ! GOBIN=$scratch "$go" install -trimpath -ldflags "$ldflags" "$pkg@v$version" \
-        2> >(tee "$scratch.log" >&2); then
-        wait  # for tee
-        local refused=0
-        if grep -q "$pkg.*403 Forbidden" "$scratch.log" 2>/dev/null || grep -q "${pkg%%/cmd/*}@v$version.*403 Forbidden" "$scratch.log"; then
-            refused=1
-            grep -m1 '403 Forbidden' "$scratch.log" >"$STAMP_DIR/$name.refused"
-        fi
-        rm -rf "$scratch" "$scratch.log"
-        [[ $refused == 1 ]] && return 2
+    if ! GOBIN=$scratch "$go" install -trimpath -ldflags "$ldflags" "$pkg@v$version"; then
+        rm -rf "$scratch"
         return 1
     fi
-    rm -f "$STAMP_DIR/$name.refused"
-    wait
-    rm -f "$scratch.log"
     mv -f "$scratch/$built" "$BIN_DIR/$name"
     rm -rf "$scratch"
     printf '%s\n' "$version" >"$STAMP_DIR/$name"
@@ -104,29 +90,48 @@ install_buf() {
 }
 
 # --- KrakenD CE -----------------------------------------------------------------------------
-# The version flags are the ones KrakenD CE's own Makefile sets (pkg.Version and lura's
-# core.KrakendVersion); lura's core.GoVersion is set too, to the Go that built it.
+# KrakenD CE 1.4.1 (github.com/devopsfaith/krakend-ce), the one KrakenD CE release the Go
+# module proxy reachable here serves: it answers 403 for every github.com/krakend/krakend-ce/v2
+# version and for every other v1 release (docs/decisions/0005-krakend-ce-1.4.md).
+# Its go.mod has a replace directive, so `go install module@version` refuses it; it is built
+# the way its own Makefile builds it, from the module's source as the proxy serves it, with
+# two changes, both small and stated:
+#   - github.com/modern-go/reflect2 goes from v1.0.1, which crashes on Go 1.18 and later, to
+#     v1.0.2, the release that fixes that;
+#   - lura 1.4.1 gets krakend/build/lura-listen-ip.patch: KrakenD 2's "listen_ip", so the
+#     gateway can bind to 127.0.0.1 alone (1.4.1 binds every interface).
+# The stamp carries a build suffix so a change to those steps rebuilds it.
 install_krakend() {
-    if stamp_ok krakend "$KRAKEND_VERSION"; then
-        log "krakend $KRAKEND_VERSION: already present"
+    if stamp_ok krakend "$KRAKEND_VERSION$KRAKEND_BUILD"; then
+        log "krakend $KRAKEND_VERSION$KRAKEND_BUILD: already present"
         return 0
     fi
-    local go go_version ldflags
+    local go scratch module_dir lura_dir start
     go=$(find_go)
-    go_version=$("$go" env GOVERSION)
-    ldflags="-X github.com/krakend/krakend-ce/v2/pkg.Version=$KRAKEND_VERSION"
-    ldflags+=" -X github.com/luraproject/lura/v2/core.KrakendVersion=$KRAKEND_VERSION"
-    ldflags+=" -X github.com/luraproject/lura/v2/core.GoVersion=${go_version#go}"
-    log "krakend $KRAKEND_VERSION: building with go install (takes several minutes the first time)"
-    local status=0
-    go_install krakend github.com/krakend/krakend-ce/v2/cmd/krakend-ce "$KRAKEND_VERSION" \
-        krakend-ce "$ldflags" || status=$?
-    case $status in
-        0) ;;
-        2) log "BLOCKED: the Go module proxy refuses KrakenD CE $KRAKEND_VERSION (403, recorded in $STAMP_DIR/krakend.refused);"
-           log "         the other tools are installed, and the KrakenD tests say why they cannot run" ;;
-        *) die "krakend $KRAKEND_VERSION could not be built with go install (see the go error above)" ;;
-    esac
+    start=$SECONDS
+    scratch=$(mktemp -d "$TOOLS_DIR/.build-krakend.XXXXXX")
+    log "krakend $KRAKEND_VERSION: building from its Go module (takes a few minutes the first time)"
+    module_dir=$(cd "$scratch" && "$go" mod download -json "$KRAKEND_MODULE@v$KRAKEND_VERSION" |
+        sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')
+    [[ -n $module_dir && -d $module_dir ]] || { rm -rf "$scratch"; die "the Go module proxy did not give $KRAKEND_MODULE@v$KRAKEND_VERSION"; }
+    cp -R "$module_dir" "$scratch/src"
+    chmod -R u+w "$scratch/src"
+    (
+        cd "$scratch/src"
+        lura_dir=$("$go" mod download -json github.com/luraproject/lura | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')
+        cp -R "$lura_dir" lura && chmod -R u+w lura
+        patch --quiet -p1 -d lura <"$REPO_DIR/krakend/build/lura-listen-ip.patch"
+        "$go" mod edit -replace=github.com/luraproject/lura=./lura
+        "$go" mod edit -require=github.com/modern-go/reflect2@v1.0.2
+        GOFLAGS=-mod=mod "$go" build -trimpath \
+            -ldflags "-X github.com/luraproject/lura/core.KrakendVersion=$KRAKEND_VERSION" \
+            -o "$scratch/krakend" ./cmd/krakend-ce
+    ) || { rm -rf "$scratch"; die "krakend $KRAKEND_VERSION could not be built (see the go error above)"; }
+    mv -f "$scratch/krakend" "$BIN_DIR/krakend"
+    rm -rf "$scratch"
+    rm -f "$STAMP_DIR/krakend.refused"
+    printf '%s\n' "$KRAKEND_VERSION$KRAKEND_BUILD" >"$STAMP_DIR/krakend"
+    log "krakend $KRAKEND_VERSION: installed (built in $((SECONDS - start))s)"
 }
 
 # --- grpcurl --------------------------------------------------------------------------------
