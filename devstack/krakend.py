@@ -1,0 +1,106 @@
+"""The KrakenD gateway for the local shop and the tests.
+
+krakend/krakend.json is the one configuration. It is written for `make run`: backends on
+127.0.0.1 at the services' default HTTP ports, keys in krakend/keys/. `render` moves it to
+other addresses (the tests' free ports, a stack whose ports were moved) without changing
+anything else in it."""
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import os
+import subprocess
+import tempfile
+import urllib.parse
+from pathlib import Path
+from typing import Iterator, Mapping
+
+from service_runtime.config import DEFAULT_PORTS
+
+from devstack import jwk
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIG = REPO / "krakend" / "krakend.json"
+KEYS_DIR = REPO / "krakend" / "keys"
+BINARY = REPO / ".tools" / "bin" / "krakend"
+DEFAULT_PORT = 8000
+
+# The service each committed backend address names: its default HTTP port.
+SERVICE_BY_DEFAULT_HTTP_PORT = {http_port: service for service, (_, http_port) in DEFAULT_PORTS.items()}
+
+SIGNER = "github.com/devopsfaith/krakend-jose/signer"
+VALIDATOR = "github.com/devopsfaith/krakend-jose/validator"
+
+
+def load(path: Path = CONFIG) -> dict:
+    return json.loads(path.read_text())
+
+
+def backend_service(host: str) -> str:
+    """The service a committed backend host ("http://127.0.0.1:8051") stands for."""
+    port = urllib.parse.urlsplit(host).port
+    if port not in SERVICE_BY_DEFAULT_HTTP_PORT:
+        raise ValueError(f"backend host {host!r} is not a service's default HTTP address")
+    return SERVICE_BY_DEFAULT_HTTP_PORT[port]
+
+
+def render(config: Mapping, *, port: int, http_urls: Mapping[str, str], keys_dir: Path,
+           listen_ip: str = "127.0.0.1") -> dict:
+    """config with the gateway on listen_ip:port, each backend at http_urls[service] and the
+    signing keys read from keys_dir. Pure."""
+    rendered = copy.deepcopy(dict(config))
+    rendered["port"] = port
+    rendered["listen_ip"] = listen_ip
+    for endpoint in rendered["endpoints"]:
+        for backend in endpoint["backend"]:
+            backend["host"] = [http_urls[backend_service(host)] for host in backend["host"]]
+        for namespace in (SIGNER, VALIDATOR):
+            settings = endpoint.get("extra_config", {}).get(namespace)
+            if settings and "jwk_local_path" in settings:
+                settings["jwk_local_path"] = str(keys_dir / Path(settings["jwk_local_path"]).name)
+    return rendered
+
+
+def argv(config_path: Path) -> list[str]:
+    return [str(BINARY), "run", "-c", str(config_path)]
+
+
+def write_rendered(path: Path, *, port: int, http_urls: Mapping[str, str], keys_dir: Path) -> Path:
+    """Make the keys if missing and write the rendered configuration to path."""
+    jwk.ensure_keys(keys_dir)
+    path.write_text(json.dumps(render(load(), port=port, http_urls=http_urls, keys_dir=keys_dir), indent=2))
+    return path
+
+
+def run_foreground(state: Path, port: int, http_ports: Mapping[str, int]) -> None:
+    """`make run`'s gateway: keys in krakend/keys (made on first run), configuration rendered
+    to the stack's ports in the state directory; replaces this process with KrakenD."""
+    urls = {service: f"http://127.0.0.1:{http_port}" for service, http_port in http_ports.items()}
+    state.mkdir(parents=True, exist_ok=True)
+    config_path = write_rendered(state / "krakend.json", port=port, http_urls=urls, keys_dir=KEYS_DIR)
+    command = argv(config_path)
+    os.execv(command[0], command)
+
+
+@contextlib.contextmanager
+def temporary_gateway(port: int, http_urls: Mapping[str, str], log_path: Path) -> Iterator[tuple[Path, subprocess.Popen]]:
+    """KrakenD on 127.0.0.1:port in front of http_urls, with fresh keys in a temporary
+    directory (yielded, so tests can sign tokens with them); stopped afterwards."""
+    with tempfile.TemporaryDirectory(prefix="shop-krakend-") as scratch:
+        keys_dir = Path(scratch) / "keys"
+        config_path = write_rendered(Path(scratch) / "krakend.json", port=port, http_urls=http_urls,
+                                     keys_dir=keys_dir)
+        with open(log_path, "ab") as log:
+            process = subprocess.Popen(argv(config_path), stdout=log, stderr=subprocess.STDOUT,
+                                       stdin=subprocess.DEVNULL)
+        try:
+            yield keys_dir, process
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
