@@ -1,0 +1,78 @@
+"""Users and their roles: display names, the role set, and the rule that the shop always
+keeps an admin. Pure."""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable
+
+from identityservice.errors import InvalidArgument, LastAdmin
+
+CUSTOMER = "customer"
+ADMIN = "admin"
+# In the order they are shown.
+ROLES = (CUSTOMER, ADMIN)
+MAX_DISPLAY_NAME = 100
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    email: str
+    display_name: str
+    roles: tuple[str, ...]
+    create_time: datetime
+    update_time: datetime
+
+    @property
+    def is_admin(self) -> bool:
+        return ADMIN in self.roles
+
+
+@dataclass(frozen=True)
+class StoredUser:
+    """A user with their password hash, as the store holds them."""
+
+    user: User
+    password_hash: str
+
+
+def check_display_name(raw: str, field: str = "display_name") -> str:
+    name = raw.strip()
+    if not name:
+        raise InvalidArgument(field, f"{field} must not be empty")
+    if len(name) > MAX_DISPLAY_NAME:
+        raise InvalidArgument(field, f"{field} must be at most {MAX_DISPLAY_NAME} characters")
+    if any(unicodedata.category(char) == "Cc" for char in name):
+        raise InvalidArgument(field, f"{field} must not contain control characters")
+    return name
+
+
+def display_name_for(raw: str, email: str) -> str:
+    """The display name given, or the email's local part when none is."""
+    if raw.strip():
+        return check_display_name(raw)
+    return check_display_name(email.rpartition("@")[0][:MAX_DISPLAY_NAME])
+
+
+def canonical_roles(roles: Iterable[str]) -> tuple[str, ...]:
+    present = set(roles) | {CUSTOMER}
+    return tuple(role for role in ROLES if role in present)
+
+
+def check_roles(requested: Iterable[str]) -> tuple[str, ...]:
+    """A complete new role set: known roles only, not empty; "customer" is always kept."""
+    requested = list(requested)
+    if not requested:
+        raise InvalidArgument("roles", f"roles must not be empty (choose among {', '.join(ROLES)})")
+    unknown = sorted({role for role in requested if role not in ROLES})
+    if unknown:
+        raise InvalidArgument("roles", f"roles: unknown role {unknown[0][:50]!r} (choose among {', '.join(ROLES)})")
+    return canonical_roles(requested)
+
+
+def check_admin_remains(current: tuple[str, ...], new: tuple[str, ...], other_admins: int) -> None:
+    """LastAdmin if taking this user's roles from `current` to `new` leaves no admin."""
+    if ADMIN in current and ADMIN not in new and other_admins == 0:
+        raise LastAdmin()
