@@ -16,7 +16,7 @@ from google.protobuf import message_factory
 from google.protobuf.descriptor import ServiceDescriptor
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
-from service_runtime import metrics, status_details, transcoding
+from service_runtime import client_address, metrics, status_details, transcoding
 from service_runtime.health import HealthMonitor
 from service_runtime.interceptors import REQUEST_ID_KEY
 
@@ -32,6 +32,14 @@ def _json_response(status: int, payload: dict, request_id: str) -> web.Response:
         content_type=_JSON,
         headers={"X-Request-Id": request_id},
     )
+
+
+def _metadata(request: web.Request, rid: str) -> tuple[tuple[str, str], ...]:
+    """The request id, and the client the call is made for: the X-Forwarded-For that the
+    gateway set, else this connection's peer."""
+    forwarded = client_address.first_forwarded(request.headers.get("X-Forwarded-For", ""))
+    client = forwarded or request.remote or ""
+    return ((REQUEST_ID_KEY, rid), (client_address.FORWARDED_FOR_KEY, client)) if client else ((REQUEST_ID_KEY, rid),)
 
 
 def _handler_for(route: transcoding.Route, channel_getter: Callable[[], grpc.aio.Channel], timeout: float):
@@ -68,7 +76,7 @@ def _handler_for(route: transcoding.Route, channel_getter: Callable[[], grpc.aio
             response_deserializer=response_class.FromString,
         )
         try:
-            response = await call(message, timeout=timeout, metadata=((REQUEST_ID_KEY, rid),))
+            response = await call(message, timeout=timeout, metadata=_metadata(request, rid))
         except grpc.aio.AioRpcError as exc:
             status, payload = transcoding.error_json(exc.code(), exc.details() or exc.code().name)
             details = status_details.details_json(exc)
