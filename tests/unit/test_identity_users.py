@@ -1,0 +1,52 @@
+"""Display names, role sets, and the rule that the shop always keeps an admin."""
+import pytest
+
+from identityservice import users
+from identityservice.errors import InvalidArgument, LastAdmin
+
+
+def test_a_display_name_is_trimmed():
+    assert users.check_display_name("  Ada Lovelace ") == "Ada Lovelace"
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("", "must not be empty"), ("   ", "must not be empty"), ("x" * 101, "at most 100"),
+    ("Ada\x00", "control characters"),
+])
+def test_bad_display_names_name_the_field(name, reason):
+    with pytest.raises(InvalidArgument, match=reason) as caught:
+        users.check_display_name(name)
+    assert caught.value.field == "display_name"
+
+
+def test_a_missing_display_name_defaults_to_the_local_part():
+    assert users.display_name_for("", "ada.lovelace@example.com") == "ada.lovelace"
+    assert users.display_name_for(" Ada ", "ada.lovelace@example.com") == "Ada"
+
+
+def test_customer_is_always_kept_and_roles_are_ordered():
+    assert users.check_roles(["admin"]) == ("customer", "admin")
+    assert users.check_roles(["admin", "customer", "admin"]) == ("customer", "admin")
+    assert users.check_roles(["customer"]) == ("customer",)
+
+
+@pytest.mark.parametrize("roles, reason", [([], "must not be empty"), (["customer", "root"], "unknown role 'root'")])
+def test_bad_role_sets_are_refused(roles, reason):
+    with pytest.raises(InvalidArgument, match=reason) as caught:
+        users.check_roles(roles)
+    assert caught.value.field == "roles"
+
+
+def test_the_last_admin_cannot_lose_the_role():
+    with pytest.raises(LastAdmin) as caught:
+        users.check_admin_remains(("customer", "admin"), ("customer",), other_admins=0)
+    assert caught.value.reason == "LAST_ADMIN"
+
+
+def test_an_admin_may_lose_the_role_while_another_remains():
+    users.check_admin_remains(("customer", "admin"), ("customer",), other_admins=1)
+
+
+def test_changes_that_keep_or_never_had_the_role_are_fine():
+    users.check_admin_remains(("customer", "admin"), ("customer", "admin"), other_admins=0)
+    users.check_admin_remains(("customer",), (), other_admins=0)
