@@ -7,27 +7,8 @@ from __future__ import annotations
 import time
 import uuid
 
-from tests.support.gateway import ACCESS_AUDIENCE, ISSUER, REFRESH_AUDIENCE, User, register, token_claims
-from tests.support.identity import ADMIN_EMAIL, ADMIN_PASSWORD
-
-ADDRESS = {"name": "Ada Lovelace", "addressLines": ["12 St James's Square"], "city": "Boston", "region": "MA",
-           "postalCode": "02108", "countryCode": "US"}
-GOOD_CARD = {"number": "4242 4242 4242 4242", "cvv": "123", "expiryMonth": 12, "expiryYear": 2035,
-             "holderName": "Ada Lovelace"}
-
-
-def stock_a_product(gateway, *, stock: int = 10, name: str | None = None) -> dict:
-    admin = User(gateway, ADMIN_EMAIL, ADMIN_PASSWORD)
-    assert admin.login().status == 200
-    suffix = uuid.uuid4().hex[:8]
-    reply = admin.call("POST", "/api/v1/admin/products", {
-        "id": f"api-{suffix}", "name": name or f"Gateway Teapot {suffix}", "description": "Pours well.",
-        "price": {"currencyCode": "USD", "units": "24", "nanos": 500000000}, "categories": ["kitchen"],
-        "stock": stock,
-    })
-    assert reply.status == 200, reply.body
-    return reply.json()["product"]
-
+from tests.support.gateway import (ACCESS_AUDIENCE, ADDRESS, GOOD_CARD, ISSUER, REFRESH_AUDIENCE, User, register,
+                                   stock_a_product, token_claims)
 
 def wait_for_status(user: User, order_id: str, wanted: set[str], timeout: float = 30) -> dict:
     deadline = time.monotonic() + timeout

@@ -13,6 +13,7 @@ from jwcrypto import jwk, jwt
 
 from devstack.jwk import KEY_ID, PRIVATE_FILE
 from tests.support.http import Reply, request
+from tests.support.identity import ADMIN_EMAIL, ADMIN_PASSWORD
 
 ISSUER = "shop-identity"
 ACCESS_AUDIENCE = "shop-api"
@@ -114,3 +115,23 @@ def token_claims(token: str) -> dict:
     """The payload of a compact JWT, unverified (for looking, not trusting)."""
     payload = token.split(".")[1]
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+# A checkout's address and paymentservice's always-approved test card, as API JSON.
+ADDRESS = {"name": "Ada Lovelace", "addressLines": ["12 St James's Square"], "city": "Boston", "region": "MA",
+           "postalCode": "02108", "countryCode": "US"}
+GOOD_CARD = {"number": "4242 4242 4242 4242", "cvv": "123", "expiryMonth": 12, "expiryYear": 2035,
+             "holderName": "Ada Lovelace"}
+
+
+def stock_a_product(gateway: Gateway, *, stock: int = 10, name: str | None = None) -> dict:
+    admin = User(gateway, ADMIN_EMAIL, ADMIN_PASSWORD)
+    assert admin.login().status == 200
+    suffix = uuid.uuid4().hex[:8]
+    reply = admin.call("POST", "/api/v1/admin/products", {
+        "id": f"api-{suffix}", "name": name or f"Gateway Teapot {suffix}", "description": "Pours well.",
+        "price": {"currencyCode": "USD", "units": "24", "nanos": 500000000}, "categories": ["kitchen"],
+        "stock": stock,
+    })
+    assert reply.status == 200, reply.body
+    return reply.json()["product"]

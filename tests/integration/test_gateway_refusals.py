@@ -1,0 +1,182 @@
+"""What the gateway refuses, and how: tokens that are forged, expired, unsigned, for
+another audience or issuer (401); a customer on admin endpoints (403); another user's
+order or cart (never reachable: the user id comes from the token); too many registrations
+from one client (429). And backend errors keep their status and JSON body."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from jwcrypto import jwk
+
+from tests.support.gateway import (ADDRESS, GOOD_CARD, REFRESH_AUDIENCE, User, claims, register, sign, signed_in,
+                                   stock_a_product, unsigned)
+from tests.support.identity import ADMIN_EMAIL, ADMIN_PASSWORD
+
+ADMIN_ENDPOINTS = [
+    ("POST", "/api/v1/admin/products", {"name": "x"}),
+    ("PATCH", "/api/v1/admin/products/stoneware-mug", {"name": "x"}),
+    ("DELETE", "/api/v1/admin/products/stoneware-mug", None),
+    ("GET", "/api/v1/admin/orders", None),
+    ("GET", "/api/v1/admin/orders/some-order", None),
+    ("POST", "/api/v1/admin/orders/some-order/cancel", {}),
+    ("GET", "/api/v1/admin/users", None),
+    ("PUT", "/api/v1/admin/users/some-user/roles", {"roles": ["admin"]}),
+]
+
+
+@pytest.fixture(scope="module")
+def customer(gateway) -> User:
+    return signed_in(gateway, "refusals")
+
+
+@pytest.fixture(scope="module")
+def key(gateway) -> jwk.JWK:
+    return gateway.signing_key()
+
+
+def cart_with(gateway, token: str):
+    return gateway.call("GET", "/api/v1/cart", token=token)
+
+
+def test_a_token_made_with_the_gateways_key_is_accepted(gateway, customer, key):
+    """The control for the refusals below: the same claims, rightly signed, pass."""
+    reply = cart_with(gateway, sign(key, claims(customer.id)))
+    assert reply.status == 200, reply.body
+
+
+@pytest.mark.parametrize("token", ["", "not-a-jwt", "a.b.c"])
+def test_a_missing_or_malformed_token_is_401(gateway, token):
+    assert cart_with(gateway, token).status == 401
+
+
+def test_a_token_signed_by_another_key_is_401(gateway, customer):
+    stranger = jwk.JWK.generate(kty="RSA", size=2048)
+    assert cart_with(gateway, sign(stranger, claims(customer.id))).status == 401
+
+
+def test_a_token_from_another_issuer_is_401(gateway, customer, key):
+    assert cart_with(gateway, sign(key, claims(customer.id, issuer="someone-else"))).status == 401
+
+
+def test_an_expired_token_is_401(gateway, customer, key):
+    an_hour_ago = int(time.time()) - 3600
+    assert cart_with(gateway, sign(key, claims(customer.id, issued=an_hour_ago - 900))).status == 401
+
+
+def test_an_unsigned_token_is_401(gateway, customer):
+    assert cart_with(gateway, unsigned(claims(customer.id))).status == 401
+
+
+def test_an_hmac_token_keyed_with_the_public_key_is_401(gateway, customer, key):
+    """The algorithm-confusion attack: HS256 with the RSA public key as the secret."""
+    public_pem = key.export_to_pem(private_key=False)
+    hmac_key = jwk.JWK(kty="oct", k=jwk.base64url_encode(public_pem))
+    assert cart_with(gateway, sign(hmac_key, claims(customer.id), alg="HS256")).status == 401
+
+
+def test_a_refresh_token_is_not_an_access_token(gateway, customer):
+    assert cart_with(gateway, customer.refresh_token).status == 401
+
+
+def test_an_access_token_is_not_a_refresh_token(gateway, customer, key):
+    assert customer.refresh(customer.access_token).status == 401
+    forged_refresh = sign(key, claims(customer.id, audience=REFRESH_AUDIENCE))
+    refused = customer.refresh(forged_refresh)  # well signed, but no such session
+    assert refused.status == 401
+    assert refused.json()["error_identity"]["http_status_code"] == 401
+
+
+@pytest.mark.parametrize("method, path, body", ADMIN_ENDPOINTS)
+def test_a_customer_on_an_admin_endpoint_is_403(gateway, customer, method, path, body):
+    assert customer.call(method, path, body).status == 403
+
+
+def test_an_admin_may_list_users_and_set_roles(gateway):
+    admin = User(gateway, ADMIN_EMAIL, ADMIN_PASSWORD)
+    assert admin.login().status == 200
+    listing = admin.call("GET", "/api/v1/admin/users?page_size=2")
+    assert listing.status == 200 and len(listing.json()["users"]) <= 2
+
+    promoted = register(gateway, "promoted")
+    reply = admin.call("PUT", f"/api/v1/admin/users/{promoted.id}/roles", {"roles": ["customer", "admin"]})
+    assert reply.status == 200, reply.body
+    assert promoted.login().status == 200
+    assert promoted.call("GET", "/api/v1/admin/users").status == 200
+
+
+def test_another_users_order_is_not_found(gateway):
+    product = stock_a_product(gateway)
+    owner, other = signed_in(gateway, "owner"), signed_in(gateway, "other")
+    assert owner.call("POST", "/api/v1/cart/items", {"productId": product["id"], "quantity": 1}).status == 200
+    placed = owner.call("POST", "/api/v1/orders", {"currencyCode": "USD", "address": ADDRESS, "email": owner.email,
+                                                  "creditCard": GOOD_CARD})
+    assert placed.status == 200, placed.body
+    order_id = placed.json()["order"]["id"]
+
+    assert owner.call("GET", f"/api/v1/orders/{order_id}").status == 200
+    for method, path in (("GET", f"/api/v1/orders/{order_id}"), ("POST", f"/api/v1/orders/{order_id}/cancel")):
+        reply = other.call(method, path, {} if method == "POST" else None)
+        assert reply.status == 404, (path, reply.body)
+        assert reply.json()["error"]["status"] == "NOT_FOUND"
+    assert other.call("GET", "/api/v1/orders").json().get("orders", []) == []
+
+
+def test_a_cart_belongs_to_the_token_not_to_the_request(gateway):
+    owner, other = signed_in(gateway, "cart-owner"), signed_in(gateway, "cart-other")
+    assert owner.call("POST", "/api/v1/cart/items", {"productId": "stoneware-mug", "quantity": 2}).status == 200
+    # Naming the owner in the body or the query changes nothing: the path comes from the token.
+    smuggled = other.call("POST", f"/api/v1/cart/items?owner_id={owner.id}",
+                          {"productId": "stoneware-mug", "quantity": 1, "ownerId": owner.id})
+    assert smuggled.status == 200, smuggled.body
+    assert [(i["productId"], i["quantity"]) for i in owner.call("GET", "/api/v1/cart").json()["cart"]["items"]] == [
+        ("stoneware-mug", 2)]
+    assert [(i["productId"], i["quantity"]) for i in other.call("GET", "/api/v1/cart").json()["cart"]["items"]] == [
+        ("stoneware-mug", 1)]
+
+
+def test_backend_errors_keep_their_status_and_json_body(gateway, customer):
+    missing = gateway.call("GET", "/api/v1/products/no-such-product")
+    assert missing.status == 404 and missing.json()["error"]["status"] == "NOT_FOUND"
+
+    bad = customer.call("POST", "/api/v1/cart/items", {"productId": "stoneware-mug", "quantity": 0})
+    assert bad.status == 400 and bad.json()["error"]["status"] == "INVALID_ARGUMENT"
+
+    not_json = customer.call("POST", "/api/v1/cart/items", raw=b"{not json")
+    assert not_json.status == 400 and not_json.json()["error"]["message"] == "the request body is not valid JSON"
+
+    taken = gateway.call("POST", "/api/v1/users", {"email": customer.email, "password": customer.password})
+    assert taken.status == 409 and taken.json()["error"]["status"] == "ALREADY_EXISTS"
+
+
+def test_login_failures_look_the_same_for_a_wrong_password_and_an_unknown_email(gateway, customer):
+    wrong = gateway.call("POST", "/api/v1/login", {"email": customer.email, "password": "not the password at all"})
+    unknown = gateway.call("POST", "/api/v1/login", {"email": "nobody-" + customer.email,
+                                                     "password": "not the password at all"})
+    assert wrong.status == unknown.status == 401
+    bodies = [json.loads(r.json()["error_identity"]["http_body"])["error"] for r in (wrong, unknown)]
+    assert bodies[0] == bodies[1] and bodies[0]["status"] == "UNAUTHENTICATED"
+
+
+def test_too_many_registrations_from_one_client_get_429(gateway):
+    time.sleep(1.1)  # a full bucket, whatever ran before
+    statuses = [gateway.call("POST", "/api/v1/users", {}).status for _ in range(12)]
+    assert 429 in statuses, statuses
+    assert set(statuses) <= {400, 429}, statuses  # an empty body is refused by the service
+    time.sleep(1.1)  # leave the bucket full for whoever comes next
+    assert gateway.call("POST", "/api/v1/users", {}).status == 400
+
+
+def test_cors_lets_the_website_in_and_no_one_else(gateway):
+    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type"}
+    allowed = gateway.call("OPTIONS", "/api/v1/cart/items", headers={"Origin": "http://localhost:8080", **preflight})
+    assert allowed.headers.get("Access-Control-Allow-Origin") == "http://localhost:8080"
+    assert "POST" in allowed.headers.get("Access-Control-Allow-Methods", "")
+    foreign = gateway.call("OPTIONS", "/api/v1/cart/items", headers={"Origin": "https://evil.example", **preflight})
+    assert "Access-Control-Allow-Origin" not in foreign.headers
+
+
+def test_health(gateway):
+    reply = gateway.call("GET", "/__health")
+    assert reply.status == 200 and reply.json()["status"] == "ok"
