@@ -110,3 +110,12 @@ def test_it_listens_on_the_configured_address_only(running_krakend):
     """lura-listen-ip.patch: with listen_ip 127.0.0.1 nothing listens on another address."""
     port, _, _ = running_krakend
     assert listening_addresses(port) == [f"127.0.0.1:{port}"]
+
+
+def test_check_accepts_the_shops_configuration():
+    """krakend/krakend.json as committed (keys are not needed to check it)."""
+    result = subprocess.run(
+        [tool("krakend"), "check", "-c", str(REPO / "krakend" / "krakend.json")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0 and "Syntax OK!" in result.stdout, result.stdout + result.stderr
