@@ -118,4 +118,4 @@ def test_check_accepts_the_shops_configuration():
         [tool("krakend"), "check", "-c", str(REPO / "krakend" / "krakend.json")],
         capture_output=True, text=True, timeout=60,
     )
-    assert result.returncode == 0 and "Syntax OK!" in result.stdout, result.stdout + result.stderr
+    assert result.returncode == 0 and "Syntax OK!" in result.stdout + result.stderr, result.stdout + result.stderr
