@@ -11,6 +11,7 @@ import pytest
 from devstack import rabbitmq as devstack_rabbitmq
 from devstack import redis as devstack_redis
 from devstack.postgres import temporary_cluster
+from tests.support import identity as identity_support
 from tests.support.services import ServiceProcess
 
 
@@ -109,6 +110,20 @@ def checkout_service(postgres, rabbitmq, catalog_service, cart_service, shipping
         yield service
 
 
+@pytest.fixture(scope="session")
+def identity_service(postgres, artifacts_dir):
+    """identityservice over its own database, with a first admin the tests know and a
+    lockout short enough to watch end (tests.support.identity)."""
+    postgres.create_databases(["identity_test"])
+    with _service("identityservice", {
+        "DATABASE_URL": postgres.url("identity_test"),
+        "ADMIN_EMAIL": identity_support.ADMIN_EMAIL, "ADMIN_PASSWORD": identity_support.ADMIN_PASSWORD,
+        "LOGIN_MAX_FAILURES": str(identity_support.LOGIN_MAX_FAILURES),
+        "LOGIN_LOCK_SECONDS": str(identity_support.LOGIN_LOCK_SECONDS),
+    }, artifacts_dir) as service:
+        yield service
+
+
 def _channel_to(service_fixture: str):
     """A session fixture: a gRPC channel to the service the named fixture runs."""
 
@@ -126,3 +141,4 @@ shipping_channel = _channel_to("shipping_service")
 payment_channel = _channel_to("payment_service")
 email_channel = _channel_to("email_service")
 checkout_channel = _channel_to("checkout_service")
+identity_channel = _channel_to("identity_service")
