@@ -3,6 +3,7 @@ place for `make run`'s Procfile environment and its "what runs where" table."""
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -26,9 +27,28 @@ INFRA_PORTS = {
 
 # Each service that keeps data in PostgreSQL has a database of its own.
 DATABASES = {"catalogservice": "catalog", "shippingservice": "shipping", "checkoutservice": "orders",
-             "paymentservice": "payment", "emailservice": "email"}
+             "paymentservice": "payment", "emailservice": "email", "identityservice": "identity"}
 # The services that exist so far (each is `python -m <name>`).
-SERVICES = ["catalogservice", "cartservice", "shippingservice", "paymentservice", "emailservice", "checkoutservice"]
+SERVICES = ["catalogservice", "cartservice", "shippingservice", "paymentservice", "emailservice", "checkoutservice",
+            "identityservice"]
+
+# identityservice's first admin on the local stack (the Procfile passes both to it). The
+# password is random, made once per stack directory and kept there, never in the repository.
+DEV_ADMIN_EMAIL = "admin@shop.local"
+DEV_ADMIN_PASSWORD_FILE = "admin-password"
+
+
+def dev_admin_password(state: Path) -> str:
+    path = state / DEV_ADMIN_PASSWORD_FILE
+    state.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    password = secrets.token_urlsafe(18)
+    with os.fdopen(fd, "w") as file:
+        file.write(password + "\n")
+    return password
 
 
 def _prefix(service: str) -> str:
@@ -63,6 +83,8 @@ class Stack:
             "AMQP_URL": rabbitmq.url(self.ports["STACK_AMQP_PORT"]),
             "BIND_HOST": "127.0.0.1",
             "MAIL_DIR": str(self.state / "mail"),
+            "DEV_ADMIN_EMAIL": DEV_ADMIN_EMAIL,
+            "DEV_ADMIN_PASSWORD": dev_admin_password(self.state),
         })
         for service, database in DATABASES.items():
             env[f"{_prefix(service)}_DATABASE_URL"] = self.cluster.url(database)
@@ -81,5 +103,7 @@ class Stack:
         width = max(len(r[0]) for r in rows)
         lines = [f"  {name.ljust(width)}  {where.ljust(16)}  {note}" for name, where, note in rows]
         first_grpc = p[f"{_prefix(SERVICES[0])}_GRPC_PORT"]
-        return "\n".join(["The shop runs here (Ctrl-C stops everything):", *lines,
+        admin = (f"  first admin: {DEV_ADMIN_EMAIL} / {dev_admin_password(self.state)}"
+                 f"  (kept in {self.state / DEV_ADMIN_PASSWORD_FILE})")
+        return "\n".join(["The shop runs here (Ctrl-C stops everything):", *lines, admin,
                           f"  try: .tools/bin/grpcurl -plaintext localhost:{first_grpc} list"])
