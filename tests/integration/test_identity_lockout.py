@@ -6,7 +6,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import grpc
-import pytest
 
 from service_runtime.status_details import reason_of
 from tests.support.identity import LOGIN_LOCK_SECONDS, LOGIN_MAX_FAILURES, refused, register, sign_in, unique_email
