@@ -249,9 +249,12 @@ class Accounts:
                 raise WrongPassword("current_password")
         if (name, new_email) == (stored.user.display_name, stored.user.email):
             return stored.user
+        email_changes = new_email != stored.user.email
         async with self._store.user_change(user_id) as change:
-            self._check_unchanged(change, stored, user_id, password_checked=new_email != stored.user.email)
-            return await change.update_profile(name, new_email, self._clock())
+            self._check_unchanged(change, stored, user_id, password_checked=email_changes)
+            current = change.stored.user  # what was not asked to change keeps its latest value
+            return await change.update_profile(name if display_name is not None else current.display_name,
+                                               new_email if email_changes else current.email, self._clock())
 
     @staticmethod
     def _check_unchanged(change: UserChange, stored: StoredUser, user_id: str, *, password_checked: bool) -> None:
