@@ -16,6 +16,7 @@ from shop.identity.v1 import identity_pb2, identity_pb2_grpc
 
 from identityservice import config as identity_config
 from identityservice.accounts import Accounts
+from identityservice.client_limits import ClientLimits, parse_rates
 from identityservice.errors import AdminPasswordRequired, InvalidArgument
 from identityservice.hashing import Argon2Hasher
 from identityservice.repository import IdentityRepository
@@ -57,7 +58,7 @@ async def main() -> None:
             [
                 GrpcService(
                     identity_pb2.DESCRIPTOR.services_by_name["IdentityService"],
-                    IdentityServicer(accounts),
+                    IdentityServicer(accounts, ClientLimits(parse_rates(config.client_rates))),
                     identity_pb2_grpc.add_IdentityServiceServicer_to_server,
                 ),
             ],

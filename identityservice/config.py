@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from service_runtime.config import ConfigError, Env, RuntimeConfig
 
+from identityservice.client_limits import parse_rates
 from identityservice.lockout import LockoutPolicy
 from identityservice.tokens import TokenPolicy
 
@@ -26,6 +27,8 @@ class Config:
     admin_password: str = field(repr=False)
     # Threads hashing passwords at once (each argon2id hash takes 64 MiB).
     hash_workers: int = 2
+    # Password checks one client address may ask for, in limits' notation.
+    client_rates: str = "10/second;60/minute"
 
 
 def load(env: Env | None = None) -> Config:
@@ -53,4 +56,13 @@ def load(env: Env | None = None) -> Config:
         admin_email=admin_email,
         admin_password=admin_password,
         hash_workers=env.int("PASSWORD_HASH_WORKERS", 2, minimum=1, maximum=32),
+        client_rates=_rates(env.str("LOGIN_RATE_PER_CLIENT", "10/second;60/minute")),
     )
+
+
+def _rates(text: str) -> str:
+    try:
+        parse_rates(text)
+    except ValueError as exc:
+        raise ConfigError(f"LOGIN_RATE_PER_CLIENT: {exc}") from None
+    return text

@@ -59,6 +59,16 @@ class TooManyAttempts(IdentityError):
         self.metadata = {"retry_after_seconds": str(retry_after_seconds)}
 
 
+class TooManyRequests(IdentityError):
+    """One client asked for too many password checks (client_limits.py)."""
+    reason = "TOO_MANY_REQUESTS"
+
+    def __init__(self, retry_after_seconds: int):
+        super().__init__(f"too many sign-in attempts from your address; try again in {retry_after_seconds} seconds")
+        self.retry_after_seconds = retry_after_seconds
+        self.metadata = {"retry_after_seconds": str(retry_after_seconds)}
+
+
 class UserNotFound(IdentityError):
     def __init__(self, user_id: str):
         super().__init__(f"there is no user with id {user_id[:100]!r}")

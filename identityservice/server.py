@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import grpc
 
-from service_runtime import paging
+from service_runtime import client_address, paging
 from service_runtime.db import UNAVAILABLE_ERRORS
 from service_runtime.prototime import to_timestamp
 from shop.identity.v1 import identity_pb2, identity_pb2_grpc
 
 from identityservice import errors
 from identityservice.accounts import Accounts
+from identityservice.client_limits import ClientLimits
 from identityservice.tokens import Claims, TokenPair
 from identityservice.users import User
 
@@ -26,6 +27,7 @@ STATUS_BY_ERROR = {
     errors.InvalidRefreshToken: grpc.StatusCode.UNAUTHENTICATED,
     errors.WrongPassword: grpc.StatusCode.PERMISSION_DENIED,
     errors.TooManyAttempts: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    errors.TooManyRequests: grpc.StatusCode.RESOURCE_EXHAUSTED,
     errors.UserNotFound: grpc.StatusCode.NOT_FOUND,
     errors.LastAdmin: grpc.StatusCode.FAILED_PRECONDITION,
     **UNAVAILABLE_ERRORS,
@@ -49,14 +51,19 @@ def _tokens(pair: TokenPair) -> dict:
 
 
 class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
-    def __init__(self, accounts: Accounts):
+    def __init__(self, accounts: Accounts, client_limits: ClientLimits):
         self._accounts = accounts
+        self._client_limits = client_limits
+
+    def _count_password_check(self, context) -> None:
+        self._client_limits.check(client_address.of_call(context.invocation_metadata(), context.peer()))
 
     async def Register(self, request, context):
         user = await self._accounts.register(request.email, request.password, request.display_name)
         return identity_pb2.RegisterResponse(user=user_to_proto(user))
 
     async def Authenticate(self, request, context):
+        self._count_password_check(context)
         user, pair = await self._accounts.authenticate(request.email, request.password)
         return identity_pb2.AuthenticateResponse(user=user_to_proto(user), **_tokens(pair))
 
@@ -72,6 +79,8 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         return identity_pb2.GetProfileResponse(user=user_to_proto(await self._accounts.get_profile(request.user_id)))
 
     async def UpdateProfile(self, request, context):
+        if request.current_password:
+            self._count_password_check(context)
         user = await self._accounts.update_profile(
             request.user_id,
             display_name=request.display_name if request.HasField("display_name") else None,
@@ -81,10 +90,12 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         return identity_pb2.UpdateProfileResponse(user=user_to_proto(user))
 
     async def ChangePassword(self, request, context):
+        self._count_password_check(context)
         await self._accounts.change_password(request.user_id, request.current_password, request.new_password)
         return identity_pb2.ChangePasswordResponse()
 
     async def DeleteAccount(self, request, context):
+        self._count_password_check(context)
         await self._accounts.delete_account(request.user_id, request.password)
         return identity_pb2.DeleteAccountResponse()
 

@@ -120,6 +120,7 @@ def identity_service(postgres, artifacts_dir):
         "ADMIN_EMAIL": identity_support.ADMIN_EMAIL, "ADMIN_PASSWORD": identity_support.ADMIN_PASSWORD,
         "LOGIN_MAX_FAILURES": str(identity_support.LOGIN_MAX_FAILURES),
         "LOGIN_LOCK_SECONDS": str(identity_support.LOGIN_LOCK_SECONDS),
+        "LOGIN_RATE_PER_CLIENT": identity_support.LOGIN_RATE_PER_CLIENT,
     }, artifacts_dir) as service:
         yield service
 

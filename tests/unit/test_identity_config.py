@@ -42,6 +42,7 @@ def test_the_admin_password_never_shows_in_the_config_repr():
     ({**REQUIRED, "ACCESS_TOKEN_TTL_SECONDS": "0"}, "ACCESS_TOKEN_TTL_SECONDS"),
     ({**REQUIRED, "LOGIN_MAX_FAILURES": "many"}, "LOGIN_MAX_FAILURES"),
     ({**REQUIRED, "ADMIN_PASSWORD": "a-long-Passphrase-42"}, "ADMIN_EMAIL"),
+    ({**REQUIRED, "LOGIN_RATE_PER_CLIENT": "often"}, "LOGIN_RATE_PER_CLIENT"),
 ])
 def test_bad_configuration_names_the_variable(environ, name):
     with pytest.raises(ConfigError, match=name):
@@ -56,6 +57,7 @@ def test_bad_configuration_names_the_variable(environ, name):
     (errors.InvalidRefreshToken(), grpc.StatusCode.UNAUTHENTICATED),
     (errors.WrongPassword("current_password"), grpc.StatusCode.PERMISSION_DENIED),
     (errors.TooManyAttempts(30), grpc.StatusCode.RESOURCE_EXHAUSTED),
+    (errors.TooManyRequests(1), grpc.StatusCode.RESOURCE_EXHAUSTED),
     (errors.UserNotFound("u"), grpc.StatusCode.NOT_FOUND),
     (errors.LastAdmin(), grpc.StatusCode.FAILED_PRECONDITION),
 ])
