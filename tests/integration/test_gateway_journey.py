@@ -77,3 +77,12 @@ def test_a_customer_shops_from_registration_to_logout(gateway):
         refused = user.refresh(refresh_token)
         assert refused.status == 401, refused.body
         assert refused.json()["error_identity"]["http_status_code"] == 401
+
+
+def test_a_products_image_loads_from_the_gateway_at_its_image_url(gateway):
+    product = gateway.call("GET", "/api/v1/products/stoneware-mug").json()["product"]
+    assert product["imageUrl"].startswith("/images/products/")
+    image = gateway.call("GET", product["imageUrl"])
+    assert image.status == 200 and image.headers["Content-Type"].startswith("image/svg+xml")
+    assert image.body.lstrip().startswith(b"<svg") or b"<svg" in image.body[:200]
+    assert gateway.call("GET", "/images/products/no-such-image.svg").status == 404
