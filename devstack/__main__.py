@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 
-from devstack import postgres, rabbitmq, redis
+from devstack import krakend, postgres, rabbitmq, redis
 from devstack.stack import DATABASES, REPO, Stack
 
 
@@ -67,7 +67,11 @@ def main(argv: list[str]) -> int:
         p = stack.ports
         return rabbitmq.run_server(stack.state / "rabbitmq", p["STACK_AMQP_PORT"], p["STACK_RABBITMQ_DIST_PORT"],
                              p["STACK_EPMD_PORT"])
-    print("usage: python -m devstack [run|postgres|redis|rabbitmq]", file=sys.stderr)
+    if command == "krakend":
+        # Signing keys made on first run, kept with the stack's other state.
+        krakend.run_foreground(stack.state, stack.ports["STACK_GATEWAY_PORT"], stack.service_http_ports(),
+                               keys_dir=stack.state / "krakend-keys")
+    print("usage: python -m devstack [run|postgres|redis|rabbitmq|krakend]", file=sys.stderr)
     return 2
 
 

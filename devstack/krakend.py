@@ -73,12 +73,12 @@ def write_rendered(path: Path, *, port: int, http_urls: Mapping[str, str], keys_
     return path
 
 
-def run_foreground(state: Path, port: int, http_ports: Mapping[str, int]) -> None:
-    """`make run`'s gateway: keys in krakend/keys (made on first run), configuration rendered
+def run_foreground(state: Path, port: int, http_ports: Mapping[str, int], keys_dir: Path = KEYS_DIR) -> None:
+    """`make run`'s gateway: keys in keys_dir (made on first run), configuration rendered
     to the stack's ports in the state directory; replaces this process with KrakenD."""
     urls = {service: f"http://127.0.0.1:{http_port}" for service, http_port in http_ports.items()}
     state.mkdir(parents=True, exist_ok=True)
-    config_path = write_rendered(state / "krakend.json", port=port, http_urls=urls, keys_dir=KEYS_DIR)
+    config_path = write_rendered(state / "krakend.json", port=port, http_urls=urls, keys_dir=keys_dir)
     command = argv(config_path)
     os.execv(command[0], command)
 

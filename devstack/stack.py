@@ -25,6 +25,9 @@ INFRA_PORTS = {
     "STACK_EPMD_PORT": 54369,
 }
 
+# The public API's gateway (KrakenD): the port DESIGN.md gives it, movable like the others.
+GATEWAY_PORTS = {"STACK_GATEWAY_PORT": 8000}
+
 # Each service that keeps data in PostgreSQL has a database of its own.
 DATABASES = {"catalogservice": "catalog", "shippingservice": "shipping", "checkoutservice": "orders",
              "paymentservice": "payment", "emailservice": "email", "identityservice": "identity"}
@@ -63,7 +66,7 @@ class Stack:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Stack":
         environ = os.environ if environ is None else environ
-        ports = {name: int(environ.get(name, default)) for name, default in INFRA_PORTS.items()}
+        ports = {name: int(environ.get(name, default)) for name, default in {**INFRA_PORTS, **GATEWAY_PORTS}.items()}
         for service in SERVICES:
             grpc_port, http_port = DEFAULT_PORTS[service]
             ports[f"{_prefix(service)}_GRPC_PORT"] = int(environ.get(f"{_prefix(service)}_GRPC_PORT", grpc_port))
@@ -100,10 +103,16 @@ class Stack:
         for service in SERVICES:
             grpc_port, http_port = p[f"{_prefix(service)}_GRPC_PORT"], p[f"{_prefix(service)}_HTTP_PORT"]
             rows.append((service, f"localhost:{grpc_port}", f"http://localhost:{http_port}  (/healthz, /metrics, /v1/...)"))
+        rows.append(("KrakenD", f"localhost:{p['STACK_GATEWAY_PORT']}",
+                     f"http://localhost:{p['STACK_GATEWAY_PORT']}/api/v1/...  (the public API, /__health)"))
         width = max(len(r[0]) for r in rows)
         lines = [f"  {name.ljust(width)}  {where.ljust(16)}  {note}" for name, where, note in rows]
         first_grpc = p[f"{_prefix(SERVICES[0])}_GRPC_PORT"]
         admin = (f"  first admin: {DEV_ADMIN_EMAIL} / {dev_admin_password(self.state)}"
                  f"  (kept in {self.state / DEV_ADMIN_PASSWORD_FILE})")
         return "\n".join(["The shop runs here (Ctrl-C stops everything):", *lines, admin,
-                          f"  try: .tools/bin/grpcurl -plaintext localhost:{first_grpc} list"])
+                          f"  try: .tools/bin/grpcurl -plaintext localhost:{first_grpc} list",
+                          f"       curl http://localhost:{p['STACK_GATEWAY_PORT']}/api/v1/products?page_size=3"])
+
+    def service_http_ports(self) -> dict[str, int]:
+        return {service: self.ports[f"{_prefix(service)}_HTTP_PORT"] for service in SERVICES}

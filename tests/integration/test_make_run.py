@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from grpc_health.v1 import health_pb2
 
-from devstack.stack import INFRA_PORTS, SERVICES
+from devstack.stack import DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD_FILE, GATEWAY_PORTS, INFRA_PORTS, SERVICES
+from tests.support.http import request
 from tests.support.net import free_port
 from tests.support.services import REPO, health_status, wait_until
 from tests.support.tools import tool
@@ -39,7 +40,7 @@ def wait_all_free(ports: dict, what: str) -> None:
 def stack_env():
     state = Path(tempfile.mkdtemp(prefix="shop-test-stack-"))
     state.chmod(0o755)  # PostgreSQL's unprivileged user must reach its data directory
-    ports = {name: free_port() for name in INFRA_PORTS}
+    ports = {name: free_port() for name in {**INFRA_PORTS, **GATEWAY_PORTS}}
     for service in SERVICES:
         prefix = service.removesuffix("service").upper()
         ports.update({f"{prefix}_GRPC_PORT": free_port(), f"{prefix}_HTTP_PORT": free_port()})
@@ -73,6 +74,16 @@ def test_make_run_starts_everything_and_ctrl_c_stops_everything(stack_env, tmp_p
             port = ports[f"{service.removesuffix('service').upper()}_GRPC_PORT"]
             wait_until(lambda: health_status(f"127.0.0.1:{port}") == health_pb2.HealthCheckResponse.SERVING, 60,
                        f"{service} serving under make run")
+        gateway = f"http://127.0.0.1:{ports['STACK_GATEWAY_PORT']}"
+        wait_until(lambda: listening(ports["STACK_GATEWAY_PORT"]), 60, "the gateway listening")
+        products = request("GET", f"{gateway}/api/v1/products?page_size=2")
+        assert products.status == 200 and len(products.json()["products"]) == 2, products.body
+        admin_password = (state / DEV_ADMIN_PASSWORD_FILE).read_text().strip()
+        login = request("POST", f"{gateway}/api/v1/login", {"email": DEV_ADMIN_EMAIL, "password": admin_password})
+        assert login.status == 200 and login.json()["access_token"].count(".") == 2, login.body
+        users = request("GET", f"{gateway}/api/v1/admin/users",
+                        headers={"Authorization": f"Bearer {login.json()['access_token']}"})
+        assert users.status == 200 and DEV_ADMIN_EMAIL in [u["email"] for u in users.json()["users"]], users.body
         listed = subprocess.run([tool("grpcurl"), "-plaintext", address, "list"], capture_output=True, text=True, timeout=30)
         assert {"shop.catalog.v1.CatalogService", "shop.catalog.v1.CurrencyService"} <= set(listed.stdout.split())
         output = log.read_text()
