@@ -1,7 +1,8 @@
 """`make bench`: the services' RPCs under concurrency with ghz, each table beside a bare
 grpc.aio server answering an empty RPC in the same run (and, for the cart, a raw Redis
-round trip), with the ratio to the bare server; then the whole order pipeline under
-load (orders per second, and the time from PlaceOrder to SHIPPED)."""
+round trip), with the ratio to the bare server; the public API through KrakenD beside the
+same calls made straight to the services' HTTP facades (wrk); then the whole order
+pipeline under load (orders per second, and the time from PlaceOrder to SHIPPED)."""
 from __future__ import annotations
 
 import contextlib
@@ -17,14 +18,16 @@ import grpc
 from google.protobuf.field_mask_pb2 import FieldMask
 
 from devstack import rabbitmq as devstack_rabbitmq
+from devstack.krakend import temporary_gateway
 from devstack import redis as devstack_redis
 from devstack.postgres import temporary_cluster
 from shop.cart.v1 import cart_pb2, cart_pb2_grpc
 from shop.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+from tests.support.http import request
 from tests.support.net import free_port, wait_for_port
-from tests.support.services import ServiceProcess
+from tests.support.services import ServiceProcess, wait_until
 
-from bench import ghz, pipeline, redis_benchmark
+from bench import ghz, pipeline, redis_benchmark, wrk
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench-results"
@@ -32,6 +35,8 @@ CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "20"))
 TOTAL = int(os.environ.get("BENCH_REQUESTS", "5000"))
 ORDERS = int(os.environ.get("BENCH_ORDERS", "200"))
 SHOPPERS = int(os.environ.get("BENCH_SHOPPERS", "8"))
+HTTP_SECONDS = int(os.environ.get("BENCH_HTTP_SECONDS", "10"))
+BENCH_PASSWORD = "quiet-harbor-lantern-77"
 
 
 def table(title: str, results: list[ghz.Result], baseline: ghz.Result) -> str:
@@ -74,13 +79,62 @@ def start_pipeline_services(cleanup, cluster, broker, catalog, cart, logs, quiet
     return started
 
 
+def gateway_rows(cleanup, services: dict, logs: Path) -> list[tuple[ghz.Result, ghz.Result]]:
+    """(straight to the facade, through KrakenD) pairs for an anonymous product listing and
+    an authenticated cart read. The bench user registers and logs in through the gateway."""
+    port = free_port()
+    cleanup.enter_context(temporary_gateway(port, {s.module: s.http_url for s in services.values()},
+                                            logs / "krakend.log"))
+    gateway = f"http://127.0.0.1:{port}"
+    wait_until(lambda: _answers(f"{gateway}/__health"), 30, "the gateway's health")
+    email = "bench@example.com"
+    registered = request("POST", f"{gateway}/api/v1/users", {"email": email, "password": BENCH_PASSWORD})
+    login = request("POST", f"{gateway}/api/v1/login", {"email": email, "password": BENCH_PASSWORD})
+    if registered.status != 200 or login.status != 200:
+        raise RuntimeError(f"bench user: register {registered.status} {registered.body!r}, login {login.status}")
+    user_id, token = login.json()["user"]["id"], login.json()["access_token"]
+    fill_cart(services["cart"].address, user_id)
+    bearer = {"Authorization": f"Bearer {token}"}
+    pairs = [
+        (("catalog ListProducts (20/page), facade", f"{services['catalog'].http_url}/v1/products?page_size=20", None),
+         ("the same through KrakenD, anonymous", f"{gateway}/api/v1/products?page_size=20", None)),
+        (("cart GetCart (3 lines), facade", f"{services['cart'].http_url}/v1/users/{user_id}/cart", None),
+         ("the same through KrakenD, with a JWT", f"{gateway}/api/v1/cart", bearer)),
+    ]
+    rows = []
+    for pair in pairs:
+        measured = []
+        for name, url, headers in pair:
+            wrk.run(name, url, headers=headers, connections=CONCURRENCY, seconds=2)  # warm-up
+            measured.append(wrk.run(name, url, headers=headers, connections=CONCURRENCY, seconds=HTTP_SECONDS))
+        rows.append(tuple(measured))
+    return rows
+
+
+def _answers(url: str) -> bool:
+    try:
+        return request("GET", url, timeout=2).status == 200
+    except OSError:
+        return False
+
+
+def gateway_table(rows: list[tuple[ghz.Result, ghz.Result]]) -> str:
+    header = f"{'call':<45} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'req/s vs facade':>16}"
+    lines = ["the public API: KrakenD 1.4.1 against the service's own HTTP facade", header, "-" * len(header)]
+    for direct, through in rows:
+        for r in (direct, through):
+            lines.append(f"{r.name:<45} {r.rps:>9.0f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} {r.errors:>7} "
+                         f"{r.rps / direct.rps:>16.2f}")
+    return "\n".join(lines)
+
+
 def main() -> int:
     logs = Path(tempfile.mkdtemp(prefix="shop-bench-"))
     bare_port = free_port()
     quiet = {"LOG_LEVEL": "WARNING"}
     with contextlib.ExitStack() as cleanup:
-        cluster = cleanup.enter_context(temporary_cluster(["catalog", "shipping", "payment", "email", "orders"],
-                                                          prefix="shop-bench-pg-"))
+        cluster = cleanup.enter_context(temporary_cluster(["catalog", "shipping", "payment", "email", "orders",
+                                                           "identity"], prefix="shop-bench-pg-"))
         redis = cleanup.enter_context(devstack_redis.temporary_server())
         broker = cleanup.enter_context(devstack_rabbitmq.temporary_node())
         catalog = ServiceProcess("catalogservice", {"DATABASE_URL": cluster.url("catalog"), "AMQP_URL": broker.url, **quiet},
@@ -95,6 +149,11 @@ def main() -> int:
         wait_for_port(bare_port)
         fill_cart(cart.address, "bench:reader")
         rest = start_pipeline_services(cleanup, cluster, broker, catalog, cart, logs, quiet)
+        identity = ServiceProcess("identityservice", {"DATABASE_URL": cluster.url("identity"), **quiet},
+                                  logs / "identity.log").start()
+        cleanup.callback(identity.stop)
+        through_gateway = gateway_rows(cleanup, {"catalog": catalog, "cart": cart, "checkout": rest["checkout"],
+                                                 "shipping": rest["shipping"], "identity": identity}, logs)
 
         baseline, *services = measure([
             ("bare grpc.aio: Health/Check", f"127.0.0.1:{bare_port}", "grpc.health.v1.Health/Check", {}),
@@ -126,12 +185,16 @@ def main() -> int:
     print(table("catalogservice", catalog_rows, baseline))
     print()
     print(table("cartservice (AddItem also asks the catalog whether the product exists)", cart_rows, baseline))
+    print(f"\nwrk: {HTTP_SECONDS} s per row after 2 s of warm-up, {CONCURRENCY} connections, 2 threads\n")
+    print(gateway_table(through_gateway))
     print(f"\nthe whole pipeline: {SHOPPERS} shoppers placing {ORDERS} orders (cart, catalog, currency, shipping "
           "quote, stock, authorization, outbox), then capture, relays and consumers until SHIPPED\n")
     print(pipeline.table(flow))
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "services.json").write_text(json.dumps([r.__dict__ for r in [baseline, *services, *raw_redis]], indent=2))
-    return 0 if all(r.errors == 0 for r in services) and flow.failures == 0 else 1
+    http_rows = [r for pair in through_gateway for r in pair]
+    (RESULTS / "services.json").write_text(json.dumps([r.__dict__ for r in [baseline, *services, *raw_redis, *http_rows]],
+                                                      indent=2))
+    return 0 if all(r.errors == 0 for r in [*services, *http_rows]) and flow.failures == 0 else 1
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the local stack needs (PostgreSQL 15, Redis, RabbitMQ).
+# Installs the Debian packages the shop needs: PostgreSQL 15, Redis and RabbitMQ for the local
+# stack, patch for building KrakenD (scripts/install-tools.sh), wrk for `make bench`'s HTTP rows.
 #
 # Idempotent: does nothing (and touches no network) when every package is already installed.
 # The shop runs its own private PostgreSQL, Redis and RabbitMQ instances, so the system-wide
@@ -7,7 +8,7 @@
 # that got started anyway are stopped again.
 set -euo pipefail
 
-PACKAGES=(postgresql-15 postgresql-client-15 redis-server rabbitmq-server)
+PACKAGES=(postgresql-15 postgresql-client-15 redis-server rabbitmq-server patch wrk)
 
 log() { printf 'install-system-packages: %s\n' "$*"; }
 
