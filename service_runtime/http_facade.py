@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import uuid
 from pathlib import Path
@@ -34,6 +35,15 @@ def _json_response(status: int, payload: dict, request_id: str) -> web.Response:
     )
 
 
+# What a caller's X-Request-Id may be to be used as it is (it travels on as gRPC metadata,
+# which takes printable ASCII only); anything else gets an id of our own.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def _request_id(header: str) -> str:
+    return header if _REQUEST_ID.fullmatch(header) else uuid.uuid4().hex
+
+
 def _metadata(request: web.Request, rid: str) -> tuple[tuple[str, str], ...]:
     """The request id, and the client the call is made for: the X-Forwarded-For that the
     gateway set, else this connection's peer."""
@@ -49,7 +59,7 @@ def _handler_for(route: transcoding.Route, channel_getter: Callable[[], grpc.aio
 
     async def handle(request: web.Request) -> web.Response:
         started = time.perf_counter()
-        rid = request.headers.get("X-Request-Id", "")[:128] or uuid.uuid4().hex
+        rid = _request_id(request.headers.get("X-Request-Id", ""))
         status, payload = await _transcode(request, rid)
         metrics.HTTP_HANDLED.labels(route.http_method, route.template, str(status)).inc()
         metrics.HTTP_SECONDS.labels(route.http_method, route.template).observe(time.perf_counter() - started)

@@ -84,6 +84,15 @@ def test_the_request_id_is_echoed_and_generated_when_missing(url):
     assert re.fullmatch(r"[0-9a-f]{32}", request("GET", f"{url}/v1/categories").headers["X-Request-Id"])
 
 
+@pytest.mark.parametrize("unusable", ["a b", "x" * 129, "tab\there", "caf\u00e9"])
+def test_a_request_id_that_cannot_travel_on_is_replaced(url, unusable):
+    """A request id goes on as gRPC metadata (printable ASCII): a header that could not
+    must not turn a good request into an error."""
+    reply = request("GET", f"{url}/v1/categories", headers={"X-Request-Id": unusable})
+    assert reply.status == 200
+    assert re.fullmatch(r"[0-9a-f]{32}", reply.headers["X-Request-Id"])
+
+
 def test_healthz_reports_dependency_checks(url):
     reply = request("GET", f"{url}/healthz")
     assert reply.status == 200 and reply.json() == {"status": "SERVING", "checks": {"postgres": "ok"}}
