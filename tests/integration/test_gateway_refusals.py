@@ -205,3 +205,17 @@ def test_too_many_sign_ins_from_one_client_get_429(gateway):
     other = gateway.call("POST", "/api/v1/login", {"email": new_email("other"), "password": "wrong password!"},
                          headers={"X-Forwarded-For": "198.51.100.78"})
     assert other.status == 401
+
+
+@pytest.mark.parametrize("path", ["/api/v1/products/%1F", "/api/v1/products/a%25zz", "/api/v1/products/%7F/related",
+                                  "/images/products/%00.svg"])
+def test_a_path_parameter_that_would_break_the_backend_url_is_400(gateway, path):
+    """KrakenD 1.4 puts decoded parameters into the backend URL as they are; its Lua guard
+    (krakend.json) refuses these before they turn into a 500."""
+    assert gateway.call("GET", path).status == 400
+
+
+def test_ordinary_path_parameters_pass_the_guard(gateway, customer):
+    assert gateway.call("GET", "/api/v1/products/stoneware-mug").status == 200
+    assert gateway.call("GET", "/api/v1/products/no%20such%20thing").status == 404
+    assert customer.call("GET", "/api/v1/orders/some-order").status == 404
