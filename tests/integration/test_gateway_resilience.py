@@ -1,0 +1,96 @@
+"""The gateway's timeouts and circuit breakers, against a stand-in backend whose speed and
+presence the test controls (what is under test here is KrakenD, with the shop's
+configuration): a backend slower than its endpoint's timeout is cut off at that timeout,
+and a backend that keeps failing is left alone once its breaker opens."""
+from __future__ import annotations
+
+import contextlib
+import http.server
+import json
+import threading
+import time
+
+import pytest
+
+from devstack import krakend
+from tests.support.http import request
+from tests.support.net import free_port, wait_for_port
+from tests.support.services import wait_until
+
+CATALOG_TIMEOUT = 2.0  # krakend.json: the catalog endpoints' "timeout"
+MAX_ERRORS = 5         # krakend.json: the breakers' "maxErrors" (it opens on the one after)
+
+
+class StandIn(http.server.ThreadingHTTPServer):
+    """Answers every GET with an empty product list after `delay` seconds, counting calls."""
+    daemon_threads = True
+
+    def __init__(self, port: int, delay: float = 0.0):
+        self.delay, self.calls = delay, 0
+
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                server.calls += 1
+                time.sleep(server.delay)
+                body = json.dumps({"products": [], "nextPageToken": ""}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__(("127.0.0.1", port), Handler)
+
+
+@contextlib.contextmanager
+def serving(port: int, delay: float = 0.0):
+    server = StandIn(port, delay)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def gateway_to(tmp_path):
+    """A gateway whose every backend is http://127.0.0.1:<backend_port>; yields (url, backend_port, log)."""
+    backend_port, port = free_port(), free_port()
+    log_path = tmp_path / "krakend.log"
+    urls = {service: f"http://127.0.0.1:{backend_port}" for service in krakend.DEFAULT_PORTS}
+    with krakend.temporary_gateway(port, urls, log_path):
+        wait_for_port(port)
+        yield f"http://127.0.0.1:{port}", backend_port, log_path
+
+
+def test_a_backend_slower_than_the_endpoint_timeout_is_cut_off(gateway_to):
+    url, backend_port, _ = gateway_to
+    with serving(backend_port, delay=CATALOG_TIMEOUT + 3):
+        started = time.monotonic()
+        reply = request("GET", f"{url}/api/v1/products", timeout=30)
+        elapsed = time.monotonic() - started
+    assert reply.status == 500  # KrakenD 1.4 has no 504 (docs/decisions/0005)
+    assert CATALOG_TIMEOUT - 0.2 <= elapsed < CATALOG_TIMEOUT + 1.5, elapsed
+
+
+def test_a_failing_backend_is_left_alone_once_its_breaker_opens(gateway_to):
+    url, backend_port, log_path = gateway_to
+    # Nothing listens on the backend's port: every call fails, until the breaker opens.
+    for _ in range(MAX_ERRORS + 1):
+        assert request("GET", f"{url}/api/v1/products").status == 500
+    wait_until(lambda: "went from 'closed' to 'open'" in log_path.read_text(), 5, "the breaker opening")
+    with serving(backend_port) as backend:
+        # The backend is back, but the breaker is open (for 10 s): calls do not reach it.
+        for _ in range(5):
+            assert request("GET", f"{url}/api/v1/products").status == 500
+        assert backend.calls == 0
+        # Another endpoint has a breaker of its own, closed: it reaches the backend.
+        assert request("GET", f"{url}/api/v1/categories").status == 200
+        assert backend.calls == 1
