@@ -1,0 +1,48 @@
+"""Schemathesis against krakend/openapi.yaml, through the real KrakenD and services: inputs
+generated from the document, valid and invalid, never get a 5xx.
+
+Secured operations are called with the token of a fresh admin (so admin operations reach
+their backend instead of stopping at 403), and every call comes as one client address of
+its own, so the rate limits it runs into are not other tests'."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from tests.support.gateway import User, register
+from tests.support.identity import ADMIN_EMAIL, ADMIN_PASSWORD
+
+OPENAPI = Path(__file__).resolve().parents[2] / "krakend" / "openapi.yaml"
+FUZZ_CLIENT = {"X-Forwarded-For": "203.0.113.50"}
+# Cases per operation (each is one request); FUZZ_EXAMPLES raises it for a longer hunt.
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
+
+schema = schemathesis.openapi.from_path(OPENAPI)
+schema.config.generation.update(max_examples=EXAMPLES, database="none")
+
+
+@pytest.fixture(scope="module")
+def fuzz_admin_token(gateway) -> str:
+    admin = User(gateway, ADMIN_EMAIL, ADMIN_PASSWORD)
+    assert admin.login().status == 200
+    fuzzer = register(gateway, "fuzzer")
+    promoted = admin.call("PUT", f"/api/v1/admin/users/{fuzzer.id}/roles", {"roles": ["customer", "admin"]})
+    assert promoted.status == 200, promoted.body
+    assert fuzzer.login().status == 200
+    return fuzzer.access_token
+
+
+@schema.parametrize()
+@settings(deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_generated_request_gets_a_server_error(case, gateway, fuzz_admin_token):
+    headers = dict(FUZZ_CLIENT)
+    if case.operation.definition.raw.get("security") != []:
+        headers["Authorization"] = f"Bearer {fuzz_admin_token}"
+    response = case.call(base_url=gateway.url, headers=headers, timeout=20)
+    assert response.status_code < 500, (
+        f"{case.method} {case.formatted_path} → {response.status_code} {response.text[:300]!r}\n"
+        f"{case.as_curl_command(headers=headers)}")
