@@ -26,3 +26,30 @@ def gateway(catalog_service, cart_service, checkout_service, shipping_service, i
             pytest.fail(f"krakend did not start (exit code {process.poll()}):\n{log_path.read_text()[-4000:]}")
         yield Gateway(f"http://127.0.0.1:{port}", keys_dir, log_path)
         assert process.poll() is None, f"krakend exited during the tests:\n{log_path.read_text()[-4000:]}"
+
+
+@pytest.fixture(scope="session")
+def frontend_config(catalog_service, cart_service, checkout_service, shipping_service, identity_service):
+    """The website's configuration, pointing at the session's real services."""
+    from frontend.config import Config
+
+    return Config(catalog_addr=catalog_service.address, cart_addr=cart_service.address,
+                  checkout_addr=checkout_service.address, shipping_addr=shipping_service.address,
+                  identity_addr=identity_service.address, secret_key="test-only-" + "x" * 32, rpc_timeout=5.0)
+
+
+@pytest.fixture(scope="session")
+def frontend_app(frontend_config):
+    """The Flask app over the real services (Flask's test client talks to it in-process)."""
+    from frontend import create_app
+
+    app = create_app(frontend_config)
+    app.config.update(TESTING=True)
+    yield app
+    app.extensions["backends"].close()
+
+
+@pytest.fixture
+def web(frontend_app):
+    """A fresh visitor: a test client with its own cookies."""
+    return frontend_app.test_client()

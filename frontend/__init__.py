@@ -1,0 +1,93 @@
+"""The website: a Flask application factory. Views call the services through
+`backends()` (clients.py), never gRPC stubs directly."""
+from __future__ import annotations
+
+import re
+import uuid
+
+from flask import Flask, current_app, g, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFProtect
+
+from frontend import currencies, errors, visitor
+from frontend.clients import Backends, BackendError
+from frontend.config import Config
+from frontend.money import format_money
+from shop.cart.v1 import cart_pb2
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+
+csrf = CSRFProtect()
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """The signed session cookie is Secure exactly when the request came over HTTPS."""
+
+    def get_cookie_secure(self, app) -> bool:
+        return request.is_secure
+
+
+def backends() -> Backends:
+    return current_app.extensions["backends"]
+
+
+def _outgoing_metadata() -> tuple:
+    """What every gRPC call carries: the request id, and the visitor's address (for the
+    services' per-client limits)."""
+    metadata = [("x-request-id", g.request_id)] if has_request_context() and g.get("request_id") else []
+    if has_request_context() and request.remote_addr:
+        metadata.append(("x-forwarded-for", request.remote_addr))
+    return tuple(metadata)
+
+
+def create_app(config: Config, backends_: Backends | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=config.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SEND_FILE_MAX_AGE_DEFAULT=86400,  # static files: a day in caches
+        WTF_CSRF_TIME_LIMIT=None,         # tokens live as long as the session
+        SHOP=config,
+    )
+    app.session_interface = _SessionInterface()
+    app.extensions["backends"] = backends_ or Backends(config, _outgoing_metadata)
+    visitor.init_app(app)  # before CSRF: a refused form's page still knows its visitor
+    csrf.init_app(app)
+    errors.init_app(app)
+
+    @app.before_request
+    def request_context():
+        header = request.headers.get("X-Request-Id", "")
+        g.request_id = header if _REQUEST_ID.fullmatch(header) else uuid.uuid4().hex
+        chosen = request.cookies.get(currencies.COOKIE, "")
+        g.currency = chosen if _CURRENCY.fullmatch(chosen) else config.default_currency
+
+    @app.after_request
+    def request_id_header(response):
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        return response
+
+    app.add_template_filter(format_money, "money")
+
+    @app.context_processor
+    def page_context():
+        def cart_count() -> int | None:
+            """Units in the visitor's cart, or None when the cart service cannot say."""
+            if "session_id" not in g:
+                return None
+            try:
+                cart = backends().cart.GetCart(cart_pb2.GetCartRequest(owner_id=visitor.owner_id())).cart
+            except BackendError:
+                return None
+            return sum(item.quantity for item in cart.items)
+
+        return {"cart_count": cart_count, "currency": g.get("currency", config.default_currency),
+                "supported_currencies": currencies.supported,
+                "signed_in": visitor.signed_in_user_id() is not None}
+
+    from frontend import pages
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(currencies.bp)
+    return app

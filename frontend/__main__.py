@@ -1,0 +1,48 @@
+"""Serve the website with gunicorn, the way it runs in production: `python -m frontend`.
+Each worker process builds its own app, so its gRPC channels are its own (made after the
+fork, never shared across processes)."""
+from __future__ import annotations
+
+import sys
+
+from gunicorn.app.base import BaseApplication
+
+from service_runtime.config import ConfigError
+from service_runtime.jsonlog import configure_logging
+
+from frontend import config as frontend_config
+from frontend import create_app
+
+
+class Server(BaseApplication):
+    def __init__(self, config: frontend_config.Config):
+        self._config = config
+        super().__init__()
+
+    def load_config(self):
+        c = self._config
+        self.cfg.set("bind", f"{c.bind_host}:{c.http_port}")
+        self.cfg.set("workers", c.workers)
+        self.cfg.set("worker_class", "gthread")
+        self.cfg.set("threads", 8)
+        self.cfg.set("graceful_timeout", 10)
+        self.cfg.set("accesslog", None)
+        self.cfg.set("preload_app", False)
+
+    def load(self):
+        configure_logging(frontend_config.SERVICE_NAME, self._config.log_level)
+        return create_app(self._config)
+
+
+def main() -> int:
+    try:
+        config = frontend_config.load()
+    except ConfigError as exc:
+        print(f"frontend: {exc}", file=sys.stderr)
+        return 2
+    Server(config).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

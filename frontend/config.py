@@ -1,0 +1,46 @@
+"""The website's configuration, read once from the environment."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from service_runtime.config import Env
+
+SERVICE_NAME = "frontend"
+DEFAULT_HTTP_PORT = 8080
+
+
+@dataclass(frozen=True)
+class Config:
+    catalog_addr: str
+    cart_addr: str
+    checkout_addr: str
+    shipping_addr: str
+    identity_addr: str
+    # Signs the session cookie (the signed-in user, the CSRF token); kept out of repr.
+    secret_key: str = field(repr=False)
+    bind_host: str = "0.0.0.0"
+    http_port: int = DEFAULT_HTTP_PORT
+    # Gunicorn worker processes; each has its own gRPC channels.
+    workers: int = 2
+    # Every gRPC call's deadline, in seconds.
+    rpc_timeout: float = 5.0
+    default_currency: str = "USD"
+    log_level: str = "INFO"
+
+
+def load(env: Env | None = None) -> Config:
+    env = env or Env()
+    return Config(
+        catalog_addr=env.address("CATALOG_ADDR"),
+        cart_addr=env.address("CART_ADDR"),
+        checkout_addr=env.address("CHECKOUT_ADDR"),
+        shipping_addr=env.address("SHIPPING_ADDR"),
+        identity_addr=env.address("IDENTITY_ADDR"),
+        secret_key=env.str("SECRET_KEY"),
+        bind_host=env.str("BIND_HOST", "0.0.0.0"),
+        http_port=env.int("HTTP_PORT", DEFAULT_HTTP_PORT, minimum=1, maximum=65535),
+        workers=env.int("WEB_WORKERS", 2, minimum=1, maximum=64),
+        rpc_timeout=env.float("RPC_TIMEOUT_SECONDS", 5.0, minimum=0.1),
+        default_currency=env.str("DEFAULT_CURRENCY", "USD"),
+        log_level=env.str("LOG_LEVEL", "INFO"),
+    )
