@@ -90,4 +90,5 @@ def create_app(config: Config, backends_: Backends | None = None) -> Flask:
     from frontend import pages
     app.register_blueprint(pages.bp)
     app.register_blueprint(currencies.bp)
+    # The shop's areas, one blueprint each (one line per area).
     return app
