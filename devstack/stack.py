@@ -25,8 +25,9 @@ INFRA_PORTS = {
     "STACK_EPMD_PORT": 54369,
 }
 
-# The public API's gateway (KrakenD): the port DESIGN.md gives it, movable like the others.
-GATEWAY_PORTS = {"STACK_GATEWAY_PORT": 8000}
+# The public doors, at the ports DESIGN.md gives them, movable like the others: the public
+# API's gateway (KrakenD) and the website.
+GATEWAY_PORTS = {"STACK_GATEWAY_PORT": 8000, "STACK_WEB_PORT": 8080}
 
 # Each service that keeps data in PostgreSQL has a database of its own.
 DATABASES = {"catalogservice": "catalog", "shippingservice": "shipping", "checkoutservice": "orders",
@@ -39,19 +40,26 @@ SERVICES = ["catalogservice", "cartservice", "shippingservice", "paymentservice"
 # password is random, made once per stack directory and kept there, never in the repository.
 DEV_ADMIN_EMAIL = "admin@shop.local"
 DEV_ADMIN_PASSWORD_FILE = "admin-password"
+# The key that signs the website's session cookies, made the same way.
+WEB_SECRET_KEY_FILE = "web-secret-key"
 
 
-def dev_admin_password(state: Path) -> str:
-    path = state / DEV_ADMIN_PASSWORD_FILE
+def kept_secret(state: Path, name: str, size: int = 18) -> str:
+    """A random secret made once per stack directory and kept in it (mode 600)."""
+    path = state / name
     state.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return path.read_text().strip()
-    password = secrets.token_urlsafe(18)
+    secret = secrets.token_urlsafe(size)
     with os.fdopen(fd, "w") as file:
-        file.write(password + "\n")
-    return password
+        file.write(secret + "\n")
+    return secret
+
+
+def dev_admin_password(state: Path) -> str:
+    return kept_secret(state, DEV_ADMIN_PASSWORD_FILE)
 
 
 def _prefix(service: str) -> str:
@@ -88,6 +96,7 @@ class Stack:
             "MAIL_DIR": str(self.state / "mail"),
             "DEV_ADMIN_EMAIL": DEV_ADMIN_EMAIL,
             "DEV_ADMIN_PASSWORD": dev_admin_password(self.state),
+            "WEB_SECRET_KEY": kept_secret(self.state, WEB_SECRET_KEY_FILE, 32),
         })
         for service, database in DATABASES.items():
             env[f"{_prefix(service)}_DATABASE_URL"] = self.cluster.url(database)
@@ -103,6 +112,8 @@ class Stack:
         for service in SERVICES:
             grpc_port, http_port = p[f"{_prefix(service)}_GRPC_PORT"], p[f"{_prefix(service)}_HTTP_PORT"]
             rows.append((service, f"localhost:{grpc_port}", f"http://localhost:{http_port}  (/healthz, /metrics, /v1/...)"))
+        rows.append(("website", f"localhost:{p['STACK_WEB_PORT']}",
+                     f"http://localhost:{p['STACK_WEB_PORT']}/  (the shop in a browser, /_healthz)"))
         rows.append(("KrakenD", f"localhost:{p['STACK_GATEWAY_PORT']}",
                      f"http://localhost:{p['STACK_GATEWAY_PORT']}/api/v1/...  (the public API, /__health)"))
         width = max(len(r[0]) for r in rows)

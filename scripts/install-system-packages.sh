@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the shop needs: PostgreSQL 15, Redis and RabbitMQ for the local
-# stack, patch for building KrakenD (scripts/install-tools.sh), wrk for `make bench`'s HTTP rows.
+# stack, patch for building KrakenD (scripts/install-tools.sh), wrk for `make bench`'s HTTP rows,
+# chromium for the website's end-to-end tests (driven by Playwright, which downloads no browser).
 #
 # Idempotent: does nothing (and touches no network) when every package is already installed.
 # The shop runs its own private PostgreSQL, Redis and RabbitMQ instances, so the system-wide
@@ -8,7 +9,7 @@
 # that got started anyway are stopped again.
 set -euo pipefail
 
-PACKAGES=(postgresql-15 postgresql-client-15 redis-server rabbitmq-server patch wrk)
+PACKAGES=(postgresql-15 postgresql-client-15 redis-server rabbitmq-server patch wrk chromium)
 
 log() { printf 'install-system-packages: %s\n' "$*"; }
 

@@ -78,6 +78,9 @@ def test_make_run_starts_everything_and_ctrl_c_stops_everything(stack_env, tmp_p
         wait_until(lambda: listening(ports["STACK_GATEWAY_PORT"]), 60, "the gateway listening")
         products = request("GET", f"{gateway}/api/v1/products?page_size=2")
         assert products.status == 200 and len(products.json()["products"]) == 2, products.body
+        website = f"http://127.0.0.1:{ports['STACK_WEB_PORT']}"
+        wait_until(lambda: listening(ports["STACK_WEB_PORT"]), 60, "the website listening")
+        assert request("GET", f"{website}/_healthz").json() == {"status": "ok"}
         admin_password = (state / DEV_ADMIN_PASSWORD_FILE).read_text().strip()
         login = request("POST", f"{gateway}/api/v1/login", {"email": DEV_ADMIN_EMAIL, "password": admin_password})
         assert login.status == 200 and login.json()["access_token"].count(".") == 2, login.body
