@@ -1,0 +1,63 @@
+"""End to end: Debian's Chromium, driven by Playwright, against the website served by
+gunicorn in front of the real services. Screenshots of the main pages land in
+test-artifacts/screenshots/."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tests.support.website import Website
+
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+# Headless, as root, and quiet: no calls to Google's services from this closed network.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update"]
+
+
+@pytest.fixture(scope="session")
+def website(catalog_service, cart_service, checkout_service, shipping_service, identity_service, payment_service,
+            email_service, artifacts_dir):
+    addresses = {"CATALOG_ADDR": catalog_service.address, "CART_ADDR": cart_service.address,
+                 "CHECKOUT_ADDR": checkout_service.address, "SHIPPING_ADDR": shipping_service.address,
+                 "IDENTITY_ADDR": identity_service.address}
+    with Website(addresses, artifacts_dir / "frontend.log") as site:
+        yield site
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, website):
+    """A new visitor (fresh cookies) with the website as base URL."""
+    context = browser.new_context(base_url=website.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone(browser, website):
+    context = browser.new_context(base_url=website.url, viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True, device_scale_factor=2)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
