@@ -1,0 +1,59 @@
+"""Browsing the shop: the product grid (with a category filter and pages), search, a
+product's page, and the product images. Views translate a request into a call to the
+catalog_views layer and its answer into a template."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, g, render_template, request, send_from_directory
+
+from frontend import backends, catalog_views
+from frontend.catalog_views import UnknownPage
+
+bp = Blueprint("shop", __name__)
+
+# The catalog's own image files: the website serves them itself at the path imageUrl
+# names, so pages need neither the catalog's HTTP port nor the internet.
+IMAGES_DIR = Path(__file__).resolve().parent.parent / "catalogservice" / "images" / "products"
+IMAGE_MAX_AGE = 7 * 24 * 3600
+
+UNKNOWN_PAGE = "That page of results is not one we know. Please start again from the first page."
+
+
+@bp.get("/")
+def home():
+    category = request.args.get("category", "")
+    page_token = request.args.get("page", "")
+    catalog = backends().catalog
+    try:
+        products = catalog_views.product_listing(catalog, g.currency, category=category, page_token=page_token)
+    except UnknownPage:
+        abort(400, UNKNOWN_PAGE)
+    categories = catalog_views.categories(catalog)
+    current = next((c for c in categories if c.slug == category), None)
+    return render_template("shop/home.html", listing=products, categories=categories, category=current,
+                           page_token=page_token)
+
+
+@bp.get("/search")
+def search():
+    query = catalog_views.search_query(request.args.get("q"))
+    page_token = request.args.get("page", "")
+    try:
+        results = catalog_views.search_listing(backends().catalog, g.currency, query, page_token=page_token)
+    except UnknownPage:
+        abort(400, UNKNOWN_PAGE)
+    return render_template("shop/search.html", listing=results, query=query,
+                           asked=request.args.get("q", "").strip(), page_token=page_token)
+
+
+@bp.get("/products/<product_id>")
+def product(product_id: str):
+    page = catalog_views.product_page(backends().catalog, g.currency, product_id)
+    return render_template("shop/product.html", product=page)
+
+
+@bp.get("/images/products/<name>")
+def product_image(name: str):
+    """send_from_directory refuses any name that would leave the directory (404)."""
+    return send_from_directory(IMAGES_DIR, name, max_age=IMAGE_MAX_AGE)
