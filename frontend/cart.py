@@ -1,0 +1,131 @@
+"""The cart, checkout and order pages. Views translate a request into a call of
+checkout_views (or the cart service) and back, and nothing else."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import date
+
+from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+
+from shop.cart.v1 import cart_pb2
+
+from frontend import backends, checkout_views as views
+from frontend.clients import NotFound, Refused, ServiceUnavailable
+from frontend.visitor import owner_id
+
+bp = Blueprint("cart", __name__)
+
+# PlaceOrder does the most work of any call (five services); it gets a longer deadline,
+# and a retry after a timeout is safe because it carries the form's request id.
+PLACE_ORDER_DEADLINE_FACTOR = 3
+
+
+def _cart_page(form: views.CheckoutForm, problem: views.Problem | None = None, status: int = 200):
+    cart = views.load_cart(backends(), owner_id(), g.currency, form.address())
+    return render_template("cart/cart.html", cart=cart, form=form, problem=problem or views.Problem(200, ""),
+                           test_cards=views.TEST_CARDS), status
+
+
+@bp.get("/cart")
+def show():
+    return _cart_page(views.demo_form(date.today(), uuid.uuid4().hex))
+
+
+def _change_cart(call, done: str) -> None:
+    """Run one cart change; a refusal (too many units, a product the shop no longer
+    sells) becomes a message for the visitor instead of an error page."""
+    try:
+        call()
+    except Refused as refused:
+        flash(f"We could not change your cart: {refused.message}.", "error")
+    except NotFound:
+        flash("That product is not in the shop any more.", "error")
+    else:
+        flash(done)
+
+
+def _back_to_cart():
+    return redirect(url_for("cart.show"), code=303)
+
+
+@bp.post("/cart/items")
+def add_item():
+    product_id = request.form.get("product_id", "").strip()
+    quantity = views.parse_quantity(request.form.get("quantity", "1"), minimum=1)
+    if not product_id or quantity is None:
+        flash(f"Choose a quantity from 1 to {views.MAX_QUANTITY}.", "error")
+        return _back_to_cart()
+    _change_cart(lambda: backends().cart.AddItem(cart_pb2.AddItemRequest(
+        owner_id=owner_id(), product_id=product_id, quantity=quantity)), "Added to your cart.")
+    return _back_to_cart()
+
+
+@bp.post("/cart/items/<product_id>")
+def set_quantity(product_id: str):
+    quantity = views.parse_quantity(request.form.get("quantity"), minimum=0)
+    if quantity is None:
+        flash(f"Choose a quantity from 0 (to remove it) to {views.MAX_QUANTITY}.", "error")
+        return _back_to_cart()
+    _change_cart(lambda: backends().cart.SetItemQuantity(cart_pb2.SetItemQuantityRequest(
+        owner_id=owner_id(), product_id=product_id, quantity=quantity)),
+        "Removed from your cart." if quantity == 0 else "Quantity updated.")
+    return _back_to_cart()
+
+
+@bp.post("/cart/items/<product_id>/remove")
+def remove_item(product_id: str):
+    _change_cart(lambda: backends().cart.RemoveItem(cart_pb2.RemoveItemRequest(
+        owner_id=owner_id(), product_id=product_id)), "Removed from your cart.")
+    return _back_to_cart()
+
+
+@bp.post("/cart/empty")
+def empty():
+    _change_cart(lambda: backends().cart.EmptyCart(cart_pb2.EmptyCartRequest(owner_id=owner_id())),
+                 "Your cart is empty.")
+    return _back_to_cart()
+
+
+@bp.post("/checkout")
+def checkout():
+    form = views.CheckoutForm.from_mapping(request.form)
+    if not form.request_id:
+        form = replace(form, request_id=uuid.uuid4().hex)
+    problem = views.local_problem(form)
+    if problem is None:
+        timeout = current_app.config["SHOP"].rpc_timeout * PLACE_ORDER_DEADLINE_FACTOR
+        try:
+            order = views.place_order(backends(), form, owner_id(), g.currency, timeout)
+        except Refused as refused:
+            problem = views.problem_for(refused)
+        else:
+            return redirect(url_for("cart.order", order_id=order.id), code=303)
+    return _cart_page(form.kept_for_retry(), problem, problem.status)
+
+
+def _order(order_id: str):
+    try:
+        return views.get_order(backends(), owner_id(), order_id)
+    except Refused as refused:  # an id checkout cannot even read is an order that does not exist
+        raise NotFound("checkout", refused.message) from None
+
+
+@bp.get("/orders/<order_id>")
+def order(order_id: str):
+    found = _order(order_id)
+    return render_template("cart/order.html", order=found, status=views.order_status(found))
+
+
+@bp.get("/orders/<order_id>/status")
+def order_status(order_id: str):
+    """What order-status.js polls; errors answer in JSON too, so the script can go on."""
+    try:
+        found = _order(order_id)
+    except NotFound:
+        return jsonify(error="not found"), 404
+    except ServiceUnavailable:
+        return jsonify(error="unavailable"), 503
+    response = jsonify(views.order_status(found))
+    response.headers["Cache-Control"] = "no-store"
+    return response
