@@ -49,10 +49,9 @@ def error_at(page: str, field: str) -> str:
 
 
 @pytest.fixture
-def account(identity_channel, web):
-    """A registered customer (email, user id) and a fresh visitor who is not signed in."""
-    user = register(identity_channel, display_name="Grace")
-    return user
+def account(identity_channel):
+    """A registered customer, Grace, with the suite's PASSWORD."""
+    return register(identity_channel, display_name="Grace")
 
 
 @pytest.fixture
