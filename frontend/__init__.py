@@ -92,5 +92,6 @@ def create_app(config: Config, backends_: Backends | None = None) -> Flask:
     app.register_blueprint(currencies.bp)
     # The shop's areas, one blueprint each (one line per area).
     from frontend import shop; app.register_blueprint(shop.bp)  # noqa: E702
+    from frontend import account; app.register_blueprint(account.bp)  # noqa: E702
     from frontend import cart; app.register_blueprint(cart.bp)  # noqa: E702
     return app
