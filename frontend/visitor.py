@@ -10,7 +10,7 @@ from flask import Flask, g, request, session
 COOKIE = "shop_session-id"
 # A year: the id only names an anonymous cart, which itself expires after three hours idle.
 COOKIE_MAX_AGE = 365 * 24 * 3600
-NO_SESSION_PATHS = ("/_healthz", "/robots.txt", "/static/")
+NO_SESSION_PATHS = ("/_healthz", "/robots.txt", "/static/", "/images/")
 
 
 def parse_session_id(value: str | None) -> str | None:
