@@ -20,13 +20,12 @@ from shop.checkout.v1 import checkout_pb2
 from shop.payment.v1 import payment_pb2
 from shop.shipping.v1 import shipping_pb2
 
+from frontend import catalog_views
 from frontend.clients import NotFound, Refused, ServiceUnavailable
 
-MAX_QUANTITY = 99
+MAX_QUANTITY = catalog_views.MAX_QUANTITY
 # Product images are files the website serves under this path (the shop blueprint);
 # anything else shows the placeholder, as pages load nothing from the internet.
-IMAGE_PREFIX = "/images/products/"
-_IMAGE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}")
 
 # paymentservice's test cards (paymentservice/README.md), listed beside the form.
 TEST_CARDS = (
@@ -231,12 +230,6 @@ class CartView:
         return None if amount is None else protomoney.to_proto(amount, self.currency)
 
 
-def image_src(image_url: str) -> str:
-    """Pure."""
-    name = image_url[len(IMAGE_PREFIX):] if image_url.startswith(IMAGE_PREFIX) else ""
-    return image_url if _IMAGE_NAME.fullmatch(name) else IMAGE_PREFIX + "placeholder.svg"
-
-
 def parse_quantity(text: str | None, *, minimum: int) -> int | None:
     """A quantity typed into a form, or None when it is not a whole number in range. Pure."""
     text = (text or "").strip()
@@ -284,7 +277,7 @@ def load_cart(backends, owner_id: str, currency: str, address: shipping_pb2.Addr
         if product is not None and product.id not in prices:
             prices[product.id] = _unit_price(backends, product.price, currency)
         lines.append(CartLine(item.product_id, product.name if product else item.product_id,
-                              image_src(product.image_url if product else ""), item.quantity,
+                              catalog_views.image_src(product.image_url if product else ""), item.quantity,
                               prices.get(item.product_id)))
     cart = CartView(currency, tuple(lines))
     return _with_shipping(backends, cart, address) if cart.subtotal > 0 else cart
