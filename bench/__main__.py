@@ -1,8 +1,9 @@
 """`make bench`: the services' RPCs under concurrency with ghz, each table beside a bare
 grpc.aio server answering an empty RPC in the same run (and, for the cart, a raw Redis
 round trip), with the ratio to the bare server; the public API through KrakenD beside the
-same calls made straight to the services' HTTP facades (wrk); then the whole order
-pipeline under load (orders per second, and the time from PlaceOrder to SHIPPED)."""
+same calls made straight to the services' HTTP facades (wrk); the website's pages beside a
+bare Flask page, both served by gunicorn (wrk); then the whole order pipeline under load
+(orders per second, and the time from PlaceOrder to SHIPPED)."""
 from __future__ import annotations
 
 import contextlib
@@ -111,6 +112,36 @@ def gateway_rows(cleanup, services: dict, logs: Path) -> list[tuple[ghz.Result, 
     return rows
 
 
+def website_rows(cleanup, services: dict, logs: Path) -> list[ghz.Result]:
+    """The website's home, product and cart pages under concurrency, served by gunicorn as
+    `python -m frontend` serves it, after a bare Flask page served the same way."""
+    from tests.support.website import Website
+
+    bare_port = free_port()
+    bare = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--worker-class", "gthread",
+                             "--threads", "8", "--bind", f"127.0.0.1:{bare_port}", "bench.bare_web:app"],
+                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cleanup.callback(bare.wait)
+    cleanup.callback(bare.terminate)
+    wait_for_port(bare_port)
+    addresses = {f"{name.upper()}_ADDR": services[name].address
+                 for name in ("catalog", "cart", "checkout", "shipping", "identity")}
+    site = cleanup.enter_context(Website(addresses, logs / "frontend.log", LOG_LEVEL="WARNING"))
+    visitor = "3f0c8a52-6f0e-4c1a-9a57-2f3b0d1e4c77"
+    fill_cart(services["cart"].address, f"guest:{visitor}")
+    with_cart = {"Cookie": f"shop_session-id={visitor}"}
+    rows = []
+    for name, url, headers in (
+        ("bare Flask page (gunicorn)", f"http://127.0.0.1:{bare_port}/", None),
+        ("home page (12 products)", f"{site.url}/", with_cart),
+        ("product page (stoneware-mug)", f"{site.url}/products/stoneware-mug", with_cart),
+        ("cart page (3 lines, quote)", f"{site.url}/cart", with_cart),
+    ):
+        wrk.run(name, url, headers=headers, connections=CONCURRENCY, seconds=2)  # warm-up
+        rows.append(wrk.run(name, url, headers=headers, connections=CONCURRENCY, seconds=HTTP_SECONDS))
+    return rows
+
+
 def _answers(url: str) -> bool:
     try:
         return request("GET", url, timeout=2).status == 200
@@ -152,8 +183,10 @@ def main() -> int:
         identity = ServiceProcess("identityservice", {"DATABASE_URL": cluster.url("identity"), **quiet},
                                   logs / "identity.log").start()
         cleanup.callback(identity.stop)
-        through_gateway = gateway_rows(cleanup, {"catalog": catalog, "cart": cart, "checkout": rest["checkout"],
-                                                 "shipping": rest["shipping"], "identity": identity}, logs)
+        everything = {"catalog": catalog, "cart": cart, "checkout": rest["checkout"], "shipping": rest["shipping"],
+                      "identity": identity}
+        through_gateway = gateway_rows(cleanup, everything, logs)
+        website = website_rows(cleanup, everything, logs)
 
         baseline, *services = measure([
             ("bare grpc.aio: Health/Check", f"127.0.0.1:{bare_port}", "grpc.health.v1.Health/Check", {}),
@@ -187,11 +220,14 @@ def main() -> int:
     print(table("cartservice (AddItem also asks the catalog whether the product exists)", cart_rows, baseline))
     print(f"\nwrk: {HTTP_SECONDS} s per row after 2 s of warm-up, {CONCURRENCY} connections, 2 threads\n")
     print(gateway_table(through_gateway))
+    print()
+    print(table("the website, gunicorn (2 workers x 8 threads); 'bare' here is the bare Flask page", website,
+                website[0]))
     print(f"\nthe whole pipeline: {SHOPPERS} shoppers placing {ORDERS} orders (cart, catalog, currency, shipping "
           "quote, stock, authorization, outbox), then capture, relays and consumers until SHIPPED\n")
     print(pipeline.table(flow))
     RESULTS.mkdir(exist_ok=True)
-    http_rows = [r for pair in through_gateway for r in pair]
+    http_rows = [r for pair in through_gateway for r in pair] + website
     (RESULTS / "services.json").write_text(json.dumps([r.__dict__ for r in [baseline, *services, *raw_redis, *http_rows]],
                                                       indent=2))
     return 0 if all(r.errors == 0 for r in [*services, *http_rows]) and flow.failures == 0 else 1
