@@ -28,8 +28,10 @@ def website(catalog_service, cart_service, checkout_service, shipping_service, i
         yield site
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Chromium for one test module. Playwright's sync API keeps an event loop running while
+    it is started, so it is stopped after each module: tests elsewhere use asyncio.run()."""
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield chromium
