@@ -80,7 +80,10 @@ class ServiceProcess:
             )
         except TimeoutError:
             self.stop()
-            raise RuntimeError(f"{self.module} did not become healthy; log:\n{self.log_text()[-4000:]}")
+            raise RuntimeError(f"{self.module} did not become healthy; log:\n{self.log_text()[-4000:]}") from None
+        except BaseException:  # whatever stops the wait, the process must not outlive it
+            self.stop()
+            raise
         if self.process.poll() is not None:
             raise RuntimeError(f"{self.module} exited with {self.process.returncode}; log:\n{self.log_text()[-4000:]}")
         return self

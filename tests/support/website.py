@@ -34,7 +34,11 @@ class Website:
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen([sys.executable, "-m", "frontend"], cwd=REPO, env=self.env,
                                         stdout=log, stderr=subprocess.STDOUT)
-        wait_until(lambda: self.process.poll() is not None or self._healthy(), timeout, "the website answering")
+        try:
+            wait_until(lambda: self.process.poll() is not None or self._healthy(), timeout, "the website answering")
+        except BaseException:
+            self.stop()
+            raise
         if self.process.poll() is not None:
             raise RuntimeError(f"the website exited with {self.process.returncode}:\n{self.log_path.read_text()[-3000:]}")
         return self
