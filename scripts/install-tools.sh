@@ -6,6 +6,7 @@
 #   krakend   KrakenD CE, built from its Go module (see install_krakend)
 #   grpcurl   built with `go install`
 #   ghz       built with `go install`
+#   kustomize built with `go install` (builds deploy/k8s for its tests)
 #
 # Idempotent and fast when everything is present: each tool has a version stamp and is only
 # (re)built when the stamp or the binary is missing or names another version. Go's module and
@@ -24,6 +25,8 @@ KRAKEND_MODULE=github.com/devopsfaith/krakend-ce
 KRAKEND_BUILD=+shop.1  # this project's build of it: see install_krakend
 GRPCURL_VERSION=1.9.4
 GHZ_VERSION=0.120.0
+# 5.8.3, the newest, needs Go 1.27; 5.8.2 builds with the Go here (1.26).
+KUSTOMIZE_VERSION=5.8.2
 
 REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOOLS_DIR=${TOOLS_DIR:-$REPO_DIR/.tools}
@@ -156,7 +159,19 @@ install_ghz() {
         "-X main.version=$GHZ_VERSION" || die "ghz $GHZ_VERSION could not be built"
 }
 
+# --- kustomize ------------------------------------------------------------------------------
+# Its version comes from the module's build information (`kustomize version`): no ldflags.
+install_kustomize() {
+    if stamp_ok kustomize "$KUSTOMIZE_VERSION"; then
+        log "kustomize $KUSTOMIZE_VERSION: already present"
+        return 0
+    fi
+    go_install kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" kustomize "" ||
+        die "kustomize $KUSTOMIZE_VERSION could not be built"
+}
+
 install_buf
 install_grpcurl
 install_ghz
+install_kustomize
 install_krakend
