@@ -1,5 +1,5 @@
 # The shop's two commands are `make run` and `make test`; both install what is missing
-# first. Everything else here is a step of theirs, or `make bench`.
+# first. Everything else here is a step of theirs, or `make bench` / `make loadtest`.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -11,13 +11,15 @@ TOOLS := .tools/bin
 BUF := $(TOOLS)/buf
 PYTEST_ARGS ?=
 
-.PHONY: help deps system-packages venv tools protos check-protos lint-protos run test bench clean
+.PHONY: help deps system-packages venv tools protos check-protos lint-protos run test bench loadtest clean
 
 help:
-	@echo "make run     install what is missing, start the shop (Ctrl-C stops it)"
-	@echo "make test    install what is missing, run every test"
-	@echo "make bench   benchmarks (ghz), printed as tables"
-	@echo "make protos  regenerate genproto/ from protos/"
+	@echo "make run       install what is missing, start the shop (Ctrl-C stops it)"
+	@echo "make test      install what is missing, run every test"
+	@echo "make bench     benchmarks (ghz, wrk, locust), printed as tables"
+	@echo "make loadtest  locust against the local shop, started for the run if it is not up:"
+	@echo "               LOADTEST_USERS (20), LOADTEST_SECONDS (60); reports in test-artifacts/loadtest/"
+	@echo "make protos    regenerate genproto/ from protos/"
 
 deps: system-packages venv tools
 
@@ -59,6 +61,11 @@ test: deps check-protos
 
 bench: deps
 	@$(PY) -m bench
+
+# Both locust mixes (tests/load) against `make run`'s stack on its ports; when nothing
+# answers there, the stack is started for the run and stopped afterwards.
+loadtest: deps
+	@$(PY) -m tests.load
 
 clean:
 	rm -rf .stack bench-results test-artifacts

@@ -3,7 +3,8 @@ grpc.aio server answering an empty RPC in the same run (and, for the cart, a raw
 round trip), with the ratio to the bare server; the public API through KrakenD beside the
 same calls made straight to the services' HTTP facades (wrk); the website's pages beside a
 bare Flask page, both served by gunicorn (wrk); then the whole order pipeline under load
-(orders per second, and the time from PlaceOrder to SHIPPED)."""
+(orders per second, and the time from PlaceOrder to SHIPPED); last, end to end, the locust
+mixes of tests/load against that website and gateway (bench/locust_run.py)."""
 from __future__ import annotations
 
 import contextlib
@@ -28,7 +29,7 @@ from tests.support.http import request
 from tests.support.net import free_port, wait_for_port
 from tests.support.services import ServiceProcess, wait_until
 
-from bench import ghz, pipeline, redis_benchmark, wrk
+from bench import ghz, locust_run, pipeline, redis_benchmark, wrk
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench-results"
@@ -37,6 +38,8 @@ TOTAL = int(os.environ.get("BENCH_REQUESTS", "5000"))
 ORDERS = int(os.environ.get("BENCH_ORDERS", "200"))
 SHOPPERS = int(os.environ.get("BENCH_SHOPPERS", "8"))
 HTTP_SECONDS = int(os.environ.get("BENCH_HTTP_SECONDS", "10"))
+LOCUST_USERS = int(os.environ.get("BENCH_LOCUST_USERS", "20"))
+LOCUST_SECONDS = int(os.environ.get("BENCH_LOCUST_SECONDS", "30"))
 BENCH_PASSWORD = "quiet-harbor-lantern-77"
 
 
@@ -80,9 +83,10 @@ def start_pipeline_services(cleanup, cluster, broker, catalog, cart, logs, quiet
     return started
 
 
-def gateway_rows(cleanup, services: dict, logs: Path) -> list[tuple[ghz.Result, ghz.Result]]:
+def gateway_rows(cleanup, services: dict, logs: Path) -> tuple[list[tuple[ghz.Result, ghz.Result]], str]:
     """(straight to the facade, through KrakenD) pairs for an anonymous product listing and
-    an authenticated cart read. The bench user registers and logs in through the gateway."""
+    an authenticated cart read, and the gateway's URL (it stays up for the locust table).
+    The bench user registers and logs in through the gateway."""
     port = free_port()
     cleanup.enter_context(temporary_gateway(port, {s.module: s.http_url for s in services.values()},
                                             logs / "krakend.log"))
@@ -109,12 +113,13 @@ def gateway_rows(cleanup, services: dict, logs: Path) -> list[tuple[ghz.Result, 
             wrk.run(name, url, headers=headers, connections=CONCURRENCY, seconds=2)  # warm-up
             measured.append(wrk.run(name, url, headers=headers, connections=CONCURRENCY, seconds=HTTP_SECONDS))
         rows.append(tuple(measured))
-    return rows
+    return rows, gateway
 
 
-def website_rows(cleanup, services: dict, logs: Path) -> list[ghz.Result]:
+def website_rows(cleanup, services: dict, logs: Path) -> tuple[list[ghz.Result], str]:
     """The website's home, product and cart pages under concurrency, served by gunicorn as
-    `python -m frontend` serves it, after a bare Flask page served the same way."""
+    `python -m frontend` serves it, after a bare Flask page served the same way; and the
+    website's URL (it stays up for the locust table)."""
     from tests.support.website import Website
 
     bare_port = free_port()
@@ -139,7 +144,7 @@ def website_rows(cleanup, services: dict, logs: Path) -> list[ghz.Result]:
     ):
         wrk.run(name, url, headers=headers, connections=CONCURRENCY, seconds=2)  # warm-up
         rows.append(wrk.run(name, url, headers=headers, connections=CONCURRENCY, seconds=HTTP_SECONDS))
-    return rows
+    return rows, site.url
 
 
 def _answers(url: str) -> bool:
@@ -185,8 +190,10 @@ def main() -> int:
         cleanup.callback(identity.stop)
         everything = {"catalog": catalog, "cart": cart, "checkout": rest["checkout"], "shipping": rest["shipping"],
                       "identity": identity}
-        through_gateway = gateway_rows(cleanup, everything, logs)
-        website = website_rows(cleanup, everything, logs)
+        through_gateway, gateway_url = gateway_rows(cleanup, everything, logs)
+        website, website_url = website_rows(cleanup, everything, logs)
+        end_to_end = locust_run.run(website_url, gateway_url, catalog.address, users=LOCUST_USERS,
+                                    seconds=LOCUST_SECONDS, out_dir=RESULTS / "locust")
 
         baseline, *services = measure([
             ("bare grpc.aio: Health/Check", f"127.0.0.1:{bare_port}", "grpc.health.v1.Health/Check", {}),
@@ -226,11 +233,15 @@ def main() -> int:
     print(f"\nthe whole pipeline: {SHOPPERS} shoppers placing {ORDERS} orders (cart, catalog, currency, shipping "
           "quote, stock, authorization, outbox), then capture, relays and consumers until SHIPPED\n")
     print(pipeline.table(flow))
+    print(f"\nlocust: {LOCUST_SECONDS} s per mix, {LOCUST_USERS} users, 1 to 3 s between a user's tasks\n")
+    print(locust_run.table(end_to_end))
     RESULTS.mkdir(exist_ok=True)
     http_rows = [r for pair in through_gateway for r in pair] + website
     (RESULTS / "services.json").write_text(json.dumps([r.__dict__ for r in [baseline, *services, *raw_redis, *http_rows]],
                                                       indent=2))
-    return 0 if all(r.errors == 0 for r in [*services, *http_rows]) and flow.failures == 0 else 1
+    (RESULTS / "locust.json").write_text(json.dumps([r.__dict__ for r in end_to_end], indent=2))
+    return 0 if all(r.errors == 0 for r in [*services, *http_rows]) and flow.failures == 0 \
+        and all(r.failures == 0 for r in end_to_end) else 1
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from devstack import redis as devstack_redis
 from devstack.postgres import temporary_cluster
 from tests.support import identity as identity_support
 from tests.support.services import ServiceProcess
+from tests.support.website import Website
 
 
 @pytest.fixture(scope="session")
@@ -123,6 +124,18 @@ def identity_service(postgres, artifacts_dir):
         "LOGIN_RATE_PER_CLIENT": identity_support.LOGIN_RATE_PER_CLIENT,
     }, artifacts_dir) as service:
         yield service
+
+
+@pytest.fixture(scope="session")
+def website(catalog_service, cart_service, checkout_service, shipping_service, identity_service, payment_service,
+            email_service, artifacts_dir):
+    """The website served by gunicorn (`python -m frontend`, as in production) in front of the
+    session's real services; the payment and email services take part through checkout."""
+    addresses = {"CATALOG_ADDR": catalog_service.address, "CART_ADDR": cart_service.address,
+                 "CHECKOUT_ADDR": checkout_service.address, "SHIPPING_ADDR": shipping_service.address,
+                 "IDENTITY_ADDR": identity_service.address}
+    with Website(addresses, artifacts_dir / "frontend.log") as site:
+        yield site
 
 
 def _channel_to(service_fixture: str):

@@ -1,6 +1,6 @@
 """End to end: Debian's Chromium, driven by Playwright, against the website served by
-gunicorn in front of the real services. Screenshots of the main pages land in
-test-artifacts/screenshots/."""
+gunicorn in front of the real services (the `website` fixture, in tests/conftest.py).
+Screenshots of the main pages land in test-artifacts/screenshots/."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,24 +8,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.support.website import Website
-
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 # Headless, as root, and quiet: no calls to Google's services from this closed network.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
                  "--disable-background-networking", "--disable-component-update"]
-
-
-@pytest.fixture(scope="session")
-def website(catalog_service, cart_service, checkout_service, shipping_service, identity_service, payment_service,
-            email_service, artifacts_dir):
-    addresses = {"CATALOG_ADDR": catalog_service.address, "CART_ADDR": cart_service.address,
-                 "CHECKOUT_ADDR": checkout_service.address, "SHIPPING_ADDR": shipping_service.address,
-                 "IDENTITY_ADDR": identity_service.address}
-    with Website(addresses, artifacts_dir / "frontend.log") as site:
-        yield site
 
 
 @pytest.fixture(scope="module")
