@@ -9,6 +9,8 @@ from flask import Flask, current_app, g, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
+from service_runtime import tracing
+
 from frontend import currencies, errors, visitor
 from frontend.clients import Backends, BackendError
 from frontend.config import Config
@@ -43,6 +45,7 @@ def _outgoing_metadata() -> tuple:
 
 def create_app(config: Config, backends_: Backends | None = None) -> Flask:
     app = Flask(__name__)
+    tracing.instrument_flask(app)  # first: its span is open before the hooks below run
     app.config.update(
         SECRET_KEY=config.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
@@ -60,7 +63,8 @@ def create_app(config: Config, backends_: Backends | None = None) -> Flask:
     @app.before_request
     def request_context():
         header = request.headers.get("X-Request-Id", "")
-        g.request_id = header if _REQUEST_ID.fullmatch(header) else uuid.uuid4().hex
+        # A new request id is the trace id when tracing is on: one id in logs and traces.
+        g.request_id = header if _REQUEST_ID.fullmatch(header) else tracing.current_trace_id() or uuid.uuid4().hex
         chosen = request.cookies.get(currencies.COOKIE, "")
         g.currency = chosen if _CURRENCY.fullmatch(chosen) else config.default_currency
 

@@ -8,6 +8,7 @@ import sys
 from gunicorn.app.base import BaseApplication
 
 from service_runtime.config import ConfigError
+from service_runtime import tracing
 from service_runtime.jsonlog import configure_logging
 
 from frontend import config as frontend_config
@@ -30,7 +31,9 @@ class Server(BaseApplication):
         self.cfg.set("preload_app", False)
 
     def load(self):
+        # In the worker, after the fork: its tracer provider and exporter threads are its own.
         configure_logging(frontend_config.SERVICE_NAME, self._config.log_level)
+        tracing.configure_tracing(frontend_config.SERVICE_NAME, instrumentations=tracing.FRONTEND_INSTRUMENTATIONS)
         return create_app(self._config)
 
 

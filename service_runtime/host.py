@@ -17,7 +17,7 @@ from google.protobuf.descriptor import ServiceDescriptor
 from grpc_health.v1 import health, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from service_runtime import http_facade
+from service_runtime import http_facade, tracing
 from service_runtime.config import ConfigError, RuntimeConfig
 from service_runtime.health import Check, HealthMonitor
 from service_runtime.interceptors import ErrorTable, ServerInterceptor
@@ -135,10 +135,20 @@ async def serve_until_signalled(host: ServiceHost) -> None:
         await host.stop()
 
 
-def run(main: Callable[[], Awaitable[None]]) -> None:
-    """Run a service's async main; a configuration error exits with its message, not a trace."""
+def run(main: Callable[[], Awaitable[None]], service: str | None = None) -> None:
+    """Run a service's async main; a configuration error exits with its message, not a trace.
+    Tracing is configured first (before main opens pools and channels, which the
+    instrumentations must see), named after the service's package unless told."""
+    tracing.configure_tracing(service or _package_of(main))
     try:
         asyncio.run(main())
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         sys.exit(2)
+
+
+def _package_of(main: Callable) -> str:
+    """`checkoutservice` for the main of `python -m checkoutservice`."""
+    module = sys.modules.get(main.__module__)
+    spec = getattr(module, "__spec__", None)
+    return (spec.name if spec else main.__module__).partition(".")[0]

@@ -1,11 +1,12 @@
-"""JSON log lines on stdout, each carrying the service name and, inside a call, its
-request id."""
+"""JSON log lines on stdout, each carrying the timestamp, level, service name and message;
+inside a call its request id; inside a recording span its trace and span ids."""
 from __future__ import annotations
 
 import contextvars
 import logging
 import sys
 
+from opentelemetry import trace
 from pythonjsonlogger.json import JsonFormatter
 
 # The id of the call being handled; set by the server interceptor and the HTTP facade.
@@ -17,6 +18,10 @@ class _RequestIdFilter(logging.Filter):
         rid = request_id.get()
         if rid and not hasattr(record, "request_id"):
             record.request_id = rid
+        span_context = trace.get_current_span().get_span_context()
+        if span_context.is_valid and not hasattr(record, "trace_id"):
+            record.trace_id = format(span_context.trace_id, "032x")
+            record.span_id = format(span_context.span_id, "016x")
         return True
 
 

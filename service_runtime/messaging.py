@@ -21,9 +21,10 @@ import aio_pika
 import grpc
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 from google.protobuf.message import DecodeError, Message
+from opentelemetry import trace
 from prometheus_client import Counter
 
-from service_runtime import db, jsonlog, tracecontext
+from service_runtime import db, jsonlog, tracecontext, tracing
 
 log = logging.getLogger("service_runtime.messaging")
 
@@ -197,6 +198,26 @@ class Consumer:
         if getattr(event, "event_id", "") != message.message_id:
             return await self._dead_letter(message, "the event's event_id does not match the message_id")
         traceparent = (message.headers or {}).get("traceparent")
+        if tracing.enabled():
+            return await self._handle_traced(message, message_type, handler, event, traceparent)
+        await self._handle_with_request_id(message, message_type, handler, event, traceparent)
+
+    async def _handle_traced(self, message: AbstractIncomingMessage, message_type: str, handler: Handler,
+                             event: Message, traceparent: str | None) -> None:
+        """Handle the event in a span that continues the message's trace: a child of the
+        aio-pika instrumentation's receive span (itself the child of the publisher's), or
+        of the traceparent header when there is no receive span."""
+        current = trace.get_current_span().get_span_context()
+        parent = None if current.is_valid else tracing.context_from(traceparent)
+        with tracing.tracer(__name__).start_as_current_span(
+                f"{self.subscription.queue} process {message_type}", context=parent, kind=trace.SpanKind.CONSUMER,
+                attributes={"messaging.destination.name": self.subscription.queue,
+                            "messaging.message.id": message.message_id, "shop.message_type": message_type}):
+            await self._handle_with_request_id(message, message_type, handler, event,
+                                               tracing.current_traceparent() or traceparent)
+
+    async def _handle_with_request_id(self, message: AbstractIncomingMessage, message_type: str, handler: Handler,
+                                      event: Message, traceparent: str | None) -> None:
         delivery = Delivery(message.message_id, message_type, traceparent, bool(message.redelivered))
         # The event's trace id becomes this handling's request id: log lines, and the
         # events the handler causes, carry the id of the request that started it all.

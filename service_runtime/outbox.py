@@ -18,7 +18,9 @@ from google.protobuf.message import Message
 from prometheus_client import Gauge
 from psycopg_pool import AsyncConnectionPool
 
-from service_runtime import jsonlog, messaging, topology, tracecontext
+from opentelemetry import trace
+
+from service_runtime import jsonlog, messaging, topology, tracecontext, tracing
 
 log = logging.getLogger("service_runtime.outbox")
 
@@ -28,8 +30,11 @@ OLDEST_AGE = Gauge("outbox_oldest_unsent_age_seconds", "Age of the oldest outbox
 
 async def enqueue(conn, exchange: str, event: Message, *, traceparent: str | None = None) -> None:
     """Record an event for publication, inside the caller's transaction. The event's
-    `event_id` becomes the message id; its traceparent carries the current request id."""
-    traceparent = traceparent or tracecontext.traceparent_for(jsonlog.request_id.get())
+    `event_id` becomes the message id. Its traceparent is the current span's when tracing
+    is on (the relay publishes as that span's child), else the given one or one whose
+    trace id is the current request id."""
+    traceparent = (tracing.current_traceparent() or traceparent
+                   or tracecontext.traceparent_for(jsonlog.request_id.get()))
     await conn.execute(
         """INSERT INTO outbox (exchange, message_type, event_id, body, traceparent)
            VALUES (%s, %s, %s, %s, %s)""",
@@ -97,6 +102,15 @@ class OutboxRelay:
         except asyncio.TimeoutError:
             pass
 
+    @staticmethod
+    async def _publish(exchange, message: aio_pika.Message) -> None:
+        # With publisher confirms on, publish returns once the broker has the message. The
+        # aio-pika instrumentation (when on) puts its own publish span's traceparent in the
+        # headers; without it the current span's goes there.
+        if tracing.enabled():
+            message.headers["traceparent"] = tracing.current_traceparent() or message.headers.get("traceparent")
+        await exchange.publish(message, routing_key="")
+
     async def relay_batch(self, channel, exchanges: dict) -> int:
         """Publish up to a batch of unsent rows, in order, each confirmed; then mark them
         sent in the same transaction that locked them. Returns how many were sent."""
@@ -120,12 +134,17 @@ class OutboxRelay:
                     for subscription in topology.subscriptions_of(exchange_name):
                         await messaging.declare_subscription(channel, subscription)
                     exchange = exchanges[exchange_name] = await messaging.declare_exchange(channel, exchange_name)
-                # With publisher confirms on, publish returns once the broker has the message.
-                await exchange.publish(
-                    messaging.build_message(bytes(body), message_type=message_type, message_id=event_id,
-                                            traceparent=traceparent),
-                    routing_key="",
-                )
+                message = messaging.build_message(bytes(body), message_type=message_type, message_id=event_id,
+                                                  traceparent=traceparent)
+                if tracing.enabled():  # published in the trace of the request that wrote the row
+                    with tracing.tracer(__name__).start_as_current_span(
+                            f"outbox relay {exchange_name}", context=tracing.context_from(traceparent),
+                            kind=trace.SpanKind.PRODUCER,
+                            attributes={"messaging.message.id": event_id, "messaging.destination.name": exchange_name,
+                                        "shop.message_type": message_type}):
+                        await self._publish(exchange, message)
+                else:
+                    await self._publish(exchange, message)
             await conn.execute("UPDATE outbox SET sent_at = now() WHERE id = ANY(%s)", ([r[0] for r in rows],))
             cur = await conn.execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
             BACKLOG.set((await cur.fetchone())[0] - len(rows))
