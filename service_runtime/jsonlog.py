@@ -18,8 +18,9 @@ class _RequestIdFilter(logging.Filter):
         rid = request_id.get()
         if rid and not hasattr(record, "request_id"):
             record.request_id = rid
-        span_context = trace.get_current_span().get_span_context()
-        if span_context.is_valid and not hasattr(record, "trace_id"):
+        span = trace.get_current_span()
+        if span.is_recording() and not hasattr(record, "trace_id"):  # not for unsampled traces
+            span_context = span.get_span_context()
             record.trace_id = format(span_context.trace_id, "032x")
             record.span_id = format(span_context.span_id, "016x")
         return True

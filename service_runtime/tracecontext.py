@@ -1,7 +1,8 @@
 """W3C trace context for events, tied to the request id: a call's request id (32 hex
 digits) is the trace id of the events it causes, and a consumer handling such an event
 takes that trace id as its request id. So one id follows an order from PlaceOrder
-through every service's log lines. (Issue 8's OpenTelemetry spans can take these over.)"""
+through every service's log lines. This is the path when tracing is off; when it is on
+(service_runtime/tracing.py) the outbox stores the current span's traceparent instead."""
 from __future__ import annotations
 
 import re
