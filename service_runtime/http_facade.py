@@ -1,6 +1,10 @@
 """The HTTP face of a service: every google.api.http-annotated RPC as HTTP/JSON, plus
 /healthz and /metrics. Calls go through the service's own gRPC port, so the same
-interceptors (logging, error mapping, metrics) apply to both faces."""
+interceptors (logging, error mapping, metrics) apply to both faces.
+
+When tracing is on, each transcoded request is a SERVER span ("HTTP GET /v1/products/{id}")
+continuing the caller's W3C traceparent, so the gRPC call it makes (client and server
+spans, and what they do) sits under it; /healthz and /metrics are not traced."""
 from __future__ import annotations
 
 import json
@@ -15,9 +19,10 @@ import grpc
 from aiohttp import web
 from google.protobuf import message_factory
 from google.protobuf.descriptor import ServiceDescriptor
+from opentelemetry import propagate, trace
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
-from service_runtime import client_address, metrics, status_details, transcoding
+from service_runtime import client_address, metrics, status_details, tracing, transcoding
 from service_runtime.health import HealthMonitor
 from service_runtime.interceptors import REQUEST_ID_KEY
 
@@ -41,7 +46,9 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
 def _request_id(header: str) -> str:
-    return header if _REQUEST_ID.fullmatch(header) else uuid.uuid4().hex
+    """The caller's id if usable, else the trace id when in a span (one id in logs and
+    traces, as on the website), else a new one."""
+    return header if _REQUEST_ID.fullmatch(header) else tracing.current_trace_id() or uuid.uuid4().hex
 
 
 def _metadata(request: web.Request, rid: str) -> tuple[tuple[str, str], ...]:
@@ -56,8 +63,25 @@ def _handler_for(route: transcoding.Route, channel_getter: Callable[[], grpc.aio
     request_class = message_factory.GetMessageClass(route.method.input_type)
     response_class = message_factory.GetMessageClass(route.method.output_type)
     route_label = f"{route.http_method} {route.template}"
+    span_name = f"HTTP {route_label}"
 
     async def handle(request: web.Request) -> web.Response:
+        if not tracing.enabled():
+            return await _handle(request)
+        with tracing.tracer(__name__).start_as_current_span(
+            span_name,
+            context=propagate.extract(request.headers),
+            kind=trace.SpanKind.SERVER,
+            attributes={"http.request.method": route.http_method, "http.route": route.template,
+                        "url.path": request.path, "url.scheme": request.scheme},
+        ) as span:
+            response = await _handle(request)
+            span.set_attribute("http.response.status_code", response.status)
+            if response.status >= 500:
+                span.set_status(trace.StatusCode.ERROR)
+            return response
+
+    async def _handle(request: web.Request) -> web.Response:
         started = time.perf_counter()
         rid = _request_id(request.headers.get("X-Request-Id", ""))
         status, payload = await _transcode(request, rid)
