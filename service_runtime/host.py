@@ -87,7 +87,6 @@ class ServiceHost:
         self.grpc_port = server.add_insecure_port(f"{cfg.bind_host}:{cfg.grpc_port}")
         await server.start()
         self._server = server
-        await self.health.start()
 
         self._loopback = grpc.aio.insecure_channel(f"127.0.0.1:{self.grpc_port}")
         app = http_facade.build_app(
@@ -99,6 +98,8 @@ class ServiceHost:
         site = web.TCPSite(self._runner, cfg.bind_host, cfg.http_port)
         await site.start()
         self.http_port = self._runner.addresses[0][1]
+        # Only now may health say SERVING: a caller that waits for it finds both faces up.
+        await self.health.start()
         for worker in self._workers:
             await worker.start()
         log.info(
