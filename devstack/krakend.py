@@ -18,7 +18,7 @@ from typing import Iterator, Mapping
 
 from service_runtime.config import DEFAULT_PORTS
 
-from devstack import jwk
+from devstack import jwk, processes
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "krakend" / "krakend.json"
@@ -97,10 +97,4 @@ def temporary_gateway(port: int, http_urls: Mapping[str, str], log_path: Path) -
         try:
             yield keys_dir, process
         finally:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            processes.stop(process, grace=10)

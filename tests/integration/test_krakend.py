@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from devstack import processes
 from tests.support.net import free_port, listening_addresses, wait_for_port
 from tests.support.tools import tool
 
@@ -65,13 +66,7 @@ def running_krakend(krakend_config, tmp_path):
             pytest.fail(f"krakend did not listen on {port} (exit code {process.poll()}):\n{log_path.read_text()}")
         yield port, process, log_path
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        processes.stop(process, grace=10)
 
 
 def test_check_accepts_a_minimal_config(krakend_config):

@@ -3,7 +3,6 @@ until its health is SERVING, stop with SIGTERM like a container would."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -12,6 +11,7 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from devstack import processes
 from tests.support.net import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -101,13 +101,7 @@ class ServiceProcess:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def stop(self, timeout: float = 20.0) -> int | None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        code = processes.stop(self.process, grace=timeout)
         if getattr(self, "_log", None):
             self._log.close()
-        return self.process.returncode if self.process else None
+        return code

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
+from devstack import processes
 from tests.support.http import request
 from tests.support.net import free_port
 from tests.support.services import REPO, wait_until
@@ -44,13 +44,7 @@ class Website:
         return self
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        processes.stop(self.process)
 
     def __enter__(self) -> "Website":
         return self.start()
