@@ -16,6 +16,7 @@ from pathlib import Path
 # Not /usr/sbin/rabbitmq-server: as root that wrapper su-s to the rabbitmq user and
 # drops the environment that makes this node private.
 SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"
+CTL = "/usr/lib/rabbitmq/bin/rabbitmqctl"
 # Seconds a node gets to stop before its process group is killed (honcho waits 5).
 STOP_GRACE = 3.0
 USER = "shop"
@@ -140,6 +141,7 @@ class Node:
     def __init__(self, directory: Path, amqp_port: int, dist_port: int, epmd_port: int):
         self.directory = Path(directory)
         self.amqp_port = amqp_port
+        self.epmd_port = epmd_port
         self.url = url(amqp_port)
         self._env = {
             **os.environ, "STACK_DIR": str(self.directory), "STACK_AMQP_PORT": str(amqp_port),
@@ -159,6 +161,30 @@ class Node:
         if self._process and self._process.poll() is None:
             self._process.terminate()
             self._process.wait(30)
+
+    def ctl(self, *args: str, timeout: float = 30) -> str:
+        """rabbitmqctl against this node (its cookie lives in the node's directory, as
+        `python -m devstack rabbitmq` lays it out); its output, or RuntimeError."""
+        env = {**os.environ, "HOME": str((self.directory / "rabbitmq").resolve()),
+               "RABBITMQ_NODENAME": node_name(self.amqp_port), "ERL_EPMD_PORT": str(self.epmd_port)}
+        done = subprocess.run([CTL, *args], env=env, capture_output=True, text=True, timeout=timeout)
+        if done.returncode != 0:
+            raise RuntimeError(f"rabbitmqctl {' '.join(args)} failed: {done.stderr or done.stdout}")
+        return done.stdout
+
+    @contextlib.contextmanager
+    def vhost(self, name: str):
+        """A vhost of its own on this node, open to the devstack user, removed afterwards;
+        yields its AMQP URL. Queues of the same names in other vhosts never see its messages."""
+        self.ctl("add_vhost", name)
+        self.ctl("set_permissions", "-p", name, USER, ".*", ".*", ".*")
+        try:
+            yield self.url.rstrip("/") + "/" + name
+        finally:
+            try:
+                self.ctl("delete_vhost", name)
+            except (RuntimeError, OSError, subprocess.TimeoutExpired):
+                pass  # the node went first (the end of a test session): nothing is left to remove
 
 
 def _free_port() -> int:

@@ -90,14 +90,17 @@ def both(services: list[ServiceProcess], first: int) -> str:
     return f"ipv4:{services[first].address},{services[1 - first].address}"
 
 
+DATABASES = ("catalog", "shipping", "payment", "email", "checkout")
+
+
 @pytest.fixture(scope="module")
 def stack(postgres, redis_server, rabbitmq, artifacts_dir, tmp_path_factory):
-    suffix = uuid.uuid4().hex[:8]
-    names = {short: f"scale_{short}_{suffix}" for short in ("catalog", "shipping", "payment", "email", "checkout")}
-    postgres.create_databases(list(names.values()))
-    databases = {short: postgres.url(name) for short, name in names.items()}
-    vhost = f"scale-{suffix}"
-    amqp_url = scale.add_vhost(rabbitmq, vhost)
+    with scale.own_backing(postgres, rabbitmq, "scale", DATABASES) as backing:
+        yield from _two_of_each(backing, redis_server, rabbitmq, artifacts_dir, tmp_path_factory)
+
+
+def _two_of_each(backing, redis_server, rabbitmq, artifacts_dir, tmp_path_factory):
+    databases, amqp_url, suffix = backing.databases, backing.amqp_url, backing.suffix
     mail_dir = tmp_path_factory.mktemp("scale-mail")
     logs = artifacts_dir / f"scale-{suffix}"
     logs.mkdir()
@@ -129,16 +132,12 @@ def stack(postgres, redis_server, rabbitmq, artifacts_dir, tmp_path_factory):
         with ThreadPoolExecutor(len(every)) as pool:
             for started in [pool.submit(service.start, 90) for service in every]:
                 started.result()
-        yield Stack(services, databases, rabbitmq, vhost, mail_dir)
+        yield Stack(services, databases, rabbitmq, backing.vhost, mail_dir)
     finally:
         for service in every:
             service.stop()
             if service.process is not None:
                 scale.sigkill_tree(service.process)  # anything a killed instance left behind
-        try:
-            scale.delete_vhost(rabbitmq, vhost)
-        except Exception:  # the node may be gone with the session; nothing to leak then
-            pass
 
 
 @dataclass

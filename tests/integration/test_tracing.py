@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import time
-import uuid
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
@@ -37,12 +36,13 @@ CONSUMER_QUEUES = {
 
 @pytest.fixture(scope="module")
 def traced_shop(postgres, redis_server, rabbitmq, artifacts_dir, tmp_path_factory):
-    suffix = uuid.uuid4().hex[:8]
-    names = {short: f"trace_{short}_{suffix}" for short in ("catalog", "shipping", "payment", "email", "checkout")}
-    postgres.create_databases(list(names.values()))
-    db = {short: postgres.url(name) for short, name in names.items()}
-    vhost = f"trace-{suffix}"
-    amqp_url = scale.add_vhost(rabbitmq, vhost)
+    databases = ("catalog", "shipping", "payment", "email", "checkout")
+    with scale.own_backing(postgres, rabbitmq, "trace", databases) as backing:
+        yield from _traced_shop(backing, redis_server, artifacts_dir, tmp_path_factory)
+
+
+def _traced_shop(backing, redis_server, artifacts_dir, tmp_path_factory):
+    db, amqp_url, suffix = backing.databases, backing.amqp_url, backing.suffix
     trace_file = tmp_path_factory.mktemp("traces") / "spans.jsonl"
     logs = artifacts_dir / f"tracing-{suffix}"
     logs.mkdir()
@@ -77,10 +77,6 @@ def traced_shop(postgres, redis_server, rabbitmq, artifacts_dir, tmp_path_factor
             website.stop()
         for process in processes:
             process.stop()
-        try:
-            scale.delete_vhost(rabbitmq, vhost)
-        except Exception:  # the node may be gone with the session
-            pass
 
 
 def read_spans(trace_file) -> list[dict]:

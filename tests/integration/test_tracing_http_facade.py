@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-import uuid
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -25,36 +24,14 @@ PRODUCT = "/v1/products/stoneware-mug"
 
 @pytest.fixture(scope="module")
 def traced_catalog(postgres, rabbitmq, artifacts_dir, tmp_path_factory):
-    suffix = uuid.uuid4().hex[:8]
-    database = f"trace_facade_{suffix}"
-    postgres.create_databases([database])
-    vhost = f"trace-facade-{suffix}"
-    amqp_url = scale.add_vhost(rabbitmq, vhost)
-    trace_file = tmp_path_factory.mktemp("facade-traces") / "spans.jsonl"
-    service = ServiceProcess("catalogservice", {
-        "DATABASE_URL": postgres.url(database), "AMQP_URL": amqp_url,
-        "SHOP_TRACE_FILE": str(trace_file), "OTEL_EXPORTER_OTLP_ENDPOINT": "",
-    }, artifacts_dir / f"catalogservice-traced-{suffix}.log")
-    try:
-        yield http_ready(service.start(90)), trace_file
-    finally:
-        service.stop()
-        try:
-            scale.delete_vhost(rabbitmq, vhost)
-        except Exception:  # the node may be gone with the session
-            pass
-
-
-def http_ready(service: ServiceProcess) -> ServiceProcess:
-    """A service reports SERVING over gRPC a moment before its HTTP face listens."""
-    def answers() -> bool:
-        try:
-            return request("GET", service.http_url + "/healthz", timeout=2).status == 200
-        except OSError:
-            return False
-
-    wait_until(answers, 15, f"{service.module}'s HTTP facade", interval=0.1)
-    return service
+    with scale.own_backing(postgres, rabbitmq, "trace_facade", ("catalog",)) as backing:
+        trace_file = tmp_path_factory.mktemp("facade-traces") / "spans.jsonl"
+        service = ServiceProcess("catalogservice", {
+            "DATABASE_URL": backing.databases["catalog"], "AMQP_URL": backing.amqp_url,
+            "SHOP_TRACE_FILE": str(trace_file), "OTEL_EXPORTER_OTLP_ENDPOINT": "",
+        }, artifacts_dir / f"catalogservice-traced-{backing.suffix}.log")
+        with service:
+            yield service, trace_file
 
 
 def read_spans(trace_file) -> list[dict]:
@@ -131,7 +108,6 @@ def test_health_and_metrics_are_not_traced(traced_catalog):
 
 def test_with_tracing_off_responses_are_the_same_and_the_traceparent_is_ignored(traced_catalog, catalog_service):
     traced, _ = traced_catalog
-    http_ready(catalog_service)
     trace_id = secrets.token_hex(16)
     headers = {"traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"}
     on = request("GET", traced.http_url + PRODUCT, headers=headers)

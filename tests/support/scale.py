@@ -3,53 +3,47 @@ vhost of their own on a shared node, the node's queue depths, each instance's co
 read from its /metrics, and SIGKILL that leaves no child behind."""
 from __future__ import annotations
 
-import os
+import contextlib
 import signal
 import subprocess
 import urllib.request
+import uuid
 from collections import Counter
-from pathlib import Path
+from dataclasses import dataclass
+from typing import Iterator
 
 import psutil
 from prometheus_client.parser import text_string_to_metric_families
 
 from devstack import rabbitmq as devstack_rabbitmq
 
-RABBITMQCTL = "/usr/lib/rabbitmq/bin/rabbitmqctl"
+
+@dataclass(frozen=True)
+class Backing:
+    """Databases and a RabbitMQ vhost that only one test's own services use."""
+    suffix: str
+    databases: dict[str, str]  # short name -> URL
+    amqp_url: str
+    vhost: str
 
 
-def _ctl_env(node: devstack_rabbitmq.Node) -> dict[str, str]:
-    """What rabbitmqctl needs to reach a devstack node: its Erlang cookie (HOME), node
-    name and epmd port (devstack keeps the node's files under <directory>/rabbitmq)."""
-    epmd_port = node._env["STACK_EPMD_PORT"]  # noqa: SLF001 (the node does not expose it otherwise)
-    return {**os.environ, "HOME": str((Path(node.directory) / "rabbitmq").resolve()),
-            "RABBITMQ_NODENAME": devstack_rabbitmq.node_name(node.amqp_port), "ERL_EPMD_PORT": str(epmd_port)}
-
-
-def rabbitmqctl(node: devstack_rabbitmq.Node, *args: str, timeout: float = 30) -> str:
-    done = subprocess.run([RABBITMQCTL, *args], env=_ctl_env(node), capture_output=True, text=True,
-                          timeout=timeout)
-    if done.returncode != 0:
-        raise RuntimeError(f"rabbitmqctl {' '.join(args)} failed: {done.stderr or done.stdout}")
-    return done.stdout
-
-
-def add_vhost(node: devstack_rabbitmq.Node, vhost: str) -> str:
-    """A fresh vhost on the node, open to the devstack user; returns its AMQP URL. Queues
-    and exchanges of the same names in other vhosts never see its messages."""
-    rabbitmqctl(node, "add_vhost", vhost)
-    rabbitmqctl(node, "set_permissions", "-p", vhost, devstack_rabbitmq.USER, ".*", ".*", ".*")
-    return node.url.rstrip("/") + "/" + vhost
-
-
-def delete_vhost(node: devstack_rabbitmq.Node, vhost: str) -> None:
-    rabbitmqctl(node, "delete_vhost", vhost)
+@contextlib.contextmanager
+def own_backing(postgres, rabbitmq: devstack_rabbitmq.Node, prefix: str, databases=()) -> Iterator[Backing]:
+    """Fresh databases (named <prefix>_<short>_<suffix>) on the session's cluster and a vhost
+    of their own on the session's broker, so a test's services meet no other test's."""
+    suffix = uuid.uuid4().hex[:8]
+    names = {short: f"{prefix}_{short}_{suffix}" for short in databases}
+    if names:
+        postgres.create_databases(list(names.values()))
+    vhost = f"{prefix}-{suffix}"
+    with rabbitmq.vhost(vhost) as amqp_url:
+        yield Backing(suffix, {short: postgres.url(name) for short, name in names.items()}, amqp_url, vhost)
 
 
 def queue_depths(node: devstack_rabbitmq.Node, vhost: str) -> dict[str, tuple[int, int]]:
     """Queue name -> (messages ready, messages unacknowledged) in the vhost."""
-    out = rabbitmqctl(node, "list_queues", "-p", vhost, "--quiet", "--no-table-headers",
-                      "name", "messages_ready", "messages_unacknowledged")
+    out = node.ctl("list_queues", "-p", vhost, "--quiet", "--no-table-headers",
+                   "name", "messages_ready", "messages_unacknowledged")
     depths = {}
     for line in out.splitlines():
         parts = line.split()
