@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import uuid
 
 from flask import Flask, current_app, g, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
-from service_runtime import tracing
+from service_runtime import tracecontext, tracing
 
 from frontend import currencies, errors, visitor
 from frontend.clients import Backends, BackendError
@@ -17,7 +16,6 @@ from frontend.config import Config
 from frontend.money import format_money
 from shop.cart.v1 import cart_pb2
 
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
 csrf = CSRFProtect()
@@ -62,9 +60,7 @@ def create_app(config: Config, backends_: Backends | None = None) -> Flask:
 
     @app.before_request
     def request_context():
-        header = request.headers.get("X-Request-Id", "")
-        # A new request id is the trace id when tracing is on: one id in logs and traces.
-        g.request_id = header if _REQUEST_ID.fullmatch(header) else tracing.current_trace_id() or uuid.uuid4().hex
+        g.request_id = tracecontext.request_id_for(request.headers.get("X-Request-Id"))
         chosen = request.cookies.get(currencies.COOKIE, "")
         g.currency = chosen if _CURRENCY.fullmatch(chosen) else config.default_currency
 

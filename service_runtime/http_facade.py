@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 import uuid
 from pathlib import Path
@@ -22,7 +21,7 @@ from google.protobuf.descriptor import ServiceDescriptor
 from opentelemetry import propagate, trace
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
-from service_runtime import client_address, metrics, status_details, tracing, transcoding
+from service_runtime import client_address, metrics, status_details, tracecontext, tracing, transcoding
 from service_runtime.health import HealthMonitor
 from service_runtime.interceptors import REQUEST_ID_KEY
 
@@ -38,17 +37,6 @@ def _json_response(status: int, payload: dict, request_id: str) -> web.Response:
         content_type=_JSON,
         headers={"X-Request-Id": request_id},
     )
-
-
-# What a caller's X-Request-Id may be to be used as it is (it travels on as gRPC metadata,
-# which takes printable ASCII only); anything else gets an id of our own.
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-
-
-def _request_id(header: str) -> str:
-    """The caller's id if usable, else the trace id when in a span (one id in logs and
-    traces, as on the website), else a new one."""
-    return header if _REQUEST_ID.fullmatch(header) else tracing.current_trace_id() or uuid.uuid4().hex
 
 
 def _metadata(request: web.Request, rid: str) -> tuple[tuple[str, str], ...]:
@@ -83,7 +71,7 @@ def _handler_for(route: transcoding.Route, channel_getter: Callable[[], grpc.aio
 
     async def _handle(request: web.Request) -> web.Response:
         started = time.perf_counter()
-        rid = _request_id(request.headers.get("X-Request-Id", ""))
+        rid = tracecontext.request_id_for(request.headers.get("X-Request-Id"))
         status, payload = await _transcode(request, rid)
         metrics.HTTP_HANDLED.labels(route.http_method, route.template, str(status)).inc()
         metrics.HTTP_SECONDS.labels(route.http_method, route.template).observe(time.perf_counter() - started)

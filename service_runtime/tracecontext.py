@@ -10,6 +10,19 @@ import secrets
 
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
 _TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
+# What a caller's request id may be to be used as it is: it travels on as gRPC metadata,
+# which takes printable ASCII only.
+_USABLE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def request_id_for(header: str | None) -> str:
+    """The request id of an incoming HTTP request: the caller's (X-Request-Id) if usable,
+    else the trace id of the span in context (one id in logs and traces), else a new one."""
+    from service_runtime import tracing  # its OpenTelemetry imports are needed only here
+
+    if header and _USABLE_REQUEST_ID.fullmatch(header):
+        return header
+    return tracing.current_trace_id() or secrets.token_hex(16)
 
 
 def traceparent_for(request_id: str) -> str:
