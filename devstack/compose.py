@@ -15,8 +15,6 @@ import secrets
 import sys
 from pathlib import Path, PurePosixPath
 
-from service_runtime.config import DEFAULT_PORTS
-
 from devstack import krakend
 from devstack.stack import DEV_ADMIN_EMAIL
 
@@ -26,22 +24,14 @@ KRAKEND_CONFIG = COMPOSE_DIR / "krakend.json"
 ENV_FILE = REPO / ".env"
 
 # Where the gateway's container reads its signing keys (the `krakend-keys` volume, read-only).
-KRAKEND_KEYS_DIR = PurePosixPath("/etc/krakend/keys")
+KRAKEND_KEYS_DIR = PurePosixPath(krakend.CONTAINER_KEYS_DIR)
 GATEWAY_PORT = krakend.DEFAULT_PORT
-
-
-def http_urls() -> dict[str, str]:
-    """Each service's HTTP facade as the other containers reach it: by compose service name."""
-    return {service: f"http://{service}:{http_port}" for service, (_, http_port) in DEFAULT_PORTS.items()}
+http_urls = krakend.container_http_urls
+krakend_text = krakend.container_text
 
 
 def krakend_config() -> dict:
-    return krakend.render(krakend.load(), port=GATEWAY_PORT, http_urls=http_urls(),
-                          keys_dir=Path(KRAKEND_KEYS_DIR), listen_ip="0.0.0.0")
-
-
-def krakend_text() -> str:
-    return json.dumps(krakend_config(), indent=2) + "\n"
+    return json.loads(krakend_text())
 
 
 def env_text() -> str:

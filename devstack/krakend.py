@@ -62,6 +62,24 @@ def render(config: Mapping, *, port: int, http_urls: Mapping[str, str], keys_dir
     return rendered
 
 
+# In a container network (docker-compose, Kubernetes) each service is reached by its name,
+# and the gateway reads its keys from a mounted volume.
+CONTAINER_KEYS_DIR = Path("/etc/krakend/keys")
+
+
+def container_http_urls() -> dict[str, str]:
+    """Each service's HTTP facade as other containers reach it: by its service name."""
+    return {service: f"http://{service}:{http_port}" for service, (_, http_port) in DEFAULT_PORTS.items()}
+
+
+def container_text() -> str:
+    """The configuration for a container network, as committed beside compose and the
+    Kubernetes manifests: listening on every interface of its container, port 8000."""
+    config = render(load(), port=DEFAULT_PORT, http_urls=container_http_urls(), keys_dir=CONTAINER_KEYS_DIR,
+                    listen_ip="0.0.0.0")
+    return json.dumps(config, indent=2) + "\n"
+
+
 def argv(config_path: Path) -> list[str]:
     return [str(BINARY), "run", "-c", str(config_path)]
 

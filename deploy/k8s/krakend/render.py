@@ -7,7 +7,6 @@ checks it is still what this renders.
 """
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -16,23 +15,15 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from devstack import krakend  # noqa: E402
-from service_runtime.config import DEFAULT_PORTS  # noqa: E402
 
 OUTPUT = Path(__file__).with_name("krakend.json")
-PORT = 8000
+PORT = krakend.DEFAULT_PORT
 # Where the Deployment mounts the krakend-keys Secret.
-KEYS_DIR = Path("/etc/krakend/keys")
-
-
-def http_urls() -> dict[str, str]:
-    """Each service's HTTP facade behind its Service of the same name, in the gateway's namespace."""
-    return {service: f"http://{service}:{http_port}" for service, (_, http_port) in DEFAULT_PORTS.items()}
-
-
-def rendered_text() -> str:
-    config = krakend.render(krakend.load(), port=PORT, http_urls=http_urls(), keys_dir=KEYS_DIR,
-                            listen_ip="0.0.0.0")
-    return json.dumps(config, indent=2) + "\n"
+KEYS_DIR = krakend.CONTAINER_KEYS_DIR
+# Each service's HTTP facade behind its Service of the same name, in the gateway's namespace.
+http_urls = krakend.container_http_urls
+# The same configuration as docker-compose's: both are container networks.
+rendered_text = krakend.container_text
 
 
 if __name__ == "__main__":
