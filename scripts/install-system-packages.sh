@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the shop needs: PostgreSQL 15, Redis and RabbitMQ for the local
 # stack, patch for building KrakenD (scripts/install-tools.sh), wrk for `make bench`'s HTTP rows,
-# chromium for the website's end-to-end tests (driven by Playwright, which downloads no browser).
+# chromium for the website's end-to-end tests (driven by Playwright, which downloads no browser),
+# prometheus (Debian's 2.42, with promtool) for the observability configuration's tests, which
+# run it as a private, loopback-only process (tests/integration/test_prometheus_dashboard.py).
 #
 # Idempotent: does nothing (and touches no network) when every package is already installed.
 # The shop runs its own private PostgreSQL, Redis and RabbitMQ instances, so the system-wide
@@ -9,7 +11,7 @@
 # that got started anyway are stopped again.
 set -euo pipefail
 
-PACKAGES=(postgresql-15 postgresql-client-15 redis-server rabbitmq-server patch wrk chromium)
+PACKAGES=(postgresql-15 postgresql-client-15 redis-server rabbitmq-server patch wrk chromium prometheus)
 
 log() { printf 'install-system-packages: %s\n' "$*"; }
 
@@ -42,9 +44,10 @@ fi
 
 log "installing ${missing[*]}"
 
-# System services that these packages come with. The rabbitmq-server init script's "status"
-# runs rabbitmqctl, which itself starts an epmd daemon, so its pid file is checked instead.
-SERVICES=(postgresql redis-server rabbitmq-server epmd)
+# System services that these packages come with (prometheus's would listen on every
+# interface, on 9090). The rabbitmq-server init script's "status" runs rabbitmqctl, which
+# itself starts an epmd daemon, so its pid file is checked instead.
+SERVICES=(postgresql redis-server rabbitmq-server epmd prometheus)
 pid_alive() { [[ -e $1 ]] && "${SUDO[@]}" kill -0 "$("${SUDO[@]}" cat "$1")" 2>/dev/null; }
 system_epmd_pids() {
     # Live (not zombie) epmd daemons of the rabbitmq system user on the default port 4369; a
@@ -67,6 +70,7 @@ service_running() {
         postgresql) [[ -x /etc/init.d/postgresql ]] && "${SUDO[@]}" service postgresql status >/dev/null 2>&1 ;;
         redis-server) pid_alive /run/redis/redis-server.pid ;;
         rabbitmq-server) pid_alive /run/rabbitmq/pid ;;
+        prometheus) pid_alive /run/prometheus/prometheus.pid ;;
         epmd) [[ -n $(system_epmd_pids) ]] ;;
     esac
 }
@@ -120,5 +124,14 @@ for svc in "${SERVICES[@]}"; do
         stop_service "$svc"
     fi
 done
+
+# Debian's prometheus would also start at every boot, on *:9090, the port docker compose's
+# Prometheus publishes on loopback; the tests run a private one. So it is kept from booting
+# (disabled, not removed; `systemctl enable prometheus` undoes it).
+if [[ " ${missing[*]} " == *" prometheus "* ]]; then
+    log "disabling the system prometheus service at boot"
+    # update-rc.d also removes the systemd unit's multi-user.target.wants link.
+    "${SUDO[@]}" update-rc.d prometheus disable >/dev/null 2>&1 || true
+fi
 
 log "done"
