@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from typing import Awaitable, Callable, Mapping
 
@@ -22,9 +23,9 @@ import grpc
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 from google.protobuf.message import DecodeError, Message
 from opentelemetry import trace
-from prometheus_client import Counter
 
 from service_runtime import db, jsonlog, tracecontext, tracing
+from service_runtime.metrics import MESSAGE_SECONDS, MESSAGES
 
 log = logging.getLogger("service_runtime.messaging")
 
@@ -58,12 +59,6 @@ def is_transient(exc: BaseException) -> bool:
         return True
     return isinstance(exc, grpc.aio.AioRpcError) and exc.code() in (
         grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
-
-MESSAGES = Counter(
-    "messaging_messages_total",
-    "Messages a consumer finished with, by queue, type and outcome (handled, ignored, failed, dead_lettered).",
-    ["queue", "type", "outcome"],
-)
 
 
 @dataclass(frozen=True)
@@ -230,22 +225,26 @@ class Consumer:
     async def _handle_event(self, message: AbstractIncomingMessage, message_type: str, handler: Handler,
                             event: Message, delivery: Delivery) -> None:
         queue = self.subscription.queue
-        attempt = 0
-        while True:
-            try:
-                await handler(event, delivery)
-                break
-            except Unprocessable as exc:
-                return await self._dead_letter(message, str(exc))
-            except Exception as exc:
-                if not is_transient(exc) or self._stopping:
-                    return await self._redeliver_later(message, message_type, exc)
-                log.warning("a dependency is away (%s); retrying the message in place", exc.__class__.__name__,
-                            extra={"queue": queue, "message_id": message.message_id, "attempt": attempt})
-                await asyncio.sleep(retry_delay(attempt))
-                attempt += 1
-        await message.ack()
-        MESSAGES.labels(queue, message_type, "handled").inc()
+        started = time.perf_counter()
+        try:
+            attempt = 0
+            while True:
+                try:
+                    await handler(event, delivery)
+                    break
+                except Unprocessable as exc:
+                    return await self._dead_letter(message, str(exc))
+                except Exception as exc:
+                    if not is_transient(exc) or self._stopping:
+                        return await self._redeliver_later(message, message_type, exc)
+                    log.warning("a dependency is away (%s); retrying the message in place", exc.__class__.__name__,
+                                extra={"queue": queue, "message_id": message.message_id, "attempt": attempt})
+                    await asyncio.sleep(retry_delay(attempt))
+                    attempt += 1
+            await message.ack()
+            MESSAGES.labels(queue, message_type, "handled").inc()
+        finally:
+            MESSAGE_SECONDS.labels(queue, message_type).observe(time.perf_counter() - started)
 
     async def _redeliver_later(self, message: AbstractIncomingMessage, message_type: str,
                                error: BaseException) -> None:

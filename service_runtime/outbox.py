@@ -25,7 +25,8 @@ from service_runtime import jsonlog, messaging, topology, tracecontext, tracing
 log = logging.getLogger("service_runtime.outbox")
 
 BACKLOG = Gauge("outbox_backlog", "Outbox rows not yet confirmed by the broker.")
-OLDEST_AGE = Gauge("outbox_oldest_unsent_age_seconds", "Age of the oldest outbox row not yet confirmed.")
+OLDEST_AGE = Gauge("outbox_oldest_unsent_age_seconds",
+                   "Age of the oldest outbox row not yet confirmed by the broker (0 when none waits).")
 
 
 async def enqueue(conn, exchange: str, event: Message, *, traceparent: str | None = None) -> None:
@@ -53,25 +54,50 @@ async def claim(conn, event_id: str, message_type: str) -> bool:
     return cur.rowcount == 1
 
 
+async def backlog(conn) -> tuple[int, float]:
+    """How many rows wait to be confirmed, and the age in seconds of the oldest (0 when none)."""
+    cur = await conn.execute(
+        """SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)
+           FROM outbox WHERE sent_at IS NULL""")
+    count, age = await cur.fetchone()
+    return count, float(age)
+
+
 class OutboxRelay:
-    def __init__(self, pool: AsyncConnectionPool, amqp_url: str, *, batch: int = 100, idle_seconds: float = 0.1):
+    """Publishes the outbox (see the module's docstring), and measures its backlog every
+    `sample_seconds` whether or not the broker is there: an outage is when it matters."""
+
+    def __init__(self, pool: AsyncConnectionPool, amqp_url: str, *, batch: int = 100, idle_seconds: float = 0.1,
+                 sample_seconds: float = 2.0):
         self._pool = pool
         self._url = amqp_url
         self._batch = batch
         self._idle = idle_seconds
-        self._task: asyncio.Task | None = None
+        self._sample_seconds = sample_seconds
+        self._tasks: list[asyncio.Task] = []
         self._stopping = asyncio.Event()
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="outbox relay")
+        self._tasks = [asyncio.create_task(self._run(), name="outbox relay"),
+                       asyncio.create_task(self._measure(), name="outbox backlog")]
 
     async def stop(self, grace: float = 10.0) -> None:
         self._stopping.set()
-        if self._task:
+        if self._tasks:
+            _done, pending = await asyncio.wait(self._tasks, timeout=grace)
+            for task in pending:
+                task.cancel()
+
+    async def _measure(self) -> None:
+        while not self._stopping.is_set():
             try:
-                await asyncio.wait_for(self._task, grace)
-            except asyncio.TimeoutError:
-                self._task.cancel()
+                async with self._pool.connection() as conn:
+                    count, age = await backlog(conn)
+                BACKLOG.set(count)
+                OLDEST_AGE.set(age)
+            except Exception as exc:  # the database is away: the gauges keep their last values
+                log.debug("cannot measure the outbox backlog (%s)", exc.__class__.__name__)
+            await self._sleep(self._sample_seconds)
 
     async def _run(self) -> None:
         while not self._stopping.is_set():
@@ -116,19 +142,15 @@ class OutboxRelay:
         sent in the same transaction that locked them. Returns how many were sent."""
         async with self._pool.connection() as conn, conn.transaction():
             cur = await conn.execute(
-                """SELECT id, exchange, message_type, event_id, body, traceparent,
-                          extract(epoch FROM now() - created_at) AS age
+                """SELECT id, exchange, message_type, event_id, body, traceparent
                    FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED""",
                 (self._batch,),
             )
             rows = await cur.fetchall()
             if not rows:
-                BACKLOG.set(0)
-                OLDEST_AGE.set(0)
                 return 0
-            OLDEST_AGE.set(float(rows[0][6]))
             started = time.perf_counter()
-            for _id, exchange_name, message_type, event_id, body, traceparent, _age in rows:
+            for _id, exchange_name, message_type, event_id, body, traceparent in rows:
                 exchange = exchanges.get(exchange_name)
                 if exchange is None:
                     for subscription in topology.subscriptions_of(exchange_name):
@@ -146,7 +168,5 @@ class OutboxRelay:
                 else:
                     await self._publish(exchange, message)
             await conn.execute("UPDATE outbox SET sent_at = now() WHERE id = ANY(%s)", ([r[0] for r in rows],))
-            cur = await conn.execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
-            BACKLOG.set((await cur.fetchone())[0] - len(rows))
             log.debug("relayed %d events in %.1f ms", len(rows), (time.perf_counter() - started) * 1000)
             return len(rows)

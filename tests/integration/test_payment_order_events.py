@@ -4,17 +4,16 @@ events from `checkout.events` capture, void and refund; every change is announce
 dead-letter queue and the queue keeps flowing."""
 import json
 import uuid
-from urllib.request import urlopen
 
 import psycopg
 import pytest
 from google.type import money_pb2
-from prometheus_client.parser import text_string_to_metric_families
 
 from service_runtime import messaging, topology
 from shop.checkout.v1 import checkout_pb2, events_pb2 as checkout_events
 from shop.payment.v1 import events_pb2 as payment_events, payment_pb2, payment_pb2_grpc
 from tests.support.events import drain, listen, new_event_fields, publish, publish_raw
+from tests.support import metrics
 from tests.support.services import wait_until
 
 P = payment_pb2
@@ -109,13 +108,8 @@ def consumer_logged(service, event_id: str, outcome: str) -> bool:
 
 
 def messages_counted(service, message_type: str, outcome: str) -> float:
-    text = urlopen(f"{service.http_url}/metrics", timeout=5).read().decode()
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == "messaging_messages_total" and sample.labels == {
-                    "queue": QUEUE, "type": message_type, "outcome": outcome}:
-                return sample.value
-    return 0.0
+    return metrics.value(service.http_url, "messaging_messages_total", queue=QUEUE, type=message_type,
+                         outcome=outcome)
 
 
 def test_order_placed_captures_the_payment_and_announces_it(payments, published, rabbitmq):

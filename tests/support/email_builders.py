@@ -10,12 +10,11 @@ from email.parser import BytesParser
 from pathlib import Path
 
 from google.type import money_pb2
-from prometheus_client.parser import text_string_to_metric_families
 
 from shop.checkout.v1 import checkout_pb2, events_pb2
 from shop.email.v1 import email_pb2
 from shop.shipping.v1 import shipping_pb2
-from tests.support import http
+from tests.support import metrics
 from tests.support.events import new_event_fields
 from tests.support.services import wait_until
 
@@ -120,13 +119,8 @@ def wait_for_emails(stub, recipient: str, count: int, timeout: float = 30.0) -> 
 
 def metric(service, name: str, **labels) -> float:
     """A sample of the service's /metrics, 0 until it is first counted."""
-    body = http.request("GET", f"{service.http_url}/metrics").body.decode()
-    for family in text_string_to_metric_families(body):
-        for sample in family.samples:
-            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
-                return sample.value
-    return 0.0
+    return metrics.value(service.http_url, name, **labels)
 
 
 def wait_for_metric(service, name: str, at_least: float, timeout: float = 30.0, **labels) -> None:
-    wait_until(lambda: metric(service, name, **labels) >= at_least, timeout, f"{name}{labels} >= {at_least}")
+    metrics.wait_for(service.http_url, name, at_least, timeout, **labels)

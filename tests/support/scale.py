@@ -6,16 +6,15 @@ from __future__ import annotations
 import contextlib
 import signal
 import subprocess
-import urllib.request
 import uuid
 from collections import Counter
 from dataclasses import dataclass
 from typing import Iterator
 
 import psutil
-from prometheus_client.parser import text_string_to_metric_families
 
 from devstack import rabbitmq as devstack_rabbitmq
+from tests.support import metrics
 
 
 @dataclass(frozen=True)
@@ -52,18 +51,11 @@ def queue_depths(node: devstack_rabbitmq.Node, vhost: str) -> dict[str, tuple[in
     return depths
 
 
-def metrics(http_url: str, timeout: float = 5) -> list:
-    """The samples of a service's /metrics."""
-    with urllib.request.urlopen(f"{http_url}/metrics", timeout=timeout) as reply:
-        text = reply.read().decode()
-    return [sample for family in text_string_to_metric_families(text) for sample in family.samples]
-
-
 def handled_messages(http_url: str) -> Counter:
     """Queue -> messages this process's consumers finished with outcome `handled` (a
     redelivered event that the idempotency record turns into a no-op counts too)."""
     counts: Counter = Counter()
-    for sample in metrics(http_url):
+    for sample in metrics.samples(http_url):
         if sample.name == "messaging_messages_total" and sample.labels.get("outcome") == "handled":
             counts[sample.labels["queue"]] += int(sample.value)
     return counts
@@ -72,7 +64,7 @@ def handled_messages(http_url: str) -> Counter:
 def handled_rpcs(http_url: str, methods: set[str] | None = None) -> Counter:
     """gRPC method -> calls this process completed (any status), health checks left out."""
     counts: Counter = Counter()
-    for sample in metrics(http_url):
+    for sample in metrics.samples(http_url):
         if sample.name == "grpc_server_handled_total" and sample.labels.get("grpc_service", "").startswith("shop."):
             method = sample.labels["grpc_method"]
             if methods is None or method in methods:
