@@ -28,6 +28,11 @@ INFRA_PORTS = {
 # The public doors, at the ports DESIGN.md gives them, movable like the others: the public
 # API's gateway (KrakenD) and the website.
 GATEWAY_PORTS = {"STACK_GATEWAY_PORT": 8000, "STACK_WEB_PORT": 8080}
+# The website serves its Prometheus metrics on a port of their own, never the public one
+# (the services serve theirs on their HTTP ports).
+METRICS_PORTS = {"STACK_WEB_METRICS_PORT": 8081}
+# Every port above, each movable by its environment variable.
+MOVABLE_PORTS = {**INFRA_PORTS, **GATEWAY_PORTS, **METRICS_PORTS}
 
 # Each service that keeps data in PostgreSQL has a database of its own.
 DATABASES = {"catalogservice": "catalog", "shippingservice": "shipping", "checkoutservice": "orders",
@@ -74,7 +79,7 @@ class Stack:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Stack":
         environ = os.environ if environ is None else environ
-        ports = {name: int(environ.get(name, default)) for name, default in {**INFRA_PORTS, **GATEWAY_PORTS}.items()}
+        ports = {name: int(environ.get(name, default)) for name, default in MOVABLE_PORTS.items()}
         for service in SERVICES:
             grpc_port, http_port = DEFAULT_PORTS[service]
             ports[f"{_prefix(service)}_GRPC_PORT"] = int(environ.get(f"{_prefix(service)}_GRPC_PORT", grpc_port))
@@ -114,6 +119,8 @@ class Stack:
             rows.append((service, f"localhost:{grpc_port}", f"http://localhost:{http_port}  (/healthz, /metrics, /v1/...)"))
         rows.append(("website", f"localhost:{p['STACK_WEB_PORT']}",
                      f"http://localhost:{p['STACK_WEB_PORT']}/  (the shop in a browser, /_healthz)"))
+        rows.append(("website metrics", f"localhost:{p['STACK_WEB_METRICS_PORT']}",
+                     f"http://localhost:{p['STACK_WEB_METRICS_PORT']}/metrics  (Prometheus text, all workers)"))
         rows.append(("KrakenD", f"localhost:{p['STACK_GATEWAY_PORT']}",
                      f"http://localhost:{p['STACK_GATEWAY_PORT']}/api/v1/...  (the public API, /__health)"))
         width = max(len(r[0]) for r in rows)

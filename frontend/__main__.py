@@ -1,9 +1,14 @@
 """Serve the website with gunicorn, the way it runs in production: `python -m frontend`.
 Each worker process builds its own app, so its gRPC channels are its own (made after the
-fork, never shared across processes)."""
+fork, never shared across processes). The master serves the workers' summed Prometheus
+metrics on METRICS_PORT (frontend/metrics.py says why the import order matters)."""
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+import tempfile
+from contextlib import contextmanager
 
 from gunicorn.app.base import BaseApplication
 
@@ -29,6 +34,8 @@ class Server(BaseApplication):
         self.cfg.set("graceful_timeout", 10)
         self.cfg.set("accesslog", None)
         self.cfg.set("preload_app", False)
+        self.cfg.set("when_ready", lambda _arbiter: _metrics().serve_workers_sum(c.bind_host, c.metrics_port))
+        self.cfg.set("child_exit", lambda _arbiter, worker: _metrics().worker_exited(worker.pid))
 
     def load(self):
         # In the worker, after the fork: its tracer provider and exporter threads are its own.
@@ -37,13 +44,31 @@ class Server(BaseApplication):
         return create_app(self._config)
 
 
+def _metrics():
+    from frontend import metrics  # only once PROMETHEUS_MULTIPROC_DIR is set
+    return metrics
+
+
+@contextmanager
+def _multiprocess_metrics_dir():
+    """A fresh, private directory for the workers' metric files, for this run only: files
+    left by an earlier run would be summed in."""
+    directory = tempfile.mkdtemp(prefix="frontend-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    try:
+        yield
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 def main() -> int:
     try:
         config = frontend_config.load()
     except ConfigError as exc:
         print(f"frontend: {exc}", file=sys.stderr)
         return 2
-    Server(config).run()
+    with _multiprocess_metrics_dir():
+        Server(config).run()
     return 0
 
 

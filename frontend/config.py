@@ -7,6 +7,7 @@ from service_runtime.config import Env
 
 SERVICE_NAME = "frontend"
 DEFAULT_HTTP_PORT = 8080
+DEFAULT_METRICS_PORT = 8081
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,8 @@ class Config:
     secret_key: str = field(repr=False)
     bind_host: str = "0.0.0.0"
     http_port: int = DEFAULT_HTTP_PORT
+    # Prometheus /metrics (all workers summed), apart from the public port.
+    metrics_port: int = DEFAULT_METRICS_PORT
     # Gunicorn worker processes; each has its own gRPC channels.
     workers: int = 2
     # Every gRPC call's deadline, in seconds.
@@ -39,6 +42,7 @@ def load(env: Env | None = None) -> Config:
         secret_key=env.str("SECRET_KEY"),
         bind_host=env.str("BIND_HOST", "0.0.0.0"),
         http_port=env.int("HTTP_PORT", DEFAULT_HTTP_PORT, minimum=1, maximum=65535),
+        metrics_port=env.int("METRICS_PORT", DEFAULT_METRICS_PORT, minimum=1, maximum=65535),
         workers=env.int("WEB_WORKERS", 2, minimum=1, maximum=64),
         rpc_timeout=env.float("RPC_TIMEOUT_SECONDS", 5.0, minimum=0.1),
         default_currency=env.str("DEFAULT_CURRENCY", "USD"),

@@ -136,3 +136,20 @@ def test_an_unknown_currency_or_a_foreign_target_is_not_followed(web, code, targ
     reply = web.post("/currency", data={"csrf_token": token, "currency_code": code, "next": target})
     assert reply.status_code == 303 and reply.headers["Location"] == "/"
     assert ("shop_currency" in " ".join(reply.headers.getlist("Set-Cookie"))) == (code == "EUR")
+
+
+def test_requests_are_counted_by_route_template_with_bounded_labels(web):
+    from prometheus_client import REGISTRY
+
+    def counted(**labels) -> float:
+        return REGISTRY.get_sample_value("http_server_requests_total", labels) or 0.0
+
+    robots, unmatched = counted(method="GET", route="/robots.txt", status="200"), \
+        counted(method="GET", route="unmatched", status="404")
+    invented = counted(method="other", route="unmatched", status="405")
+    web.get("/robots.txt")
+    web.get(f"/no-such-page-{free_port()}")
+    web.open("/robots.txt", method="BREW")
+    assert counted(method="GET", route="/robots.txt", status="200") == robots + 1
+    assert counted(method="GET", route="unmatched", status="404") == unmatched + 1, "not one series per path"
+    assert counted(method="other", route="unmatched", status="405") == invented + 1, "nor one per invented method"

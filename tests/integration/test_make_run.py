@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from grpc_health.v1 import health_pb2
 
-from devstack.stack import DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD_FILE, GATEWAY_PORTS, INFRA_PORTS, SERVICES
+from devstack.stack import DEV_ADMIN_EMAIL, DEV_ADMIN_PASSWORD_FILE, MOVABLE_PORTS, SERVICES
 from tests.support.http import request
 from tests.support.net import free_port
 from tests.support.services import REPO, health_status, wait_until
@@ -40,7 +40,7 @@ def wait_all_free(ports: dict, what: str) -> None:
 def stack_env():
     state = Path(tempfile.mkdtemp(prefix="shop-test-stack-"))
     state.chmod(0o755)  # PostgreSQL's unprivileged user must reach its data directory
-    ports = {name: free_port() for name in {**INFRA_PORTS, **GATEWAY_PORTS}}
+    ports = {name: free_port() for name in MOVABLE_PORTS}
     for service in SERVICES:
         prefix = service.removesuffix("service").upper()
         ports.update({f"{prefix}_GRPC_PORT": free_port(), f"{prefix}_HTTP_PORT": free_port()})

@@ -1,6 +1,6 @@
 """Tracing end to end: one order placed on the website is ONE trace, from the browser's
 POST /checkout through checkout, catalog, cart, payment authorization, the outbox relay
-and every consumer down to the email.
+and every consumer down to the email; and the log lines written inside it carry its ids.
 
 Every process of a private shop (its own databases on the session's PostgreSQL, its own
 RabbitMQ vhost, the session's Redis) and the website (gunicorn, as in production) write
@@ -71,7 +71,7 @@ def _traced_shop(backing, redis_server, artifacts_dir, tmp_path_factory):
                            "CHECKOUT_ADDR": checkout.address, "SHIPPING_ADDR": shipping.address,
                            "IDENTITY_ADDR": catalog.address},  # the order needs no identity calls
                           logs / "frontend.log", WEB_WORKERS="1", **traced).start()
-        yield website, catalog, trace_file
+        yield website, catalog, trace_file, logs
     finally:
         if website is not None:
             website.stop()
@@ -101,7 +101,7 @@ def place_order(site_url: str, product_id: str) -> str:
 
 
 def test_one_order_is_one_trace_from_the_browser_to_the_email(traced_shop):
-    website, catalog, trace_file = traced_shop
+    website, catalog, trace_file, logs = traced_shop
     with grpc.insecure_channel(catalog.address) as channel:
         product = create_product(channel, stock=50, price=usd(12, 500_000_000))
     place_order(website.url, product.id)
@@ -148,3 +148,20 @@ def test_one_order_is_one_trace_from_the_browser_to_the_email(traced_shop):
     names = {(s["service"], s["name"]) for s in trace}
     assert any(svc == "paymentservice" and "Authorize" in name for svc, name in names), names
     assert any(s["attributes"].get("db.system") in ("postgresql", "redis") for s in trace)
+
+    # The log lines written inside the order's spans carry its trace id and their span's id.
+    logged = [line for line in log_lines(logs) if line.get("trace_id") == roots[0]["trace_id"]]
+    assert {line["service"] for line in logged} >= set(services), "every process logged inside the trace"
+    assert all(line["span_id"] in by_id for line in logged), "each line names a span of the trace"
+    assert any(line["service"] == "frontend" and line["route"] == "/checkout" and line["status"] == 303
+               for line in logged), "the website's line for the POST itself"
+
+
+def log_lines(logs) -> list[dict]:
+    """Every JSON line the shop's processes wrote to their logs."""
+    lines = []
+    for path in logs.glob("*.log"):
+        for text in path.read_text().splitlines():
+            if text.startswith("{"):
+                lines.append(json.loads(text))
+    return lines

@@ -18,8 +18,10 @@ class Website:
     def __init__(self, addresses: dict[str, str], log_path: Path, **env: str):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.metrics_url = f"http://127.0.0.1:{free_port()}"  # its /metrics, all workers summed
         self.log_path = log_path
         self.env = {**os.environ, "BIND_HOST": "127.0.0.1", "HTTP_PORT": str(self.port),
+                    "METRICS_PORT": self.metrics_url.rsplit(":", 1)[1],
                     "SECRET_KEY": secrets.token_urlsafe(32), "WEB_WORKERS": "2", "PYTHONUNBUFFERED": "1",
                     **addresses, **env}
         self.process: subprocess.Popen | None = None

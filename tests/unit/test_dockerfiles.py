@@ -22,7 +22,7 @@ KRAKEND_VERSION = re.search(r"^KRAKEND_VERSION=(\S+)", (REPO / "scripts/install-
 # image -> (package run by `python -m`, health URL path, HTTP port, exposed ports)
 PYTHON_IMAGES = {
     **{f"{s}/Dockerfile": (s, "/healthz", http, {grpc, http}) for s, (grpc, http) in DEFAULT_PORTS.items()},
-    "frontend/Dockerfile": ("frontend", "/_healthz", 8080, {8080}),
+    "frontend/Dockerfile": ("frontend", "/_healthz", 8080, {8080, 8081}),  # the site, its metrics
 }
 KRAKEND_IMAGE = "krakend/Dockerfile"
 TOOLS_IMAGE = "deploy/compose/tools.Dockerfile"
