@@ -8,6 +8,7 @@ from service_runtime.redis_client import UNAVAILABLE_ERRORS
 from shop.cart.v1 import cart_pb2, cart_pb2_grpc
 
 from cartservice import errors, rules
+from cartservice.metrics import CHANGES, UNITS_ADDED
 from cartservice.clients import CatalogClient
 from cartservice.repository import CartRepository
 
@@ -45,7 +46,10 @@ class CartServicer(cart_pb2_grpc.CartServiceServicer):
         product_id = rules.check_product_id(request.product_id)
         quantity = rules.check_added_quantity(request.quantity)
         await self._catalog.ensure_exists(product_id)
-        return cart_pb2.AddItemResponse(cart=cart_to_proto(await self._repo.add(owner, product_id, quantity)))
+        cart = await self._repo.add(owner, product_id, quantity)
+        CHANGES.labels("add").inc()
+        UNITS_ADDED.inc(quantity)
+        return cart_pb2.AddItemResponse(cart=cart_to_proto(cart))
 
     async def SetItemQuantity(self, request, context):
         owner = rules.check_owner_id(request.owner_id)
@@ -54,15 +58,18 @@ class CartServicer(cart_pb2_grpc.CartServiceServicer):
         if quantity > 0:
             await self._catalog.ensure_exists(product_id)
         cart = await self._repo.set_quantity(owner, product_id, quantity)
+        CHANGES.labels("set_quantity").inc()
         return cart_pb2.SetItemQuantityResponse(cart=cart_to_proto(cart))
 
     async def RemoveItem(self, request, context):
         owner = rules.check_owner_id(request.owner_id)
         cart = await self._repo.remove(owner, rules.check_product_id(request.product_id))
+        CHANGES.labels("remove").inc()
         return cart_pb2.RemoveItemResponse(cart=cart_to_proto(cart))
 
     async def EmptyCart(self, request, context):
         await self._repo.empty(rules.check_owner_id(request.owner_id))
+        CHANGES.labels("empty").inc()
         return cart_pb2.EmptyCartResponse()
 
     async def MergeCarts(self, request, context):
@@ -70,4 +77,6 @@ class CartServicer(cart_pb2_grpc.CartServiceServicer):
         target = rules.check_owner_id(request.target_owner_id, "target_owner_id")
         if source == target:
             raise errors.InvalidArgument("source_owner_id and target_owner_id must be different owners")
-        return cart_pb2.MergeCartsResponse(cart=cart_to_proto(await self._repo.merge(source, target)))
+        cart = await self._repo.merge(source, target)
+        CHANGES.labels("merge").inc()
+        return cart_pb2.MergeCartsResponse(cart=cart_to_proto(cart))

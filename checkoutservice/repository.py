@@ -16,6 +16,7 @@ from psycopg_pool import AsyncConnectionPool
 from service_runtime import outbox
 
 from checkoutservice.errors import IllegalTransition, OrderNotFound
+from checkoutservice.metrics import ORDER_VALUE, ORDERS
 from checkoutservice.orders import Address, Line, Order, Status
 
 log = logging.getLogger("checkoutservice.repository")
@@ -84,6 +85,8 @@ class OrderRepository:
                     await outbox.enqueue(conn, exchange, event)
         except psycopg.errors.UniqueViolation:
             raise DuplicateRequest(order.request_id) from None
+        ORDERS.labels(order.status.value).inc()
+        ORDER_VALUE.labels(order.currency).inc(float(order.total))
         return await self.get(order.id)
 
     async def get(self, order_id: str, user_id: str | None = None) -> Order:
@@ -150,4 +153,6 @@ class OrderRepository:
             )
             for exchange, event in events(before, after):
                 await outbox.enqueue(conn, exchange, event)
+        if after.status != before.status:
+            ORDERS.labels(after.status.value).inc()
         return await self.get(order_id)

@@ -8,6 +8,7 @@ from service_runtime.db import UNAVAILABLE_ERRORS
 from shop.checkout.v1 import checkout_pb2, checkout_pb2_grpc
 
 from checkoutservice import convert, errors, orders
+from checkoutservice.metrics import REFUSALS
 from checkoutservice.placing import Checkout, OrderPlacer
 from checkoutservice.repository import OrderRepository
 
@@ -38,11 +39,15 @@ class CheckoutServicer(checkout_pb2_grpc.CheckoutServiceServicer):
             raise errors.InvalidArgument("address is required", field="address")
         if not request.HasField("credit_card"):
             raise errors.InvalidArgument("credit_card is required", field="credit_card")
-        order = await self._placer.place(Checkout(
-            user_id=_required(request.user_id, "user_id"), email=request.email,
-            currency=_required(request.currency_code, "currency_code"), address=request.address,
-            card=request.credit_card, request_id=request.request_id,
-        ))
+        try:
+            order = await self._placer.place(Checkout(
+                user_id=_required(request.user_id, "user_id"), email=request.email,
+                currency=_required(request.currency_code, "currency_code"), address=request.address,
+                card=request.credit_card, request_id=request.request_id,
+            ))
+        except errors.OrderRefused as refusal:
+            REFUSALS.labels(refusal.reason).inc()
+            raise
         return checkout_pb2.PlaceOrderResponse(order=convert.order_to_proto(order))
 
     async def GetOrder(self, request, context):

@@ -1,0 +1,23 @@
+"""checkout's business counters: the order funnel (the runtime counts calls and latency)."""
+from prometheus_client import Counter
+
+from checkoutservice.orders import Status
+
+ORDERS = Counter(
+    "shop_orders_total",
+    "Orders that entered each status (PLACED, PAID, SHIPPED, ...), counted when the change commits.",
+    ["status"],
+)
+REFUSALS = Counter(
+    "shop_checkout_refusals_total",
+    "PlaceOrder calls refused for the customer's reasons (CART_EMPTY, OUT_OF_STOCK, CARD_DECLINED, ...).",
+    ["reason"],
+)
+ORDER_VALUE = Counter(
+    "shop_order_value_total",
+    "The value of placed orders (items and shipping), in units of their currency.",
+    ["currency"],
+)
+
+for _status in Status:  # every status has a series from the start, so rates begin at 0
+    ORDERS.labels(_status.value)
