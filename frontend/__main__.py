@@ -11,6 +11,7 @@ import tempfile
 from contextlib import contextmanager
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
 
 from service_runtime.config import ConfigError
 from service_runtime import tracing
@@ -18,6 +19,17 @@ from service_runtime.jsonlog import configure_logging
 
 from frontend import config as frontend_config
 from frontend import create_app
+
+
+class JsonLogger(Logger):
+    """gunicorn's own lines (workers booting, signals, errors) go through the root
+    logger's JSON handler like every other line, not gunicorn's plain-text one."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for handler in list(self.error_log.handlers):
+            self.error_log.removeHandler(handler)
+        self.error_log.propagate = True
 
 
 class Server(BaseApplication):
@@ -32,7 +44,9 @@ class Server(BaseApplication):
         self.cfg.set("worker_class", "gthread")
         self.cfg.set("threads", 8)
         self.cfg.set("graceful_timeout", 10)
-        self.cfg.set("accesslog", None)
+        self.cfg.set("accesslog", None)                # frontend/metrics.py logs each request
+        self.cfg.set("logger_class", JsonLogger)
+        self.cfg.set("control_socket_disable", True)   # unused, and it would write to $HOME
         self.cfg.set("preload_app", False)
         self.cfg.set("when_ready", lambda _arbiter: _metrics().serve_workers_sum(c.bind_host, c.metrics_port))
         self.cfg.set("child_exit", lambda _arbiter, worker: _metrics().worker_exited(worker.pid))
@@ -67,6 +81,7 @@ def main() -> int:
     except ConfigError as exc:
         print(f"frontend: {exc}", file=sys.stderr)
         return 2
+    configure_logging(frontend_config.SERVICE_NAME, config.log_level)  # the master's lines
     with _multiprocess_metrics_dir():
         Server(config).run()
     return 0

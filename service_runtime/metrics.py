@@ -19,12 +19,12 @@ GRPC_SECONDS = Histogram(
 )
 HTTP_HANDLED = Counter(
     "http_server_requests_total",
-    "HTTP requests answered by the JSON facade, by route and status.",
+    "HTTP requests answered (a service's JSON facade, the website), by method, route template and status.",
     ["method", "route", "status"],
 )
 HTTP_SECONDS = Histogram(
     "http_server_request_duration_seconds",
-    "Time to answer an HTTP request on the JSON facade.",
+    "Time to answer an HTTP request (a service's JSON facade, the website).",
     ["method", "route"],
     buckets=_LATENCY_BUCKETS,
 )

@@ -158,10 +158,12 @@ def test_one_order_is_one_trace_from_the_browser_to_the_email(traced_shop):
 
 
 def log_lines(logs) -> list[dict]:
-    """Every JSON line the shop's processes wrote to their logs."""
+    """Every line the shop's processes wrote to their logs; each must be JSON with the
+    timestamp, level, service and message (gunicorn's own lines included)."""
     lines = []
     for path in logs.glob("*.log"):
         for text in path.read_text().splitlines():
-            if text.startswith("{"):
-                lines.append(json.loads(text))
+            line = json.loads(text)
+            assert {"timestamp", "level", "service", "message"} <= set(line), f"{path.name}: {text}"
+            lines.append(line)
     return lines
