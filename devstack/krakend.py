@@ -3,7 +3,9 @@
 krakend/krakend.json is the one configuration. It is written for `make run`: backends on
 127.0.0.1 at the services' default HTTP ports, keys in krakend/keys/. `render` moves it to
 other addresses (the tests' free ports, a stack whose ports were moved) without changing
-anything else in it."""
+anything else in it, unless it is also told where to export traces and metrics: the
+committed configuration traces every call and sends B3 trace context to every backend,
+but exports nowhere (docs/decisions/0005-krakend-ce-1.4.md)."""
 from __future__ import annotations
 
 import contextlib
@@ -31,6 +33,7 @@ SERVICE_BY_DEFAULT_HTTP_PORT = {http_port: service for service, (_, http_port) i
 
 SIGNER = "github.com/devopsfaith/krakend-jose/signer"
 VALIDATOR = "github.com/devopsfaith/krakend-jose/validator"
+OPENCENSUS = "github_com/devopsfaith/krakend-opencensus"
 
 
 def load(path: Path = CONFIG) -> dict:
@@ -46,12 +49,15 @@ def backend_service(host: str) -> str:
 
 
 def render(config: Mapping, *, port: int, http_urls: Mapping[str, str], keys_dir: Path,
-           listen_ip: str = "127.0.0.1") -> dict:
+           listen_ip: str = "127.0.0.1", exporters: Mapping | None = None) -> dict:
     """config with the gateway on listen_ip:port, each backend at http_urls[service] and the
-    signing keys read from keys_dir. Pure."""
+    signing keys read from keys_dir; given exporters (krakend-opencensus's "exporters", e.g.
+    {"zipkin": {"collector_url": ...}}), KrakenD's spans and metrics go there. Pure."""
     rendered = copy.deepcopy(dict(config))
     rendered["port"] = port
     rendered["listen_ip"] = listen_ip
+    if exporters is not None:
+        rendered["extra_config"][OPENCENSUS]["exporters"] = copy.deepcopy(dict(exporters))
     for endpoint in rendered["endpoints"]:
         for backend in endpoint["backend"]:
             backend["host"] = [http_urls[backend_service(host)] for host in backend["host"]]
@@ -84,10 +90,12 @@ def argv(config_path: Path) -> list[str]:
     return [str(BINARY), "run", "-c", str(config_path)]
 
 
-def write_rendered(path: Path, *, port: int, http_urls: Mapping[str, str], keys_dir: Path) -> Path:
+def write_rendered(path: Path, *, port: int, http_urls: Mapping[str, str], keys_dir: Path,
+                   exporters: Mapping | None = None) -> Path:
     """Make the keys if missing and write the rendered configuration to path."""
     jwk.ensure_keys(keys_dir)
-    path.write_text(json.dumps(render(load(), port=port, http_urls=http_urls, keys_dir=keys_dir), indent=2))
+    config = render(load(), port=port, http_urls=http_urls, keys_dir=keys_dir, exporters=exporters)
+    path.write_text(json.dumps(config, indent=2))
     return path
 
 
@@ -102,13 +110,15 @@ def run_foreground(state: Path, port: int, http_ports: Mapping[str, int], keys_d
 
 
 @contextlib.contextmanager
-def temporary_gateway(port: int, http_urls: Mapping[str, str], log_path: Path) -> Iterator[tuple[Path, subprocess.Popen]]:
+def temporary_gateway(port: int, http_urls: Mapping[str, str], log_path: Path, *,
+                      exporters: Mapping | None = None) -> Iterator[tuple[Path, subprocess.Popen]]:
     """KrakenD on 127.0.0.1:port in front of http_urls, with fresh keys in a temporary
-    directory (yielded, so tests can sign tokens with them); stopped afterwards."""
+    directory (yielded, so tests can sign tokens with them), exporting its spans and metrics
+    only to the given exporters; stopped afterwards."""
     with tempfile.TemporaryDirectory(prefix="shop-krakend-") as scratch:
         keys_dir = Path(scratch) / "keys"
         config_path = write_rendered(Path(scratch) / "krakend.json", port=port, http_urls=http_urls,
-                                     keys_dir=keys_dir)
+                                     keys_dir=keys_dir, exporters=exporters)
         with open(log_path, "ab") as log:
             process = subprocess.Popen(argv(config_path), stdout=log, stderr=subprocess.STDOUT,
                                        stdin=subprocess.DEVNULL)

@@ -7,6 +7,9 @@ OTEL_EXPORTER_OTLP_* variables itself), or SHOP_TRACE_FILE (a test and debugging
 JSON line per finished span, appended to that file), or an exporter a test passes in.
 With none of them nothing is installed or instrumented: the API's no-op tracer, free.
 
+Incoming context is read as W3C traceparent (and baggage) or as B3 headers, which is what
+KrakenD 1.4's opencensus sends to its backends; outgoing context is always W3C.
+
 Background noise is not traced: a client span with no parent (the outbox relay polling
 its table, a health check's ping) and health and reflection calls are dropped at the
 root, and so is everything beneath them."""
@@ -19,7 +22,10 @@ import threading
 from typing import Iterable, Mapping, Sequence
 
 from opentelemetry import context as otel_context
-from opentelemetry import trace
+from opentelemetry import propagate, trace
+from opentelemetry.baggage.propagation import W3CBaggagePropagator
+from opentelemetry.propagators.b3 import B3MultiFormat
+from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.propagators.textmap import default_getter
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -67,6 +73,7 @@ def configure_tracing(service_name: str, exporter=None, *,
     for processor in processors:
         provider.add_span_processor(processor)
     trace.set_tracer_provider(provider)
+    propagate.set_global_textmap(CompositePropagator([_B3Extraction(), _W3C, W3CBaggagePropagator()]))
     _enabled = True
     _instrument(instrumentations)
     log.info("tracing on", extra={"exporters": [type(p.span_exporter).__name__ for p in processors]})
@@ -139,6 +146,18 @@ def current_trace_id() -> str:
     """The 32-hex trace id of the span in context, or "" outside a span."""
     span_context = trace.get_current_span().get_span_context()
     return format(span_context.trace_id, "032x") if span_context.is_valid else ""
+
+
+class _B3Extraction(B3MultiFormat):
+    """B3 read, never written: the gateway (KrakenD 1.4) sends B3, the shop speaks W3C. Put
+    before traceparent's propagator, so a traceparent wins when a request carries both."""
+
+    def inject(self, carrier, context=None, setter=None) -> None:
+        pass
+
+    @property
+    def fields(self) -> set[str]:
+        return set()
 
 
 class _QuietRoots(Sampler):

@@ -127,3 +127,24 @@ def test_render_moves_addresses_and_keys_and_nothing_else(tmp_path):
 def test_an_address_that_is_no_services_default_is_refused():
     with pytest.raises(ValueError):
         krakend.backend_service("http://127.0.0.1:9999")
+
+
+def test_every_call_is_traced_and_its_context_sent_on_but_exported_nowhere():
+    tracing = CONFIG["extra_config"][krakend.OPENCENSUS]
+    # KrakenD sends X-B3-Sampled: 0 for a call it does not sample, and the services would
+    # then drop their spans of it too.
+    assert tracing["sample_rate"] == 100
+    # The router's span roots the trace; the backend layer's span is what the backend continues.
+    assert tracing["enabled_layers"]["router"] and tracing["enabled_layers"]["backend"]
+    assert tracing["exporters"] == {}
+
+
+def test_render_adds_exporters_only_when_told(tmp_path):
+    urls = {service: "http://127.0.0.1:1" for service in krakend.DEFAULT_PORTS}
+    plain = krakend.render(CONFIG, port=1, http_urls=urls, keys_dir=tmp_path)
+    zipkin = {"zipkin": {"collector_url": "http://127.0.0.1:2/api/v2/spans", "service_name": "krakend"}}
+    exporting = krakend.render(CONFIG, port=1, http_urls=urls, keys_dir=tmp_path, exporters=zipkin)
+    assert plain["extra_config"] == CONFIG["extra_config"]
+    assert exporting["extra_config"][krakend.OPENCENSUS] == {**CONFIG["extra_config"][krakend.OPENCENSUS],
+                                                             "exporters": zipkin}
+    assert CONFIG["extra_config"][krakend.OPENCENSUS]["exporters"] == {}, "render must not change its input"
