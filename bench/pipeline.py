@@ -11,8 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import grpc
+from google.protobuf.field_mask_pb2 import FieldMask
 
 from shop.cart.v1 import cart_pb2, cart_pb2_grpc
+from shop.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from shop.checkout.v1 import checkout_pb2, checkout_pb2_grpc
 from shop.payment.v1 import payment_pb2
 from shop.shipping.v1 import shipping_pb2
@@ -22,6 +24,7 @@ ADDRESS = shipping_pb2.Address(name="Bench Shopper", address_lines=["1 Load Stre
 CARD = payment_pb2.CreditCard(number="4242424242424242", cvv="123", expiry_month=12, expiry_year=2031,
                               holder_name="Bench Shopper")
 SHIPPED = checkout_pb2.ORDER_STATUS_SHIPPED
+PRODUCT = "stoneware-mug"  # what every shopper buys
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,14 @@ def _percentile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
 
+def stock_up(catalog_address: str) -> None:
+    """Enough stock of PRODUCT for every order a run places."""
+    with grpc.insecure_channel(catalog_address) as channel:
+        catalog_pb2_grpc.CatalogServiceStub(channel).UpdateProduct(catalog_pb2.UpdateProductRequest(
+            product=catalog_pb2.Product(id=PRODUCT, stock=1_000_000), update_mask=FieldMask(paths=["stock"])),
+            timeout=10)
+
+
 def run(cart_address: str, checkout_address: str, *, orders: int, concurrency: int,
         timeout: float = 120.0) -> PipelineResult:
     cart_channel, checkout_channel = grpc.insecure_channel(cart_address), grpc.insecure_channel(checkout_address)
@@ -56,7 +67,7 @@ def run(cart_address: str, checkout_address: str, *, orders: int, concurrency: i
     def shop(_):
         nonlocal failures
         owner = f"guest:{uuid.uuid4()}"
-        cart.AddItem(cart_pb2.AddItemRequest(owner_id=owner, product_id="stoneware-mug", quantity=1), timeout=10)
+        cart.AddItem(cart_pb2.AddItemRequest(owner_id=owner, product_id=PRODUCT, quantity=1), timeout=10)
         started = time.perf_counter()
         try:
             order = checkout.PlaceOrder(checkout_pb2.PlaceOrderRequest(
