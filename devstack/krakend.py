@@ -90,6 +90,12 @@ def argv(config_path: Path) -> list[str]:
     return [str(BINARY), "run", "-c", str(config_path)]
 
 
+def environment() -> dict[str, str]:
+    """KrakenD's environment: ours, with its usage report to usage.krakend.io switched off
+    (nothing in the shop reaches the internet at run time)."""
+    return {**os.environ, "USAGE_DISABLE": "1"}
+
+
 def write_rendered(path: Path, *, port: int, http_urls: Mapping[str, str], keys_dir: Path,
                    exporters: Mapping | None = None) -> Path:
     """Make the keys if missing and write the rendered configuration to path."""
@@ -106,7 +112,7 @@ def run_foreground(state: Path, port: int, http_ports: Mapping[str, int], keys_d
     state.mkdir(parents=True, exist_ok=True)
     config_path = write_rendered(state / "krakend.json", port=port, http_urls=urls, keys_dir=keys_dir)
     command = argv(config_path)
-    os.execv(command[0], command)
+    os.execve(command[0], command, environment())
 
 
 @contextlib.contextmanager
@@ -121,7 +127,7 @@ def temporary_gateway(port: int, http_urls: Mapping[str, str], log_path: Path, *
                                      keys_dir=keys_dir, exporters=exporters)
         with open(log_path, "ab") as log:
             process = subprocess.Popen(argv(config_path), stdout=log, stderr=subprocess.STDOUT,
-                                       stdin=subprocess.DEVNULL)
+                                       stdin=subprocess.DEVNULL, env=environment())
         try:
             yield keys_dir, process
         finally:

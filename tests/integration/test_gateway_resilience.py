@@ -94,3 +94,12 @@ def test_a_failing_backend_is_left_alone_once_its_breaker_opens(gateway_to):
         # Another endpoint has a breaker of its own, closed: it reaches the backend.
         assert request("GET", f"{url}/api/v1/categories").status == 200
         assert backend.calls == 1
+
+
+def test_the_gateway_sends_no_usage_report_to_the_internet(gateway):
+    """KrakenD 1.4 reports usage to usage.krakend.io five seconds after it starts, unless
+    USAGE_DISABLE=1 (devstack.krakend.environment); nothing in the shop reaches out."""
+    log = wait_until(lambda: "usage report client" in (text := gateway.log_path.read_text()) and text, 15,
+                     "KrakenD's usage-report line")
+    assert "usage report client disabled" in log
+    assert "registering usage stats" not in log
