@@ -3,8 +3,9 @@
 interceptors (logging, error mapping, metrics) apply to both faces.
 
 When tracing is on, each transcoded request is a SERVER span ("HTTP GET /v1/products/{id}")
-continuing the caller's W3C traceparent, so the gRPC call it makes (client and server
-spans, and what they do) sits under it; /healthz and /metrics are not traced."""
+continuing the caller's trace (a W3C traceparent, or the B3 headers KrakenD sends), so the
+gRPC call it makes (client and server spans, and what they do) sits under it; /healthz and
+/metrics are not traced."""
 from __future__ import annotations
 
 import json
