@@ -1,5 +1,8 @@
 """A private RabbitMQ node: its own node name, data and log directories, Erlang cookie
-and ports (AMQP, distribution, epmd), so it never meets a system-wide broker."""
+and ports (AMQP, distribution, epmd), so it never meets a system-wide broker. Given a
+Prometheus port too, it serves RabbitMQ's own metrics there (the rabbitmq_prometheus
+plugin, as the rabbitmq:3.13 image does on 15692), on loopback: per queue at
+/metrics/per-object."""
 from __future__ import annotations
 
 import contextlib
@@ -21,13 +24,19 @@ CTL = "/usr/lib/rabbitmq/bin/rabbitmqctl"
 STOP_GRACE = 3.0
 USER = "shop"
 PASSWORD = "shop"  # a local development broker on loopback, not a secret
+# Where `python -m devstack rabbitmq` finds the Prometheus port; unset: no plugin, no port.
+PROMETHEUS_PORT_ENV = "STACK_RABBITMQ_PROMETHEUS_PORT"
+# The plugin's path with a series per queue (ready, unacked, ...), whatever the node's
+# prometheus.return_per_object_metrics says; deploy/observability/prometheus.yml scrapes it.
+PER_OBJECT_METRICS_PATH = "/metrics/per-object"
 
 
 def node_name(amqp_port: int) -> str:
     return f"shop{amqp_port}@localhost"
 
 
-def environment(directory: Path, amqp_port: int, dist_port: int, epmd_port: int) -> dict[str, str]:
+def environment(directory: Path, amqp_port: int, dist_port: int, epmd_port: int,
+                prometheus_port: int | None = None) -> dict[str, str]:
     """The variables that make rabbitmq-server (and rabbitmqctl) use this node."""
     directory = Path(directory).resolve()
     (directory / "log").mkdir(parents=True, exist_ok=True)
@@ -41,8 +50,9 @@ def environment(directory: Path, amqp_port: int, dist_port: int, epmd_port: int)
         "log.console = true\n"
         "log.console.level = warning\n"
         "log.file = false\n" % (amqp_port, USER, PASSWORD)
+        + ("prometheus.tcp.ip = 127.0.0.1\nprometheus.tcp.port = %d\n" % prometheus_port if prometheus_port else "")
     )
-    (directory / "enabled_plugins").write_text("[].\n")
+    (directory / "enabled_plugins").write_text("[rabbitmq_prometheus].\n" if prometheus_port else "[].\n")
     return {
         "HOME": str(directory),  # the Erlang cookie lives here
         "RABBITMQ_NODENAME": node_name(amqp_port),
@@ -93,14 +103,18 @@ def _wait_for_group_gone(pgid: int, timeout: float) -> None:
         time.sleep(0.05)
 
 
-def run_server(directory: Path, amqp_port: int, dist_port: int, epmd_port: int) -> int:
+def run_server(directory: Path, amqp_port: int, dist_port: int, epmd_port: int,
+               prometheus_port: int | None = None) -> int:
     """Run the node in the foreground beside an epmd of its own, and stop both on SIGTERM
-    or SIGINT. Without its own epmd, Erlang starts a daemon that outlives the node.
+    or SIGINT. Without its own epmd, Erlang starts a daemon that outlives the node. The
+    Prometheus port, when not given, comes from STACK_RABBITMQ_PROMETHEUS_PORT (if set).
 
     The node runs in a process group of its own. A node still booting ignores SIGTERM,
     and a supervisor that loses patience SIGKILLs this wrapper, which would orphan the
     node holding its ports: so after STOP_GRACE seconds the wrapper kills the group."""
-    env = {**os.environ, **environment(directory, amqp_port, dist_port, epmd_port)}
+    if prometheus_port is None and os.environ.get(PROMETHEUS_PORT_ENV):
+        prometheus_port = int(os.environ[PROMETHEUS_PORT_ENV])
+    env = {**os.environ, **environment(directory, amqp_port, dist_port, epmd_port, prometheus_port)}
     # Its own session too: a terminal's Ctrl-C must not reach epmd before the node is
     # down (a node that loses its epmd starts a daemon one that outlives everything).
     epmd = subprocess.Popen(["epmd", "-port", str(epmd_port), "-address", "127.0.0.1"], env=env,
@@ -136,18 +150,31 @@ def run_server(directory: Path, amqp_port: int, dist_port: int, epmd_port: int) 
 
 class Node:
     """A private RabbitMQ node for tests, started the way `make run` starts it
-    (python -m devstack rabbitmq), on ports that stay the same across stop and start."""
+    (python -m devstack rabbitmq), on ports that stay the same across stop and start;
+    with a Prometheus port, its metrics are at `metrics_url`."""
 
-    def __init__(self, directory: Path, amqp_port: int, dist_port: int, epmd_port: int):
+    def __init__(self, directory: Path, amqp_port: int, dist_port: int, epmd_port: int,
+                 prometheus_port: int | None = None):
         self.directory = Path(directory)
         self.amqp_port = amqp_port
         self.epmd_port = epmd_port
+        self.prometheus_port = prometheus_port
         self.url = url(amqp_port)
         self._env = {
             **os.environ, "STACK_DIR": str(self.directory), "STACK_AMQP_PORT": str(amqp_port),
             "STACK_RABBITMQ_DIST_PORT": str(dist_port), "STACK_EPMD_PORT": str(epmd_port),
         }
+        self._env.pop(PROMETHEUS_PORT_ENV, None)
+        if prometheus_port:
+            self._env[PROMETHEUS_PORT_ENV] = str(prometheus_port)
         self._process: subprocess.Popen | None = None
+
+    @property
+    def metrics_url(self) -> str | None:
+        """The node's per-queue Prometheus metrics, or None without a Prometheus port."""
+        if not self.prometheus_port:
+            return None
+        return f"http://127.0.0.1:{self.prometheus_port}{PER_OBJECT_METRICS_PATH}"
 
     def start(self, timeout: float = 60.0) -> "Node":
         self._process = subprocess.Popen(
@@ -155,6 +182,8 @@ class Node:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         _wait_for_port(self.amqp_port, timeout)
+        if self.prometheus_port:
+            _wait_for_port(self.prometheus_port, timeout)
         return self
 
     def stop(self) -> None:
@@ -195,9 +224,10 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def temporary_node():
-    """A running private RabbitMQ node on free loopback ports, removed afterwards."""
+    """A running private RabbitMQ node on free loopback ports (its Prometheus metrics
+    too), removed afterwards."""
     directory = Path(tempfile.mkdtemp(prefix="shop-rabbitmq-"))
-    node = Node(directory, _free_port(), _free_port(), _free_port()).start()
+    node = Node(directory, _free_port(), _free_port(), _free_port(), _free_port()).start()
     try:
         yield node
     finally:
