@@ -16,6 +16,9 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from devstack import rabbitmq
+from frontend.config import DEFAULT_METRICS_PORT
+from service_runtime import tracing
 from service_runtime.config import DEFAULT_PORTS
 from service_runtime.topology import SUBSCRIPTIONS
 
@@ -30,6 +33,8 @@ SERVICES = sorted(DEFAULT_PORTS)
 APPS = [*SERVICES, "frontend", "krakend"]
 INFRA = ["postgres", "redis", "rabbitmq"]
 ENV_READ = re.compile(r"""env\.(?:str|int|float|address)\(\s*["']([A-Z0-9_]+)["']""")
+# Read by every process's tracing set-up (service_runtime/tracing.py), not by a config.py.
+TRACING_VARIABLES = {tracing.OTLP_ENDPOINT_ENV}
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +85,7 @@ def _names_read_by(package: str) -> tuple[set[str], set[str]]:
     if package in DEFAULT_PORTS:
         sources.append(REPO / "service_runtime" / "config.py")
     read, required = set(), set()
+    read |= TRACING_VARIABLES
     for source in sources:
         text = source.read_text()
         read |= set(ENV_READ.findall(text))
@@ -158,7 +164,8 @@ def test_the_web_doors_are_probed_over_http(built):
         container = _container(_workloads(built)[name])
         for probe in ("readinessProbe", "livenessProbe"):
             assert container[probe]["httpGet"] == {"path": path, "port": "http"}, name
-        assert [p["containerPort"] for p in container["ports"]] == [port]
+        assert [p["containerPort"] for p in container["ports"] if p["name"] != "metrics"] == [port]
+        # The Service carries the public port only; the metrics port is for Prometheus's pod scrape.
         assert [p["port"] for p in _of_kind(built, "Service")[name]["spec"]["ports"]] == [port]
 
 
@@ -243,3 +250,28 @@ def test_replicas_share_their_queues(built):
     for name, workload in _workloads(built).items():
         for variable in _container(workload).get("env", []):
             assert "fieldRef" not in variable.get("valueFrom", {}), f"{name} {variable['name']}"
+
+
+def test_every_process_with_metrics_is_annotated_for_prometheus_at_its_metrics_port(built):
+    """The prometheus.io/* pod annotations that a Prometheus discovering pods reads: each
+    service's HTTP port, the website's metrics port, RabbitMQ's per-queue metrics."""
+    expected = {name: (http_port, "/metrics") for name, (_, http_port) in DEFAULT_PORTS.items()}
+    expected["frontend"] = (DEFAULT_METRICS_PORT, "/metrics")
+    expected["rabbitmq"] = (15692, rabbitmq.PER_OBJECT_METRICS_PATH)
+    for name, workload in _workloads(built).items():
+        annotations = workload["spec"]["template"]["metadata"].get("annotations", {})
+        if name not in expected:
+            assert not any(key.startswith("prometheus.io/") for key in annotations), name
+            continue
+        port, path = expected[name]
+        assert annotations == {"prometheus.io/scrape": "true", "prometheus.io/port": str(port),
+                               "prometheus.io/path": path}, name
+        assert port in {p["containerPort"] for p in _container(workload)["ports"]}, f"{name} declares {port}"
+
+
+def test_tracing_is_off_unless_a_collector_is_named(built):
+    for name in [*SERVICES, "frontend"]:
+        environment = _environment(_container(_workloads(built)[name]), built)
+        assert not environment.get(tracing.OTLP_ENDPOINT_ENV), f"{name}: tracing is opt-in"
+    for properties in (K8S / "config").glob("*.properties"):
+        assert f"# {tracing.OTLP_ENDPOINT_ENV}=http://" in properties.read_text(), f"{properties.name} shows how"
