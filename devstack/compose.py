@@ -1,7 +1,8 @@
 """The shop under docker-compose: what differs from `make run` is written here once.
 
     python -m devstack.compose krakend   # rewrite deploy/compose/krakend.json
-    python -m devstack.compose env       # make .env with fresh secrets (once; never overwrites)
+    python -m devstack.compose env       # make .env with fresh secrets; an existing one only
+                                         # gains the variables it lacks, and keeps its values
 
 deploy/compose/krakend.json is krakend/krakend.json rendered for the compose network: each
 backend at http://<service>:<its HTTP port>, the gateway on every interface of its container
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import sys
 from pathlib import Path, PurePosixPath
@@ -34,26 +36,53 @@ def krakend_config() -> dict:
     return json.loads(krakend_text())
 
 
+# Tracing stays off until this line is uncommented (docs/observability.md).
+TRACING_HINT = ("# Uncomment to trace every request, with `docker compose --profile observability up`:\n"
+                "# OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector:4318\n")
+
+
+def env_values() -> dict[str, str]:
+    """What .env sets: the first admin, and fresh random secrets."""
+    return {
+        "ADMIN_EMAIL": DEV_ADMIN_EMAIL,
+        "ADMIN_PASSWORD": secrets.token_urlsafe(18),
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "GRAFANA_ADMIN_PASSWORD": secrets.token_urlsafe(18),
+    }
+
+
 def env_text() -> str:
     """A .env for docker-compose with fresh random secrets."""
     return (
         "# docker-compose's secrets for this checkout, made by `python -m devstack.compose env`.\n"
-        "# Never commit this file. docs/containers.md explains each value.\n"
-        f"ADMIN_EMAIL={DEV_ADMIN_EMAIL}\n"
-        f"ADMIN_PASSWORD={secrets.token_urlsafe(18)}\n"
-        f"SECRET_KEY={secrets.token_urlsafe(32)}\n"
+        "# Never commit this file. docs/containers.md and docs/observability.md explain each value.\n"
+        + "".join(f"{name}={value}\n" for name, value in env_values().items())
+        + TRACING_HINT
     )
 
 
-def write_env(path: Path = ENV_FILE) -> bool:
-    """Write path (mode 600) unless it exists; True when written."""
+def write_env(path: Path = ENV_FILE) -> list[str]:
+    """Write path (mode 600) with fresh secrets; the names written. When it exists, only
+    the variables it lacks are added (a .env made before they existed): none it sets is
+    ever changed."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return False
+        return _add_missing(path)
     with os.fdopen(fd, "w") as out:
         out.write(env_text())
-    return True
+    return list(env_values())
+
+
+def _add_missing(path: Path) -> list[str]:
+    text = path.read_text()
+    present = set(re.findall(r"^\s*(?:export\s+)?(\w+)\s*=", text, re.M))
+    missing = {name: value for name, value in env_values().items() if name not in present}
+    if missing:
+        with path.open("a") as out:
+            out.write(("" if text.endswith("\n") or not text else "\n")
+                      + "".join(f"{name}={value}\n" for name, value in missing.items()))
+    return list(missing)
 
 
 def main(argv: list[str]) -> int:
@@ -63,11 +92,15 @@ def main(argv: list[str]) -> int:
         print(f"wrote {KRAKEND_CONFIG.relative_to(REPO)}")
         return 0
     if command == "env":
-        if write_env():
-            print(f"wrote {ENV_FILE.relative_to(REPO)} (mode 600): the first admin's password and the "
-                  "website's SECRET_KEY")
+        existed = ENV_FILE.exists()
+        written = write_env()
+        where = ENV_FILE.relative_to(REPO)
+        if not existed:
+            print(f"wrote {where} (mode 600): {', '.join(written)}")
+        elif written:
+            print(f"{where} exists; added what it lacked: {', '.join(written)}")
         else:
-            print(f"{ENV_FILE.relative_to(REPO)} exists; left as it is")
+            print(f"{where} exists and sets every variable; left as it is")
         return 0
     print("usage: python -m devstack.compose krakend|env", file=sys.stderr)
     return 2

@@ -21,6 +21,7 @@ from emailservice import config as email_config
 from frontend import config as frontend_config
 from identityservice import config as identity_config
 from paymentservice import config as payment_config
+from service_runtime import tracing
 from service_runtime.config import DEFAULT_ADDRESSES, DEFAULT_PORTS, ConfigError, Env
 from shippingservice import config as shipping_config
 
@@ -33,8 +34,14 @@ LOADERS = {
     "paymentservice": payment_config.load, "shippingservice": shipping_config.load,
     "emailservice": email_config.load, "identityservice": identity_config.load, "frontend": frontend_config.load,
 }
-# The secrets compose takes from .env (or the shell), never from the file itself.
-SECRETS = {"identityservice": {"ADMIN_PASSWORD"}, "frontend": {"SECRET_KEY"}}
+# The secrets compose takes from .env (or the shell), never from the file itself: the
+# compose service, the variable it is given, the .env variable it comes from.
+SECRETS = {("identityservice", "ADMIN_PASSWORD", "ADMIN_PASSWORD"), ("frontend", "SECRET_KEY", "SECRET_KEY"),
+           ("grafana", "GF_SECURITY_ADMIN_PASSWORD", "GRAFANA_ADMIN_PASSWORD")}
+DOTENV = {"ADMIN_PASSWORD": "from-dotenv", "SECRET_KEY": "from-dotenv", "GRAFANA_ADMIN_PASSWORD": "from-dotenv"}
+# Read by the shared tracing set-up (service_runtime/tracing.py), not by a config.py.
+TRACING_VARIABLES = {tracing.OTLP_ENDPOINT_ENV}
+OBSERVABILITY = ["otel-collector", "jaeger", "prometheus", "grafana"]
 # What is published on the host, by compose service: (host ip or "", host port, container port).
 PUBLISHED = {
     "frontend": ("", frontend_config.DEFAULT_HTTP_PORT, frontend_config.DEFAULT_HTTP_PORT),
@@ -42,6 +49,9 @@ PUBLISHED = {
     "rabbitmq": ("127.0.0.1", 15672, 15672),
     "mailpit": ("127.0.0.1", 8025, 8025),
     "locust": ("127.0.0.1", 8089, 8089),
+    "jaeger": ("127.0.0.1", 16686, 16686),
+    "prometheus": ("127.0.0.1", 9090, 9090),
+    "grafana": ("127.0.0.1", 3000, 3000),
 }
 INTERPOLATION = re.compile(r"\$\{(?P<name>\w+)(?:(?P<op>:[-?])(?P<arg>[^}]*))?\}")
 
@@ -59,7 +69,7 @@ def interpolate(value: str, dotenv: Mapping[str, str]) -> str:
 
 
 def environment(service: str, dotenv: Mapping[str, str] | None = None) -> dict[str, str]:
-    dotenv = {"ADMIN_PASSWORD": "from-dotenv", "SECRET_KEY": "from-dotenv"} if dotenv is None else dotenv
+    dotenv = DOTENV if dotenv is None else dotenv
     return {name: interpolate(value, dotenv) for name, value in SPECS[service].get("environment", {}).items()}
 
 
@@ -147,8 +157,19 @@ def test_the_gateways_port_is_the_one_its_configuration_listens_on():
 def test_every_variable_set_is_read_by_the_service_and_its_config_loads(service):
     environ = RecordingEnviron(environment(service))
     LOADERS[service](Env(environ))  # raises ConfigError for a missing or malformed value
-    unread = set(environ) - environ.read
+    unread = set(environ) - environ.read - TRACING_VARIABLES
     assert not unread, f"docker-compose.yml sets {sorted(unread)} for {service}, which never reads them"
+
+
+@pytest.mark.parametrize("service", sorted(LOADERS))
+def test_every_process_may_trace_and_does_not_unless_dotenv_says_where(service):
+    assert set(environment(service)) & TRACING_VARIABLES == TRACING_VARIABLES, service
+    environ = RecordingEnviron(environment(service, {**DOTENV}))
+    assert environ[tracing.OTLP_ENDPOINT_ENV] == ""
+    assert tracing.configure_tracing(service, environ=environ) is None, "empty must mean tracing off"
+    assert tracing.OTLP_ENDPOINT_ENV in environ.read
+    collector = "http://otel-collector:4318"
+    assert environment(service, {**DOTENV, tracing.OTLP_ENDPOINT_ENV: collector})[tracing.OTLP_ENDPOINT_ENV] == collector
 
 
 def names_in_source(package: str) -> tuple[set[str], set[str]]:
@@ -172,7 +193,8 @@ def names_in_source(package: str) -> tuple[set[str], set[str]]:
 @pytest.mark.parametrize("service", sorted(LOADERS))
 def test_every_variable_set_is_one_the_source_reads(service):
     read, _ = names_in_source(service)
-    assert set(environment(service)) <= read, sorted(set(environment(service)) - read)
+    given = set(environment(service)) - TRACING_VARIABLES
+    assert given <= read, sorted(given - read)
 
 
 @pytest.mark.parametrize("service", sorted(LOADERS))
@@ -226,18 +248,20 @@ def test_emails_go_to_the_smtp_catcher():
 
 
 def test_secrets_come_from_dotenv_and_compose_refuses_to_start_without_them():
-    for service, names in SECRETS.items():
-        for name in names:
-            raw = SPECS[service]["environment"][name]
-            assert re.fullmatch(rf"\$\{{{name}:\?.+\}}", raw), f"{service}'s {name} must be ${{{name}:?...}}"
-            with pytest.raises(KeyError, match=name):
-                environment(service, dotenv={})
+    for service, name, dotenv_name in SECRETS:
+        raw = SPECS[service]["environment"][name]
+        assert re.fullmatch(rf"\$\{{{dotenv_name}:\?.+\}}", raw), f"{service}'s {name} must be ${{{dotenv_name}:?...}}"
+        with pytest.raises(KeyError, match=dotenv_name):
+            environment(service, dotenv={})
+    # devstack.compose env makes every secret the file asks for.
+    assert {dotenv_name for _, _, dotenv_name in SECRETS} <= set(compose.env_values())
     # Nothing else in the file asks for a value that the template does not describe.
     template = (REPO / "deploy/compose/env.example").read_text()
     wanted = {m["name"] for m in INTERPOLATION.finditer((REPO / "docker-compose.yml").read_text())}
     described = set(re.findall(r"^(\w+)=", template, re.M))
     assert wanted == described
-    assert all(not value for value in re.findall(r"^(?:ADMIN_PASSWORD|SECRET_KEY)=(.*)$", template, re.M)), \
+    secrets = "|".join(dotenv_name for _, _, dotenv_name in SECRETS)
+    assert all(not value for value in re.findall(rf"^(?:{secrets})=(.*)$", template, re.M)), \
         "the template must not carry a secret"
 
 
@@ -283,7 +307,7 @@ def test_locust_runs_only_in_the_load_profile_against_the_website_and_the_gatewa
     assert locust["environment"] == {"LOADTEST_WEB_HOST": "http://frontend:8080",
                                      "LOADTEST_API_HOST": "http://krakend:8000"}
     assert depends_on("locust") == {"frontend": "service_healthy", "krakend": "service_healthy"}
-    assert [name for name, spec in SPECS.items() if "profiles" in spec] == ["locust"]
+    assert [name for name, spec in SPECS.items() if spec.get("profiles") == ["load"]] == ["locust"]
 
 
 def test_locust_is_given_only_variables_the_locustfile_reads():
@@ -292,3 +316,16 @@ def test_locust_is_given_only_variables_the_locustfile_reads():
     source = "".join(path.read_text() for path in load.glob("*.py"))
     for name in SPECS["locust"]["environment"]:
         assert f'"{name}"' in source, f"the locustfile does not read {name}"
+
+
+def test_the_observability_tools_run_only_in_their_profile_from_pinned_images():
+    assert [name for name, spec in SPECS.items() if spec.get("profiles") == ["observability"]] == OBSERVABILITY
+    for name in OBSERVABILITY:
+        image, _, tag = SPECS[name]["image"].partition(":")
+        assert tag and tag != "latest" and re.fullmatch(r"v?\d+\.\d+\.\d+", tag), f"{name}: pin a release, not {tag!r}"
+        assert "build" not in SPECS[name], name
+    assert SPECS["otel-collector"]["image"].startswith("otel/opentelemetry-collector:"), "the core distribution"
+    # No shop process waits for them: without the profile they do not exist.
+    for name, spec in SPECS.items():
+        if name not in OBSERVABILITY:
+            assert not set(spec.get("depends_on", {})) & set(OBSERVABILITY), name
