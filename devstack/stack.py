@@ -23,6 +23,8 @@ INFRA_PORTS = {
     "STACK_AMQP_PORT": 55672,
     "STACK_RABBITMQ_DIST_PORT": 55673,
     "STACK_EPMD_PORT": 54369,
+    # RabbitMQ's Prometheus plugin (per-queue depth), read by devstack.rabbitmq.
+    "STACK_RABBITMQ_PROMETHEUS_PORT": 55692,
 }
 
 # The public doors, at the ports DESIGN.md gives them, movable like the others: the public
@@ -113,6 +115,8 @@ class Stack:
             ("PostgreSQL", f"127.0.0.1:{p['STACK_POSTGRES_PORT']}", f"databases: {', '.join(DATABASES.values())}"),
             ("Redis", f"127.0.0.1:{p['STACK_REDIS_PORT']}", redis.url(p["STACK_REDIS_PORT"])),
             ("RabbitMQ", f"127.0.0.1:{p['STACK_AMQP_PORT']}", rabbitmq.url(p["STACK_AMQP_PORT"])),
+            ("RabbitMQ metrics", f"127.0.0.1:{p['STACK_RABBITMQ_PROMETHEUS_PORT']}",
+             f"http://127.0.0.1:{p['STACK_RABBITMQ_PROMETHEUS_PORT']}/metrics/per-object  (queue depths)"),
         ]
         for service in SERVICES:
             grpc_port, http_port = p[f"{_prefix(service)}_GRPC_PORT"], p[f"{_prefix(service)}_HTTP_PORT"]

@@ -81,6 +81,12 @@ def test_make_run_starts_everything_and_ctrl_c_stops_everything(stack_env, tmp_p
         website = f"http://127.0.0.1:{ports['STACK_WEB_PORT']}"
         wait_until(lambda: listening(ports["STACK_WEB_PORT"]), 60, "the website listening")
         assert request("GET", f"{website}/_healthz").json() == {"status": "ok"}
+        # Prometheus can scrape the website's workers and RabbitMQ's queues as well as the services.
+        assert "http_server_requests_total" in request(
+            "GET", f"http://127.0.0.1:{ports['STACK_WEB_METRICS_PORT']}/metrics").body.decode()
+        wait_until(lambda: listening(ports["STACK_RABBITMQ_PROMETHEUS_PORT"]), 60, "RabbitMQ's metrics listening")
+        assert "rabbitmq_queue_messages_ready" in request(
+            "GET", f"http://127.0.0.1:{ports['STACK_RABBITMQ_PROMETHEUS_PORT']}/metrics/per-object").body.decode()
         admin_password = (state / DEV_ADMIN_PASSWORD_FILE).read_text().strip()
         login = request("POST", f"{gateway}/api/v1/login", {"email": DEV_ADMIN_EMAIL, "password": admin_password})
         assert login.status == 200 and login.json()["access_token"].count(".") == 2, login.body
