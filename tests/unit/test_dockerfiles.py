@@ -87,6 +87,7 @@ def test_the_gateway_image_is_the_official_krakend_at_the_version_this_repositor
     assert [i.args for i in of(KRAKEND_IMAGE, "COPY")] == ["deploy/compose/krakend.json /etc/krakend/krakend.json"]
     assert of(KRAKEND_IMAGE, "ENTRYPOINT")[0].exec_form() == ["/usr/bin/krakend"]
     assert of(KRAKEND_IMAGE, "CMD")[0].exec_form() == ["run", "-c", "/etc/krakend/krakend.json"]
+    assert [i.args for i in of(KRAKEND_IMAGE, "ENV")] == ["USAGE_DISABLE=1"], "no usage report to krakend.io"
 
 
 @pytest.mark.parametrize("image", ALL_IMAGES)

@@ -73,3 +73,7 @@ def test_the_deployment_mounts_the_keys_and_the_configuration_where_it_reads_the
                  for namespace in (krakend.SIGNER, krakend.VALIDATOR)
                  if (settings := endpoint.get("extra_config", {}).get(namespace))}
     assert key_paths == {Path(mounts["keys"]) / "private.jwks.json", Path(mounts["keys"]) / "public.jwks.json"}
+
+
+def test_the_gateway_sends_no_usage_report_to_the_internet():
+    assert {"name": "USAGE_DISABLE", "value": "1"} in _krakend_container()["env"]
