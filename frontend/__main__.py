@@ -78,6 +78,7 @@ def _multiprocess_metrics_dir():
 def main() -> int:
     try:
         config = frontend_config.load()
+        tracing.root_ratio(os.environ)  # checked before the workers, which would fail to boot
     except ConfigError as exc:
         print(f"frontend: {exc}", file=sys.stderr)
         return 2

@@ -140,8 +140,8 @@ def run(main: Callable[[], Awaitable[None]], service: str | None = None) -> None
     """Run a service's async main; a configuration error exits with its message, not a trace.
     Tracing is configured first (before main opens pools and channels, which the
     instrumentations must see), named after the service's package unless told."""
-    tracing.configure_tracing(service or _package_of(main))
     try:
+        tracing.configure_tracing(service or _package_of(main))
         asyncio.run(main())
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)

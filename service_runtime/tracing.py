@@ -30,13 +30,20 @@ from opentelemetry.propagators.textmap import default_getter
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter, SpanExportResult
-from opentelemetry.sdk.trace.sampling import Decision, ParentBased, Sampler, SamplingResult
+from opentelemetry.sdk.trace.sampling import Decision, ParentBased, Sampler, SamplingResult, TraceIdRatioBased
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+from service_runtime.config import ConfigError
 
 log = logging.getLogger("service_runtime.tracing")
 
 TRACE_FILE_ENV = "SHOP_TRACE_FILE"
 OTLP_ENDPOINT_ENV = "OTEL_EXPORTER_OTLP_ENDPOINT"
+# OpenTelemetry's standard sampler variables, of which the shop takes two samplers: every
+# trace (the default), or a share of the traces that start here. Either way a call that
+# arrives inside a trace follows its caller's decision, so a trace is kept whole or not at all.
+SAMPLER_ENV, SAMPLER_ARG_ENV = "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"
+SAMPLERS = ("parentbased_always_on", "parentbased_traceidratio")
 
 # What an asyncio service uses, and what the frontend (Flask, synchronous gRPC) uses.
 SERVICE_INSTRUMENTATIONS = ("grpc_aio", "psycopg", "redis", "aio_pika")
@@ -65,11 +72,12 @@ def configure_tracing(service_name: str, exporter=None, *,
     env = os.environ if environ is None else environ
     if _enabled:  # once per process (the provider cannot be replaced)
         return trace.get_tracer_provider()
+    ratio = root_ratio(env)  # checked even when off: a bad setting is refused, not ignored
     processors = _span_processors(exporter, env)
     if not processors:
         return None
     provider = TracerProvider(resource=Resource.create({SERVICE_NAME: service_name}),
-                              sampler=ParentBased(root=_QuietRoots()))
+                              sampler=ParentBased(root=_QuietRoots(ratio)))
     for processor in processors:
         provider.add_span_processor(processor)
     trace.set_tracer_provider(provider)
@@ -78,6 +86,23 @@ def configure_tracing(service_name: str, exporter=None, *,
     _instrument(instrumentations)
     log.info("tracing on", extra={"exporters": [type(p.span_exporter).__name__ for p in processors]})
     return provider
+
+
+def root_ratio(env: Mapping[str, str]) -> float:
+    """The share of new traces kept, from OTEL_TRACES_SAMPLER(_ARG); ConfigError for a
+    sampler the shop does not offer or a ratio outside 0..1 (the process refuses to start)."""
+    sampler = env.get(SAMPLER_ENV, "") or SAMPLERS[0]
+    if sampler not in SAMPLERS:
+        raise ConfigError(f"{SAMPLER_ENV}={sampler!r}: the shop offers {', '.join(SAMPLERS)}")
+    if sampler == "parentbased_always_on":
+        return 1.0
+    try:
+        ratio = float(env.get(SAMPLER_ARG_ENV, "") or 1.0)
+    except ValueError:
+        ratio = -1.0
+    if not 0.0 <= ratio <= 1.0:
+        raise ConfigError(f"{SAMPLER_ARG_ENV} must be a ratio from 0 to 1, not {env.get(SAMPLER_ARG_ENV)!r}")
+    return ratio
 
 
 def _span_processors(exporter, env: Mapping[str, str]) -> list:
@@ -161,17 +186,20 @@ class _B3Extraction(B3MultiFormat):
 
 
 class _QuietRoots(Sampler):
-    """Root sampler: everything, except background polling (a client span nobody's
-    request caused) and health and reflection calls."""
+    """Root sampler: never background polling (a client span nobody's request caused) nor
+    health and reflection calls; of the rest, the share `ratio` (by trace id)."""
+
+    def __init__(self, ratio: float = 1.0):
+        self._share = TraceIdRatioBased(ratio)
 
     def should_sample(self, parent_context, trace_id, name, kind=None, attributes=None, links=None,
                       trace_state=None):
         if kind == trace.SpanKind.CLIENT or any(noise in name for noise in _NOISE):
             return SamplingResult(Decision.DROP)
-        return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes)
+        return self._share.should_sample(parent_context, trace_id, name, kind, attributes, links, trace_state)
 
     def get_description(self) -> str:
-        return "QuietRoots"
+        return f"QuietRoots{{{self._share.get_description()}}}"
 
 
 class JsonLinesSpanExporter(SpanExporter):

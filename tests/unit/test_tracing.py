@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
+import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -13,6 +14,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.sdk.trace.sampling import ParentBased
 
 from service_runtime import jsonlog, tracing
+from service_runtime.config import ConfigError
 
 
 def local_provider(exporter) -> TracerProvider:
@@ -111,3 +113,33 @@ def test_a_traceparent_names_the_parent_of_what_is_started_in_its_context():
     (span,) = exporter.get_finished_spans()
     assert format(span.context.trace_id, "032x") == "0af7651916cd43dd8448eb211c80319c"
     assert format(span.parent.span_id, "016x") == "b7ad6b7169203331"
+
+
+def test_a_share_of_new_traces_is_kept_and_calls_inside_a_trace_follow_their_caller():
+    assert tracing.root_ratio({}) == 1.0
+    assert tracing.root_ratio({"OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+                               "OTEL_TRACES_SAMPLER_ARG": "0.25"}) == 0.25
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(sampler=ParentBased(root=tracing._QuietRoots(0.25)))  # noqa: SLF001
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("test")
+    kept = 0
+    for _ in range(2000):
+        with tracer.start_as_current_span("GET /", kind=trace.SpanKind.SERVER) as root:
+            with tracer.start_as_current_span("child"):
+                pass
+        kept += root.get_span_context().trace_flags.sampled
+    assert 400 <= kept <= 600, f"about a quarter of 2000 roots kept, not {kept}"
+    spans = exporter.get_finished_spans()
+    assert len(spans) == 2 * kept, "a kept trace is kept whole, a dropped one wholly dropped"
+    assert len({s.context.trace_id for s in spans}) == kept
+
+
+def test_a_sampler_the_shop_does_not_offer_stops_the_process_with_a_clear_message():
+    for env, named in (({"OTEL_TRACES_SAMPLER": "always_off"}, "OTEL_TRACES_SAMPLER"),
+                       ({"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "2"},
+                        "OTEL_TRACES_SAMPLER_ARG"),
+                       ({"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "half"},
+                        "OTEL_TRACES_SAMPLER_ARG")):
+        with pytest.raises(ConfigError, match=named):
+            tracing.root_ratio(env)
