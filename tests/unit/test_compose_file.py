@@ -40,7 +40,7 @@ SECRETS = {("identityservice", "ADMIN_PASSWORD", "ADMIN_PASSWORD"), ("frontend",
            ("grafana", "GF_SECURITY_ADMIN_PASSWORD", "GRAFANA_ADMIN_PASSWORD")}
 DOTENV = {"ADMIN_PASSWORD": "from-dotenv", "SECRET_KEY": "from-dotenv", "GRAFANA_ADMIN_PASSWORD": "from-dotenv"}
 # Read by the shared tracing set-up (service_runtime/tracing.py), not by a config.py.
-TRACING_VARIABLES = {tracing.OTLP_ENDPOINT_ENV}
+TRACING_VARIABLES = {tracing.OTLP_ENDPOINT_ENV, tracing.SAMPLER_ENV, tracing.SAMPLER_ARG_ENV}
 OBSERVABILITY = ["otel-collector", "jaeger", "prometheus", "grafana"]
 # What is published on the host, by compose service: (host ip or "", host port, container port).
 PUBLISHED = {
@@ -167,7 +167,7 @@ def test_every_process_may_trace_and_does_not_unless_dotenv_says_where(service):
     environ = RecordingEnviron(environment(service, {**DOTENV}))
     assert environ[tracing.OTLP_ENDPOINT_ENV] == ""
     assert tracing.configure_tracing(service, environ=environ) is None, "empty must mean tracing off"
-    assert tracing.OTLP_ENDPOINT_ENV in environ.read
+    assert {tracing.OTLP_ENDPOINT_ENV, tracing.SAMPLER_ENV} <= environ.read
     collector = "http://otel-collector:4318"
     assert environment(service, {**DOTENV, tracing.OTLP_ENDPOINT_ENV: collector})[tracing.OTLP_ENDPOINT_ENV] == collector
 
