@@ -7,6 +7,7 @@
 #   grpcurl   built with `go install`
 #   ghz       built with `go install`
 #   kustomize built with `go install` (builds deploy/k8s for its tests)
+#   otelcol   the OpenTelemetry collector, built by its builder (see install_otelcol)
 #
 # Idempotent and fast when everything is present: each tool has a version stamp and is only
 # (re)built when the stamp or the binary is missing or names another version. Go's module and
@@ -27,6 +28,9 @@ GRPCURL_VERSION=1.9.4
 GHZ_VERSION=0.120.0
 # 5.8.3, the newest, needs Go 1.27; 5.8.2 builds with the Go here (1.26).
 KUSTOMIZE_VERSION=5.8.2
+# The release of docker compose's otel-collector image (otel/opentelemetry-collector:0.111.0);
+# deploy/observability/otelcol-builder.yaml names its components at this version.
+OTELCOL_VERSION=0.111.0
 
 REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOOLS_DIR=${TOOLS_DIR:-$REPO_DIR/.tools}
@@ -170,8 +174,45 @@ install_kustomize() {
         die "kustomize $KUSTOMIZE_VERSION could not be built"
 }
 
+# --- the OpenTelemetry collector ----------------------------------------------------------
+# The tests validate and run deploy/observability/otel-collector.yaml with a collector of the
+# compose image's release. Its own module, cmd/otelcorecol, has replace directives, so
+# `go install` refuses it; a collector is built the documented way instead: the OpenTelemetry
+# Collector Builder (`builder`, "ocb") of the same release turns a manifest listing the
+# components (deploy/observability/otelcol-builder.yaml) into sources and compiles them. Its
+# strict version checks are on: the core must resolve to the release, and each component to
+# the version the manifest names (tests/unit/test_observability_config.py keeps those at the
+# release). The builder is only needed for this and is not kept. The stamp carries the
+# manifest's hash, so a change to the manifest rebuilds the collector.
+install_otelcol() {
+    local manifest=$REPO_DIR/deploy/observability/otelcol-builder.yaml stamp go scratch start
+    stamp="$OTELCOL_VERSION+$(sha256sum "$manifest" | cut -c1-12)"
+    if stamp_ok otelcol "$stamp"; then
+        log "otelcol $stamp: already present"
+        return 0
+    fi
+    grep -qxF "  version: $OTELCOL_VERSION" "$manifest" ||
+        die "$manifest does not build version $OTELCOL_VERSION (dist: version)"
+    go=$(find_go)
+    start=$SECONDS
+    scratch=$(mktemp -d "$TOOLS_DIR/.build-otelcol.XXXXXX")
+    log "otelcol $OTELCOL_VERSION: building with the collector builder (a minute or so the first time)"
+    if ! GOBIN=$scratch "$go" install -trimpath "go.opentelemetry.io/collector/cmd/builder@v$OTELCOL_VERSION" ||
+       ! (cd "$scratch" && PATH="$(dirname "$go"):$PATH" ./builder --config="$manifest" \
+            --skip-strict-versioning=false >"$scratch/builder.log" 2>&1); then
+        [[ -f $scratch/builder.log ]] && tail -n 30 "$scratch/builder.log" >&2
+        rm -rf "$scratch"
+        die "otelcol $OTELCOL_VERSION could not be built"
+    fi
+    mv -f "$scratch/_build/otelcol" "$BIN_DIR/otelcol"
+    rm -rf "$scratch"
+    printf '%s\n' "$stamp" >"$STAMP_DIR/otelcol"
+    log "otelcol $OTELCOL_VERSION: installed (built in $((SECONDS - start))s)"
+}
+
 install_buf
 install_grpcurl
 install_ghz
 install_kustomize
 install_krakend
+install_otelcol

@@ -1,10 +1,12 @@
 """The observability profile's files, offline: Prometheus's configuration passes the real
 promtool and scrapes every process where compose runs it; the Grafana dashboard is well
 formed, every query is PromQL that promtool accepts and names only metrics the code (or
-RabbitMQ's plugin) exports; the collector's pipeline uses only what it defines and sends to
-Jaeger; Grafana's provisioning finds the data source and the dashboard where compose mounts
-them. tests/integration/test_prometheus_dashboard.py runs the queries against a real
-Prometheus scraping the real shop."""
+RabbitMQ's plugin) exports; the collector's configuration passes `otelcol validate` of a
+collector of the compose image's release (.tools/bin/otelcol), defines nothing its pipeline
+does not use and sends to Jaeger; Grafana's provisioning finds the data source and the
+dashboard where compose mounts them. tests/integration/test_prometheus_dashboard.py runs the
+queries against a real Prometheus scraping the real shop, and
+tests/integration/test_otel_collector.py passes spans through the real collector."""
 from __future__ import annotations
 
 import re
@@ -20,9 +22,11 @@ from frontend import config as frontend_config
 from service_runtime import tracing
 from service_runtime.config import DEFAULT_PORTS
 from tests.support import observability as obs
+from tests.support.tools import tool
 
 REPO = obs.REPO
 COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())["services"]
+COLLECTOR_BUILD = obs.OBSERVABILITY / "otelcol-builder.yaml"
 # Where the code defines its metrics: the shared runtime, every service and the website.
 SOURCE_DIRS = ["service_runtime", "frontend", *DEFAULT_PORTS]
 # What RabbitMQ's rabbitmq_prometheus plugin exports per queue on /metrics/per-object; the
@@ -187,7 +191,58 @@ def collector() -> dict:
     return yaml.safe_load(obs.COLLECTOR_CONFIG.read_text())
 
 
-def test_the_collectors_pipelines_use_only_what_it_defines():
+def otelcol(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([tool("otelcol"), *args], capture_output=True, text=True, timeout=60)
+
+
+def image_release() -> str:
+    image, tag = COMPOSE["otel-collector"]["image"].split(":")
+    assert image == "otel/opentelemetry-collector", "the core distribution, whose components the build lists"
+    return tag
+
+
+def test_the_collector_built_here_is_the_compose_images_release():
+    release = image_release()
+    pinned = re.search(r"^OTELCOL_VERSION=(\S+)\s*$", (REPO / "scripts" / "install-tools.sh").read_text(), re.M)
+    assert pinned and pinned[1] == release
+    manifest = yaml.safe_load(COLLECTOR_BUILD.read_text())
+    assert manifest["dist"]["version"] == manifest["dist"]["otelcol_version"] == release
+    for kind in ("receivers", "processors", "exporters", "extensions", "connectors", "providers"):
+        for component in manifest.get(kind, []):
+            module, version = component["gomod"].split()
+            # The stable confmap modules are numbered 1.x (1.17.0 went with 0.111.0). The
+            # builder would take a component of an older release: Go resolves it as named.
+            stable = module.startswith("go.opentelemetry.io/collector/confmap/") and version.startswith("v1.")
+            assert stable or version == f"v{release}", component["gomod"]
+    assert otelcol("--version").stdout.strip() == f"otelcol version {release}"
+
+
+def test_otelcol_validate_accepts_the_collector_configuration():
+    result = otelcol("validate", f"--config={obs.COLLECTOR_CONFIG}")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("breakage, complaint", [
+    # A pipeline naming an exporter the file does not define.
+    (("exporters: [otlp/jaeger]", "exporters: [otlp/zipkin]"), 'references exporter "otlp/zipkin"'),
+    # A misspelt key.
+    (("check_interval: 1s", "check_intervall: 1s"), "has invalid keys: check_intervall"),
+    # A processor of the contrib distribution, which the core image does not have.
+    (("  batch: {}", "  tail_sampling: {}"), 'unknown type: "tail_sampling"'),
+])
+def test_otelcol_validate_refuses_a_broken_copy(tmp_path, breakage, complaint):
+    """So the pass above means something."""
+    text = obs.COLLECTOR_CONFIG.read_text()
+    assert breakage[0] in text
+    broken = tmp_path / "otel-collector.yaml"
+    broken.write_text(text.replace(breakage[0], breakage[1], 1))
+    result = otelcol("validate", f"--config={broken}")
+    assert result.returncode != 0 and complaint in result.stderr, result.stdout + result.stderr
+
+
+def test_the_collector_defines_nothing_its_pipeline_does_not_use():
+    """otelcol validate refuses a pipeline naming what the file does not define, but takes
+    definitions nothing uses: those are checked here."""
     config = collector()
     pipelines = config["service"]["pipelines"]
     assert set(pipelines) == {"traces"}
