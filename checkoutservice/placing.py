@@ -2,7 +2,15 @@
 from the catalog in the order's currency, quote shipping, reserve the stock, authorize
 the payment, store the order with its OrderPlaced event in one transaction, empty the
 cart. A failure undoes what came before (stock released, authorization voided), so a
-failed checkout leaves nothing behind."""
+failed checkout leaves nothing behind.
+
+Before it takes anything, a checkout records an attempt (order id, user, time) in the
+orders database. The transaction that stores the order deletes it, and so does a failed
+checkout once its undo has succeeded. An attempt that outlives its checkout (the process
+died, or the undo failed) is found by the sweeper (sweeper.py), which gives back what it
+holds. A call that failed without an answer (a timeout) may still take stock or
+authorize after the undo has run, so its attempt is kept for the sweeper, which comes
+when such a call must have landed."""
 from __future__ import annotations
 
 import asyncio
@@ -15,8 +23,8 @@ from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential
 
 from checkoutservice import orders
 from checkoutservice.clients import CartClient, CatalogClient, PaymentClient, ShippingClient
-from checkoutservice.errors import OrderRefused
-from checkoutservice.repository import DuplicateRequest, Events, OrderRepository
+from checkoutservice.errors import DependencyUnavailable, InvalidArgument, OrderRefused
+from checkoutservice.repository import AttemptGone, DuplicateRequest, Events, OrderRepository
 
 log = logging.getLogger("checkoutservice.placing")
 
@@ -58,12 +66,15 @@ class OrderPlacer:
         shipping_cost = await self._shipping.quote(checkout.address, items, checkout.currency, subtotal)
 
         order_id = orders.new_order_id()
-        await self._catalog.reserve(order_id, items)
+        await self._repo.record_attempt(order_id, checkout.user_id)
         try:
+            await self._catalog.reserve(order_id, items)
             payment_id = await self._payment.authorize(order_id, subtotal + shipping_cost, checkout.currency,
                                                        checkout.card)
-        except BaseException:
-            await self._undo(order_id, payment_id=None)
+        except BaseException as error:
+            # A refusal is an answer: nothing more was taken. After anything else the
+            # call may still land, so the attempt stays for the sweeper.
+            await self._undo(order_id, payment_id=None, forget=isinstance(error, (OrderRefused, InvalidArgument)))
             raise
         order = orders.Order(
             id=order_id, user_id=checkout.user_id, email=email, status=orders.Status.PLACED, lines=tuple(lines),
@@ -73,10 +84,17 @@ class OrderPlacer:
         try:
             stored = await self._repo.create(order, self._placed_events(order))
         except DuplicateRequest:  # a concurrent retry of the same checkout won the race
-            await self._undo(order_id, payment_id)
+            await self._undo(order_id, payment_id, forget=True)
             return await self._repo.find_by_request(checkout.user_id, request_id)
+        except AttemptGone:  # so slow that the sweeper took it for abandoned: give back the rest
+            await self._undo(order_id, payment_id, forget=False)
+            raise DependencyUnavailable("checkout took too long and was given up; nothing was charged or kept, "
+                                        "please try again") from None
         except BaseException:
-            await self._undo(order_id, payment_id)
+            # The order may be stored even so (the connection lost while committing): its
+            # attempt, deleted by that commit, says which. Unknown: the sweeper decides.
+            if await self._attempt_open(order_id):
+                await self._undo(order_id, payment_id, forget=True)
             raise
         try:
             await self._cart.empty(checkout.user_id)
@@ -97,11 +115,21 @@ class OrderPlacer:
         return [orders.Line(product_id, products[product_id][0], quantity, price)
                 for (product_id, quantity), price in zip(items, prices)]
 
-    async def _undo(self, order_id: str, payment_id: str | None) -> None:
+    async def _attempt_open(self, order_id: str) -> bool:
+        try:
+            return await self._repo.attempt_open(order_id)
+        except Exception:
+            log.warning("cannot tell whether the order was stored; the sweeper will", exc_info=True,
+                        extra={"order_id": order_id})
+            return False
+
+    async def _undo(self, order_id: str, payment_id: str | None, *, forget: bool) -> None:
         """Give back what a failed checkout took: the authorization, then the stock.
-        Retried briefly; what still fails is logged loudly for an operator."""
+        Retried briefly; what still fails is logged loudly and left, with the attempt, to
+        the sweeper. With `forget`, the attempt is deleted once everything was given back."""
         steps = ([("void the authorization", lambda: self._payment.void(payment_id))] if payment_id else [])
         steps.append(("release the stock", lambda: self._catalog.release(order_id)))
+        undone = True
         for what, step in steps:
             try:
                 async for attempt in AsyncRetrying(stop=stop_after_attempt(3), wait=wait_exponential(0.1, max=1),
@@ -109,5 +137,11 @@ class OrderPlacer:
                     with attempt:
                         await step()
             except Exception:
-                log.error("could not %s after a failed checkout", what, exc_info=True,
+                undone = False
+                log.error("could not %s after a failed checkout; the sweeper will retry", what, exc_info=True,
                           extra={"order_id": order_id, "payment_id": payment_id})
+        if undone and forget:
+            try:
+                await self._repo.forget_attempt(order_id)
+            except Exception:  # the sweeper finds nothing left to give back, and deletes it
+                log.warning("could not delete the checkout attempt", exc_info=True, extra={"order_id": order_id})

@@ -1,11 +1,17 @@
 """All order storage in PostgreSQL. Every change to an order is one transaction that
 also writes the events announcing it to the outbox, and, for a change caused by an
-event, the record that the event was handled."""
+event, the record that the event was handled.
+
+Checkout attempts (migrations/0002) are here too: one is recorded before a checkout
+takes anything, and the transaction that stores its order deletes it, so a stored order
+and a live attempt never exist together."""
 from __future__ import annotations
 
 import logging
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable, Iterable
+from typing import AsyncIterator, Callable, Collection, Iterable
 
 import psycopg
 from google.protobuf.message import Message
@@ -27,6 +33,32 @@ Events = Iterable[tuple[str, Message]]
 
 class DuplicateRequest(Exception):
     """An order with this user's request id already exists."""
+
+
+class AttemptGone(Exception):
+    """The order's checkout attempt was deleted before the order could be stored: the
+    sweeper took it for abandoned and gave back what it held."""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    order_id: str
+    user_id: str
+    age_seconds: float
+
+
+class HeldAttempt:
+    """An abandoned attempt, locked until the block that claimed it ends. No order can be
+    stored for it meanwhile: storing one deletes the attempt, and that waits for the lock."""
+
+    def __init__(self, conn, attempt: Attempt, order_exists: bool):
+        self._conn = conn
+        self.attempt = attempt
+        self.order_exists = order_exists
+
+    async def forget(self) -> None:
+        """Delete the attempt, when the claiming block's transaction commits."""
+        await self._conn.execute("DELETE FROM checkout_attempts WHERE order_id = %s", (self.attempt.order_id,))
 
 
 def _order(row: dict, lines: list[dict]) -> Order:
@@ -65,6 +97,10 @@ class OrderRepository:
         address = order.address
         try:
             async with self._pool.connection() as conn, conn.transaction():
+                # First, so that a sweeper holding the attempt is waited for.
+                cur = await conn.execute("DELETE FROM checkout_attempts WHERE order_id = %s", (order.id,))
+                if cur.rowcount != 1:
+                    raise AttemptGone(order.id)
                 await conn.execute(
                     """INSERT INTO orders (id, user_id, email, status, currency, shipping_cost, address,
                                            payment_id, request_id)
@@ -88,6 +124,44 @@ class OrderRepository:
         ORDERS.labels(order.status.value).inc()
         ORDER_VALUE.labels(order.currency).inc(float(order.total))
         return await self.get(order.id)
+
+    async def record_attempt(self, order_id: str, user_id: str) -> None:
+        """Note that a checkout for this order id is about to take stock and money."""
+        async with self._pool.connection() as conn:
+            await conn.execute("INSERT INTO checkout_attempts (order_id, user_id) VALUES (%s, %s)", (order_id, user_id))
+
+    async def forget_attempt(self, order_id: str) -> None:
+        """Delete an attempt whose checkout gave back all it took."""
+        async with self._pool.connection() as conn:
+            await conn.execute("DELETE FROM checkout_attempts WHERE order_id = %s", (order_id,))
+
+    async def attempt_open(self, order_id: str) -> bool:
+        """Whether the attempt is still there: after a failed create, True means its order
+        was not stored (the transaction that stores it deletes the attempt)."""
+        async with self._pool.connection() as conn:
+            cur = await conn.execute("SELECT EXISTS (SELECT 1 FROM checkout_attempts WHERE order_id = %s)",
+                                     (order_id,))
+            return (await cur.fetchone())[0]
+
+    @asynccontextmanager
+    async def abandoned_attempt(self, older_than: float, passed: Collection[str] = ()) -> AsyncIterator[HeldAttempt | None]:
+        """The oldest attempt older than `older_than` seconds that no other sweeper holds
+        (FOR UPDATE SKIP LOCKED) and that is not in `passed`, locked for the block, with
+        whether its order exists; None when there is none. The block's writes commit when
+        it ends, or roll back if it raises."""
+        async with self._pool.connection() as conn, conn.transaction():
+            cur = await conn.execute(
+                """SELECT order_id, user_id, extract(epoch FROM now() - created_at)::float8 FROM checkout_attempts
+                   WHERE created_at < now() - make_interval(secs => %s) AND NOT (order_id = ANY(%s))
+                   ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED""",
+                (older_than, list(passed)),
+            )
+            row = await cur.fetchone()
+            if row is None:
+                yield None
+                return
+            cur = await conn.execute("SELECT EXISTS (SELECT 1 FROM orders WHERE id = %s)", (row[0],))
+            yield HeldAttempt(conn, Attempt(*row), (await cur.fetchone())[0])
 
     async def get(self, order_id: str, user_id: str | None = None) -> Order:
         """The order; OrderNotFound if there is none (or it is another user's)."""
