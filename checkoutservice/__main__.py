@@ -1,6 +1,6 @@
 """Start checkoutservice: config -> database (migrated) and channels to the services it
-calls -> repository, clients, the order placer, the event consumers and the outbox relay
--> servers; stop in order on SIGTERM/SIGINT."""
+calls -> repository, clients, the order placer, the event consumers, the outbox relay and
+the abandoned-checkout sweeper -> servers; stop in order on SIGTERM/SIGINT."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,6 +18,7 @@ from checkoutservice.consumer import OrderEvents
 from checkoutservice.placing import OrderPlacer
 from checkoutservice.repository import OrderRepository
 from checkoutservice.server import STATUS_BY_ERROR, CheckoutServicer
+from checkoutservice.sweeper import AbandonedCheckoutSweeper
 
 HERE = Path(__file__).parent
 
@@ -33,18 +34,20 @@ async def main() -> None:
         "shipping": config.shipping_addr, "payment": config.payment_addr}.items()}
     try:
         repository = OrderRepository(pool)
+        catalog, payment = CatalogClient(channels["catalog"]), PaymentClient(channels["payment"])
         placer = OrderPlacer(
-            CartClient(channels["cart"]), CatalogClient(channels["catalog"]), ShippingClient(channels["shipping"]),
-            PaymentClient(channels["payment"]), repository,
+            CartClient(channels["cart"]), catalog, ShippingClient(channels["shipping"]), payment, repository,
             address_of=convert.address_from_proto, placed_events=convert.placed_events,
         )
+        sweeper = AbandonedCheckoutSweeper(repository, catalog, payment, older_than=config.abandoned_after,
+                                           interval=config.sweep_interval)
         host = ServiceHost(
             config.runtime,
             [GrpcService(checkout_pb2.DESCRIPTOR.services_by_name["CheckoutService"],
                          CheckoutServicer(placer, repository), checkout_pb2_grpc.add_CheckoutServiceServicer_to_server)],
             checks={"postgres": db.pool_check(pool)},
             error_table=STATUS_BY_ERROR,
-            workers=[OutboxRelay(pool, config.amqp_url), *OrderEvents(repository).consumers(config.amqp_url)],
+            workers=[OutboxRelay(pool, config.amqp_url), *OrderEvents(repository).consumers(config.amqp_url), sweeper],
         )
         await serve_until_signalled(host)
     finally:

@@ -14,6 +14,7 @@ from shop.catalog.v1 import catalog_pb2, catalog_pb2_grpc, currency_pb2, currenc
 from shop.payment.v1 import payment_pb2, payment_pb2_grpc
 from shop.shipping.v1 import shipping_pb2, shipping_pb2_grpc
 
+from checkoutservice.abandonment import Payment
 from checkoutservice.errors import DependencyUnavailable, InvalidArgument, OrderRefused
 
 
@@ -81,8 +82,10 @@ class CatalogClient:
                 raise OrderRefused(error.details(), "PRODUCT_UNAVAILABLE", product_id=product_id) from None
             raise _unavailable("catalog", error) from None
 
-    async def release(self, order_id: str) -> None:
-        await self._catalog.ReleaseStock(catalog_pb2.ReleaseStockRequest(order_id=order_id))
+    async def release(self, order_id: str) -> bool:
+        """Give the order's stock back (idempotent); True when something was held."""
+        reply = await self._catalog.ReleaseStock(catalog_pb2.ReleaseStockRequest(order_id=order_id))
+        return reply.released
 
 
 class ShippingClient:
@@ -128,3 +131,15 @@ class PaymentClient:
 
     async def void(self, payment_id: str) -> None:
         await self._stub.Void(payment_pb2.VoidRequest(payment_id=payment_id))
+
+    async def latest_for_order(self, order_id: str) -> Payment | None:
+        """The order's latest payment attempt (there is at most one that was not
+        declined, and no attempt follows it), or None when it has none."""
+        try:
+            reply = await self._stub.GetPayment(payment_pb2.GetPaymentRequest(order_id=order_id))
+        except grpc.aio.AioRpcError as error:
+            if error.code() == grpc.StatusCode.NOT_FOUND:
+                return None
+            raise
+        status = payment_pb2.PaymentStatus.Name(reply.payment.status).removeprefix("PAYMENT_STATUS_")
+        return Payment(reply.payment.id, status)

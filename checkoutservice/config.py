@@ -1,4 +1,15 @@
-"""checkoutservice's configuration, read once from the environment."""
+"""checkoutservice's configuration, read once from the environment.
+
+ABANDONED_CHECKOUT_AFTER_SECONDS is how old a checkout attempt must be before the sweeper
+takes it for abandoned (its process died between reserving stock and storing the order).
+It must be well above the longest a PlaceOrder can run once it has recorded its attempt:
+ReserveStock and Authorize (each bounded by CALL_TIMEOUT_SECONDS, 5 s), storing the order
+(the pool's 3 s wait, 5 s per statement), and at worst an undo that tries Void and
+ReleaseStock three times each: well under two minutes. The default is five minutes.
+Too short is still safe for money (an order can only be stored while its attempt exists,
+so a slow checkout that lost its attempt fails and gives back what it took), but a
+reservation still on its way when the sweeper releases would stay held.
+ABANDONED_CHECKOUT_SWEEP_SECONDS is the pause between two sweeps."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,6 +29,8 @@ class Config:
     catalog_addr: str
     shipping_addr: str
     payment_addr: str
+    abandoned_after: float    # seconds
+    sweep_interval: float     # seconds between two sweeps
 
 
 def load(env: Env | None = None) -> Config:
@@ -31,4 +44,6 @@ def load(env: Env | None = None) -> Config:
         catalog_addr=env.address("CATALOG_ADDR"),
         shipping_addr=env.address("SHIPPING_ADDR"),
         payment_addr=env.address("PAYMENT_ADDR"),
+        abandoned_after=env.float("ABANDONED_CHECKOUT_AFTER_SECONDS", 300.0, minimum=1.0),
+        sweep_interval=env.float("ABANDONED_CHECKOUT_SWEEP_SECONDS", 30.0, minimum=0.1),
     )

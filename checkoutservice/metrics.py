@@ -1,6 +1,8 @@
-"""checkout's business counters: the order funnel (the runtime counts calls and latency)."""
+"""checkout's business counters: the order funnel and the abandoned-checkout sweeper
+(the runtime counts calls and latency)."""
 from prometheus_client import Counter
 
+from checkoutservice.abandonment import Outcome
 from checkoutservice.orders import Status
 
 ORDERS = Counter(
@@ -19,5 +21,14 @@ ORDER_VALUE = Counter(
     ["currency"],
 )
 
+ABANDONED = Counter(
+    "shop_checkout_abandoned_total",
+    "Abandoned checkouts the sweeper handled, by outcome (released, order_exists, needs_attention, failed); "
+    "a failed or needs_attention attempt is counted again at each sweep that retries it.",
+    ["outcome"],
+)
+
 for _status in Status:  # every status has a series from the start, so rates begin at 0
     ORDERS.labels(_status.value)
+for _outcome in Outcome:
+    ABANDONED.labels(_outcome.value)

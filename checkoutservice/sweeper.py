@@ -1,0 +1,127 @@
+"""The abandoned-checkout sweeper: a background worker that gives back what a checkout
+took when its process died between reserving stock and storing the order.
+
+Every `interval` seconds it claims, one at a time, the checkout attempts older than
+`older_than` seconds (placing.py records one before reserving; storing the order, or a
+successful undo, deletes it), locked with FOR UPDATE SKIP LOCKED so that replicas share
+the work. Under that lock no order can be stored for the attempt (storing deletes the
+attempt first, and waits for the lock), so it checks that there is still no order, asks
+paymentservice for the order's payment, and then voids an authorization and releases the
+stock (abandonment.py decides). Both calls are idempotent. Only when they succeed is the
+attempt deleted, in the same transaction; a failure leaves it for the next sweep. Each
+attempt swept is one JSON log line and one count of shop_checkout_abandoned_total."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from checkoutservice import abandonment
+from checkoutservice.abandonment import Outcome
+from checkoutservice.clients import CatalogClient, PaymentClient
+from checkoutservice.metrics import ABANDONED
+from checkoutservice.repository import Attempt, HeldAttempt, OrderRepository
+
+log = logging.getLogger("checkoutservice.sweeper")
+
+
+@dataclass
+class Swept:
+    """What sweeping one attempt did, for its log line."""
+
+    attempt: Attempt
+    outcome: Outcome = Outcome.FAILED
+    payment: abandonment.Payment | None = None
+    voided: bool = False
+    stock_released: bool | None = None  # whether the catalog still held stock for it
+    error: str = ""
+
+
+class AbandonedCheckoutSweeper:
+    def __init__(self, repository: OrderRepository, catalog: CatalogClient, payment: PaymentClient, *,
+                 older_than: float, interval: float, batch: int = 100):
+        self._repo = repository
+        self._catalog = catalog
+        self._payment = payment
+        self._older_than = older_than
+        self._interval = interval
+        self._batch = batch
+        self._task: asyncio.Task | None = None
+        self._stopping = asyncio.Event()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="abandoned-checkout sweeper")
+
+    async def stop(self, grace: float = 10.0) -> None:
+        self._stopping.set()
+        if self._task:
+            _done, pending = await asyncio.wait([self._task], timeout=grace)
+            for task in pending:  # a sweep cut short rolls back: its attempt stays for the next
+                task.cancel()
+
+    async def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                await self.sweep()
+            except Exception as exc:  # the database, most likely: try again next time
+                log.warning("cannot sweep abandoned checkouts (%s); retrying", exc.__class__.__name__)
+            try:
+                await asyncio.wait_for(self._stopping.wait(), self._interval)
+            except asyncio.TimeoutError:
+                pass
+
+    async def sweep(self) -> list[Swept]:
+        """One pass: each abandoned attempt at most once (up to `batch`)."""
+        done: list[Swept] = []
+        passed: set[str] = set()
+        while len(done) < self._batch and not self._stopping.is_set():
+            swept = await self._sweep_one(passed)
+            if swept is None:
+                break
+            passed.add(swept.attempt.order_id)
+            done.append(swept)
+        return done
+
+    async def _sweep_one(self, passed: set[str]) -> Swept | None:
+        swept: Swept | None = None
+        try:
+            async with self._repo.abandoned_attempt(self._older_than, passed) as held:
+                if held is None:
+                    return None
+                swept = Swept(held.attempt)
+                await self._give_back(held, swept)
+        except Exception as exc:
+            if swept is None:  # nothing claimed: the caller's retry
+                raise
+            swept.outcome = Outcome.FAILED  # rolled back: the attempt stays
+            swept.error = f"{exc.__class__.__name__}: {exc}"[:300]
+        _record(swept)
+        return swept
+
+    async def _give_back(self, held: HeldAttempt, swept: Swept) -> None:
+        order_id = held.attempt.order_id
+        if not held.order_exists:
+            swept.payment = await self._payment.latest_for_order(order_id)
+        plan = abandonment.plan(order_exists=held.order_exists, payment=swept.payment)
+        if plan.void:
+            await self._payment.void(plan.void)
+            swept.voided = True
+        if plan.release:
+            swept.stock_released = await self._catalog.release(order_id)
+        if plan.forget:
+            await held.forget()
+        swept.outcome = plan.outcome
+
+
+def _record(swept: Swept) -> None:
+    ABANDONED.labels(swept.outcome.value).inc()
+    level = {Outcome.RELEASED: logging.INFO, Outcome.ORDER_EXISTS: logging.WARNING,
+             Outcome.FAILED: logging.WARNING, Outcome.NEEDS_ATTENTION: logging.ERROR}[swept.outcome]
+    log.log(level, "abandoned checkout swept", extra={
+        "order_id": swept.attempt.order_id, "user_id": swept.attempt.user_id,
+        "age_seconds": round(swept.attempt.age_seconds, 1), "outcome": swept.outcome.value,
+        "payment_id": swept.payment.id if swept.payment else "",
+        "payment_status": swept.payment.status if swept.payment else "",
+        "voided": swept.voided, "stock_released": swept.stock_released,
+        **({"error": swept.error} if swept.error else {}),
+    })
