@@ -2,7 +2,10 @@
 the frontend, under load. The test shows that the work is shared (each instance's own
 /metrics counts what it handled), that no event is handled twice (one capture, one
 shipment and one email of each kind per order, and one outgoing event per effect), and
-that no order is lost when one instance of each service is SIGKILLed mid-load.
+that no order is lost when one instance of each service is SIGKILLed mid-load, and that
+the kill leaves nothing behind: a checkout killed between reserving stock and storing
+its order is swept by its twin (a short sweep age here), so in the end no stock is held
+and no payment authorized for an order that does not exist.
 
 The stack is private: its own databases on the session's PostgreSQL, its own vhost on
 the session's RabbitMQ (other tests' consumers share the queue names, never the vhost),
@@ -41,6 +44,12 @@ ORDERS = 90
 WORKERS = 8
 KILL_AFTER = ORDERS // 3
 SHIPPED_WITHIN = 60.0
+STOCK = 100_000
+# The sweep age: above what a PlaceOrder here takes once it has recorded its attempt
+# (ReserveStock and Authorize, each at most 5 s even through a failover), far below the
+# production default, so that the survivor sweeps what the victim left while the test
+# waits for the emails anyway.
+ABANDONED_AFTER = 15.0
 # What an instance may answer while its twin (or the instance itself) is being killed:
 # worth the same request again (PlaceOrder is idempotent per request_id).
 RETRYABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.INTERNAL,
@@ -125,6 +134,7 @@ def _two_of_each(backing, redis_server, rabbitmq, artifacts_dir, tmp_path_factor
         "DATABASE_URL": databases["checkout"], "AMQP_URL": amqp_url,
         "CART_ADDR": both(services["cartservice"], i), "CATALOG_ADDR": both(catalogs, i),
         "SHIPPING_ADDR": both(services["shippingservice"], i), "PAYMENT_ADDR": both(services["paymentservice"], i),
+        "ABANDONED_CHECKOUT_AFTER_SECONDS": str(ABANDONED_AFTER), "ABANDONED_CHECKOUT_SWEEP_SECONDS": "1",
     })
     every = [service for pair_ in services.values() for service in pair_]
     try:
@@ -249,11 +259,34 @@ def outbox_events(database_url: str, event_class) -> list:
         database_url, "SELECT body FROM outbox WHERE message_type = %s", event_class.DESCRIPTOR.full_name)]
 
 
+def orphans(stack: Stack, product_ids: list[str]) -> dict:
+    """What no stored order accounts for: checkout attempts not yet swept, payments that
+    hold or took money, stock reservations still held, and stock missing beyond what the
+    stored orders bought (every product started with STOCK)."""
+    checkout_db, payment_db, catalog_db = (stack.databases[name] for name in ("checkout", "payment", "catalog"))
+    stored = [order_id for (order_id,) in rows(checkout_db, "SELECT id FROM orders")]
+    bought = dict(rows(checkout_db, "SELECT product_id, sum(quantity)::int FROM order_lines GROUP BY product_id"))
+    stock = dict(rows(catalog_db, "SELECT id, stock FROM products WHERE id = ANY(%s)", product_ids))
+    return {
+        "attempts": rows(checkout_db, "SELECT count(*) FROM checkout_attempts")[0][0],
+        "payments": dict(rows(payment_db, """SELECT status, count(*) FROM payments WHERE NOT (order_id = ANY(%s))
+                                             AND status NOT IN ('VOIDED', 'DECLINED') GROUP BY status""", stored)),
+        "reservations": rows(catalog_db, """SELECT count(*) FROM stock_reservations
+                                            WHERE status = 'reserved' AND NOT (order_id = ANY(%s))""", stored)[0][0],
+        "stock_missing": {p: STOCK - stock[p] - bought.get(p, 0) for p in product_ids
+                          if STOCK - stock[p] != bought.get(p, 0)},
+    }
+
+
+def no_orphans(found: dict) -> bool:
+    return not any(found.values())
+
+
 def test_two_instances_share_the_work_and_survive_a_kill_mid_load(stack: Stack, artifacts_dir):
     started = time.monotonic()
     catalog = grpc.insecure_channel(stack.services["catalogservice"][0].address)
     try:
-        products = [create_product(catalog, stock=100_000).id for _ in range(3)]
+        products = [create_product(catalog, stock=STOCK).id for _ in range(3)]
     finally:
         catalog.close()
     shoppers = Shoppers(stack, products)
@@ -293,7 +326,18 @@ def test_two_instances_share_the_work_and_survive_a_kill_mid_load(stack: Stack, 
                            scale.queue_depths(stack.node, stack.vhost).values()), 20, "every queue drained",
                interval=0.5)
 
-    # 4a. No order lost, none placed twice.
+    # 4a. Nothing left behind by the checkout that was killed mid-PlaceOrder: its twin's
+    # sweeper voided the authorizations and released the stock of attempts that never
+    # became orders (and the undo of every failed checkout did the same for its own).
+    try:
+        wait_until(lambda: no_orphans(orphans(stack, products)), ABANDONED_AFTER + 30, "no orphans", interval=0.5)
+    except TimeoutError:
+        pytest.fail(f"left behind by checkouts that never became orders: {orphans(stack, products)}")
+    swept = {outcome: scale.counter(stack.services["checkoutservice"][1 - VICTIM["checkoutservice"]].http_url,
+                                    "shop_checkout_abandoned_total", "outcome").get(outcome, 0)
+             for outcome in ("released", "order_exists", "needs_attention", "failed")}
+
+    # 4b. No order lost, none placed twice.
     per_owner = Counter(owner for (owner,) in rows(checkout_db, "SELECT user_id FROM orders WHERE user_id = ANY(%s)",
                                                   owners))
     assert per_owner == Counter(owners), "exactly one order per shopper (a retried PlaceOrder made no second one)"
@@ -302,7 +346,7 @@ def test_two_instances_share_the_work_and_survive_a_kill_mid_load(stack: Stack, 
     assert len(dead_letters) == 6 and all(d == (0, 0) for d in dead_letters.values()), \
         f"nothing dead-lettered: {depths}"
 
-    # 4b. No event handled twice: one effect, and one event announcing it, per order.
+    # 4c. No event handled twice: one effect, and one event announcing it, per order.
     payment_db, shipping_db = stack.databases["payment"], stack.databases["shipping"]
     captures = Counter(order for (order,) in rows(
         payment_db, "SELECT order_id FROM payments WHERE order_id = ANY(%s) AND status = 'CAPTURED'", order_ids))
@@ -333,7 +377,7 @@ def test_two_instances_share_the_work_and_survive_a_kill_mid_load(stack: Stack, 
     assert set(emails) == {(o, kind) for o in order_ids for kind in EMAIL_KINDS}, "every email of every order"
     assert eml_files == len(emails), f"{eml_files} .eml files for {len(emails)} emails"
 
-    # 4c. Work was shared before the kill, and the survivors carried on after it.
+    # 4d. Work was shared before the kill, and the survivors carried on after it.
     before, rpcs_before = report["consumers_before"], report["rpcs_before"]
     for module, queues in QUEUES.items():
         for service in stack.services[module]:
@@ -385,8 +429,12 @@ def test_two_instances_share_the_work_and_survive_a_kill_mid_load(stack: Stack, 
         "emails_sent_after_their_lease": rows(
             email_db, "SELECT count(*) FROM emails WHERE order_id = ANY(%s) AND sent_at > created_at + interval '20 s'",
             order_ids)[0][0],
-        "orphaned_authorizations": rows(payment_db, "SELECT count(*) FROM payments WHERE NOT (order_id = ANY(%s))",
-                                        order_ids)[0][0],
+        # Checkouts that never became orders (killed, or failed and undone), and what the
+        # surviving checkout's sweeper did with the attempts the victim left.
+        "payments_without_order": dict(rows(
+            payment_db, "SELECT status, count(*) FROM payments WHERE NOT (order_id = ANY(%s)) GROUP BY status",
+            order_ids)),
+        "abandoned_checkouts_swept_by_survivor": swept,
         "duplicates": {k: len(v) for k, v in duplicates.items()},
         "seconds": {"load": round(load_done - started, 1), "until_all_shipped": round(all_shipped - started, 1),
                     "total": round(time.monotonic() - started, 1)},

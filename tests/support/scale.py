@@ -72,6 +72,15 @@ def handled_rpcs(http_url: str, methods: set[str] | None = None) -> Counter:
     return counts
 
 
+def counter(http_url: str, name: str, label: str) -> Counter:
+    """A counter's value per value of one of its labels, in this process."""
+    counts: Counter = Counter()
+    for sample in metrics.samples(http_url):
+        if sample.name == name:
+            counts[sample.labels.get(label, "")] += int(sample.value)
+    return counts
+
+
 def sigkill_tree(process: subprocess.Popen, timeout: float = 10) -> None:
     """SIGKILL a process and every descendant it has, and reap it."""
     try:
