@@ -12,9 +12,10 @@ attempt deleted, in the same transaction; a failure leaves it for the next sweep
 attempt swept is one JSON log line and one count of shop_checkout_abandoned_total."""
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
+
+from service_runtime.periodic import Periodic
 
 from checkoutservice import abandonment
 from checkoutservice.abandonment import Outcome
@@ -37,44 +38,24 @@ class Swept:
     error: str = ""
 
 
-class AbandonedCheckoutSweeper:
+class AbandonedCheckoutSweeper(Periodic):
     def __init__(self, repository: OrderRepository, catalog: CatalogClient, payment: PaymentClient, *,
                  older_than: float, interval: float, batch: int = 100):
+        super().__init__("abandoned-checkout sweeper", interval, self._round)
         self._repo = repository
         self._catalog = catalog
         self._payment = payment
         self._older_than = older_than
-        self._interval = interval
         self._batch = batch
-        self._task: asyncio.Task | None = None
-        self._stopping = asyncio.Event()
 
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="abandoned-checkout sweeper")
-
-    async def stop(self, grace: float = 10.0) -> None:
-        self._stopping.set()
-        if self._task:
-            _done, pending = await asyncio.wait([self._task], timeout=grace)
-            for task in pending:  # a sweep cut short rolls back: its attempt stays for the next
-                task.cancel()
-
-    async def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await self.sweep()
-            except Exception as exc:  # the database, most likely: try again next time
-                log.warning("cannot sweep abandoned checkouts (%s); retrying", exc.__class__.__name__)
-            try:
-                await asyncio.wait_for(self._stopping.wait(), self._interval)
-            except asyncio.TimeoutError:
-                pass
+    async def _round(self) -> None:
+        await self.sweep()  # then a pause, always: an attempt that failed waits for the next round
 
     async def sweep(self) -> list[Swept]:
         """One pass: each abandoned attempt at most once (up to `batch`)."""
         done: list[Swept] = []
         passed: set[str] = set()
-        while len(done) < self._batch and not self._stopping.is_set():
+        while len(done) < self._batch and not self.stopping:
             swept = await self._sweep_one(passed)
             if swept is None:
                 break

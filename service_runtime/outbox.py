@@ -20,7 +20,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from opentelemetry import trace
 
-from service_runtime import jsonlog, messaging, topology, tracecontext, tracing
+from service_runtime import jsonlog, messaging, periodic, topology, tracecontext, tracing
 
 log = logging.getLogger("service_runtime.outbox")
 
@@ -73,31 +73,28 @@ class OutboxRelay:
         self._url = amqp_url
         self._batch = batch
         self._idle = idle_seconds
-        self._sample_seconds = sample_seconds
-        self._tasks: list[asyncio.Task] = []
+        self._task: asyncio.Task | None = None
         self._stopping = asyncio.Event()
+        self._measuring = periodic.Periodic("outbox backlog", sample_seconds, self._measure)
 
     async def start(self) -> None:
-        self._tasks = [asyncio.create_task(self._run(), name="outbox relay"),
-                       asyncio.create_task(self._measure(), name="outbox backlog")]
+        self._task = asyncio.create_task(self._run(), name="outbox relay")
+        await self._measuring.start()
 
     async def stop(self, grace: float = 10.0) -> None:
         self._stopping.set()
-        if self._tasks:
-            _done, pending = await asyncio.wait(self._tasks, timeout=grace)
+        await self._measuring.stop(grace)
+        if self._task:
+            _done, pending = await asyncio.wait([self._task], timeout=grace)
             for task in pending:
                 task.cancel()
 
     async def _measure(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                async with self._pool.connection() as conn:
-                    count, age = await backlog(conn)
-                BACKLOG.set(count)
-                OLDEST_AGE.set(age)
-            except Exception as exc:  # the database is away: the gauges keep their last values
-                log.debug("cannot measure the outbox backlog (%s)", exc.__class__.__name__)
-            await self._sleep(self._sample_seconds)
+        """One sample of the backlog gauges (while the database is away they keep their last values)."""
+        async with self._pool.connection() as conn:
+            count, age = await backlog(conn)
+        BACKLOG.set(count)
+        OLDEST_AGE.set(age)
 
     async def _run(self) -> None:
         while not self._stopping.is_set():
@@ -123,10 +120,7 @@ class OutboxRelay:
                 await self._sleep(messaging.RECONNECT_SECONDS)
 
     async def _sleep(self, seconds: float) -> None:
-        try:
-            await asyncio.wait_for(self._stopping.wait(), seconds)
-        except asyncio.TimeoutError:
-            pass
+        await periodic.pause(self._stopping, seconds)
 
     @staticmethod
     async def _publish(exchange, message: aio_pika.Message) -> None:
