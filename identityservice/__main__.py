@@ -19,6 +19,7 @@ from identityservice.accounts import Accounts
 from identityservice.client_limits import ClientLimits, parse_rates
 from identityservice.errors import AdminPasswordRequired, InvalidArgument
 from identityservice.hashing import Argon2Hasher
+from identityservice.housekeeping import Housekeeping
 from identityservice.repository import IdentityRepository
 from identityservice.server import STATUS_BY_ERROR, IdentityServicer
 
@@ -46,8 +47,9 @@ async def main() -> None:
     executor = ThreadPoolExecutor(max_workers=config.hash_workers, thread_name_prefix="argon2")
     try:
         hasher = Argon2Hasher(executor)
+        repository = IdentityRepository(pool)
         accounts = Accounts(
-            IdentityRepository(pool), hasher, token_policy=config.tokens, lockout_policy=config.lockout,
+            repository, hasher, token_policy=config.tokens, lockout_policy=config.lockout,
             # A hash of a password nobody knows, made with the current parameters.
             dummy_hash=await hasher.hash(secrets.token_urlsafe(32)),
         )
@@ -64,6 +66,7 @@ async def main() -> None:
             ],
             checks={"postgres": db.pool_check(pool)},
             error_table=STATUS_BY_ERROR,
+            workers=[Housekeeping(repository, config.lockout, interval=config.housekeeping_interval)],
         )
         await serve_until_signalled(host)
     finally:

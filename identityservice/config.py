@@ -29,6 +29,8 @@ class Config:
     hash_workers: int = 2
     # Password checks one client address may ask for, in limits' notation.
     client_rates: str = "10/second;60/minute"
+    # Seconds between housekeeping rounds (housekeeping.py).
+    housekeeping_interval: float = 600.0
 
 
 def load(env: Env | None = None) -> Config:
@@ -57,6 +59,7 @@ def load(env: Env | None = None) -> Config:
         admin_password=admin_password,
         hash_workers=env.int("PASSWORD_HASH_WORKERS", 2, minimum=1, maximum=32),
         client_rates=_rates(env.str("LOGIN_RATE_PER_CLIENT", "10/second;60/minute")),
+        housekeeping_interval=env.float("HOUSEKEEPING_SECONDS", 600.0, minimum=1.0),
     )
 
 

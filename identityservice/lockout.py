@@ -51,3 +51,10 @@ def claim_attempt(state: AttemptState, now: datetime, policy: LockoutPolicy) -> 
     failures = state.failures + 1
     locked_until = now + policy.lock if failures >= policy.max_failures else None
     return Claim(AttemptState(failures=failures, window_start=state.window_start, locked_until=locked_until))
+
+
+def spent(state: AttemptState, now: datetime, policy: LockoutPolicy) -> bool:
+    """Whether an address's state no longer matters: its window is over and it is not
+    locked, so claim_attempt treats it as no state at all (the store may forget it)."""
+    window_over = state.window_start is None or now >= state.window_start + policy.window
+    return window_over and (state.locked_until is None or now >= state.locked_until)

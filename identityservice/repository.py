@@ -3,7 +3,7 @@ PostgreSQL. Every query is parameterized; each change is one transaction."""
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import AsyncIterator
 
 from psycopg import AsyncConnection
@@ -180,6 +180,20 @@ class IdentityRepository:
     async def clear_login_attempts(self, email_key: str) -> None:
         async with self._pool.connection() as conn:
             await conn.execute("DELETE FROM login_attempts WHERE email_key = %s", (email_key,))
+
+    async def forget_spent(self, now: datetime, window: timedelta) -> tuple[int, int]:
+        """Delete what can no longer matter: the attempt states lockout.spent calls spent
+        (the same rule in SQL) and the sessions whose refresh token has expired, with their
+        retired token ids. A sign-in holding a row waits here, and a row it renewed is
+        kept. Returns (attempt rows, sessions) deleted."""
+        async with self._pool.connection() as conn:
+            attempts = await conn.execute(
+                """DELETE FROM login_attempts
+                   WHERE (window_start IS NULL OR window_start + %(window)s <= %(now)s)
+                     AND (locked_until IS NULL OR locked_until <= %(now)s)""",
+                {"now": now, "window": window})
+            sessions = await conn.execute("DELETE FROM sessions WHERE expire_time < %s", (now,))
+        return attempts.rowcount, sessions.rowcount
 
     # -- sessions -----------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 for the lock's duration; an attempt is counted before its password is checked."""
 from datetime import datetime, timedelta, timezone
 
-from identityservice.lockout import AttemptState, LockoutPolicy, claim_attempt
+from identityservice.lockout import AttemptState, LockoutPolicy, claim_attempt, spent
 
 POLICY = LockoutPolicy(max_failures=5, window=timedelta(minutes=15), lock=timedelta(minutes=15))
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
@@ -75,3 +75,15 @@ def test_the_limits_come_from_the_policy():
 def test_a_success_is_a_cleared_state():
     # The store deletes the row on success; the next attempt starts from an empty state.
     assert claim_attempt(AttemptState(), T0, POLICY).state.failures == 1
+
+
+def test_a_spent_state_is_one_claim_attempt_treats_as_none_and_only_those_are_spent():
+    states = [AttemptState(), AttemptState(1, T0), AttemptState(4, T0), AttemptState(5, T0, T0 + POLICY.lock)]
+    moments = [T0 + timedelta(seconds=s) for s in (0, 60, 899, 900, 901, 1800, 3600)]
+    for state in states:
+        for now in moments:
+            as_none = claim_attempt(state, now, POLICY) == claim_attempt(AttemptState(), now, POLICY)
+            if spent(state, now, POLICY):
+                assert as_none, (state, now)
+            else:  # it still counts: inside its window, or locked
+                assert now < state.window_start + POLICY.window or now < state.locked_until, (state, now)
