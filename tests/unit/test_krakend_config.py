@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from devstack import krakend
+from service_runtime.config import Env, RuntimeConfig
 
 CONFIG = krakend.load()
 ENDPOINTS = CONFIG["endpoints"]
@@ -148,3 +149,13 @@ def test_render_adds_exporters_only_when_told(tmp_path):
     assert exporting["extra_config"][krakend.OPENCENSUS] == {**CONFIG["extra_config"][krakend.OPENCENSUS],
                                                              "exporters": zipkin}
     assert CONFIG["extra_config"][krakend.OPENCENSUS]["exporters"] == {}, "render must not change its input"
+
+
+@pytest.mark.parametrize("name", ["POST /api/v1/users", "POST /api/v1/login", "POST /api/v1/me/password",
+                                  "POST /api/v1/me/delete"])
+def test_calls_that_check_a_password_outwait_the_services_own_deadline(name):
+    """An argon2 check queues behind others in a burst of sign-ins; the gateway waits
+    longer than the HTTP facade's own deadline on the call (CALL_TIMEOUT_SECONDS, 5 s), so
+    a slow sign-in gets the service's answer, not the gateway's bare timeout."""
+    facade_deadline = RuntimeConfig.from_env("identityservice", Env({"DATABASE_URL": "postgresql://x/y"})).call_timeout
+    assert int(by_name(name)["timeout"].removesuffix("s")) > facade_deadline
