@@ -8,13 +8,14 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
+
+from devstack import ports
 
 SYSTEM_USER = "shop-postgres"
 SUPERUSER = "shop"
@@ -134,9 +135,7 @@ def temporary_cluster(databases: list[str] = (), prefix: str = "shop-pg-"):
     The directory is world-traversable: as root the server runs as SYSTEM_USER."""
     root = Path(tempfile.mkdtemp(prefix=prefix))
     root.chmod(0o755)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = ports.free_port()
     cluster = Cluster(root / "data", port)
     try:
         cluster.init()

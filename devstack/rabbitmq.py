@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from devstack import ports
+
 # Not /usr/sbin/rabbitmq-server: as root that wrapper su-s to the rabbitmq user and
 # drops the environment that makes this node private.
 SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"
@@ -216,18 +218,12 @@ class Node:
                 pass  # the node went first (the end of a test session): nothing is left to remove
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextlib.contextmanager
 def temporary_node():
     """A running private RabbitMQ node on free loopback ports (its Prometheus metrics
     too), removed afterwards."""
     directory = Path(tempfile.mkdtemp(prefix="shop-rabbitmq-"))
-    node = Node(directory, _free_port(), _free_port(), _free_port(), _free_port()).start()
+    node = Node(directory, ports.free_port(), ports.free_port(), ports.free_port(), ports.free_port()).start()
     try:
         yield node
     finally:

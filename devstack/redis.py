@@ -10,6 +10,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from devstack import ports
+
 
 def server_argv(directory: Path, port: int, host: str = "127.0.0.1") -> list[str]:
     binary = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -54,9 +56,7 @@ class Server:
 def temporary_server():
     """A running Redis on a free loopback port in a fresh directory, removed afterwards."""
     directory = Path(tempfile.mkdtemp(prefix="shop-redis-"))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = ports.free_port()
     server = Server(directory, port).start()
     try:
         yield server
