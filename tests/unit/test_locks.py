@@ -1,0 +1,233 @@
+"""The service and website images install requirements.runtime.lock, not the whole lock:
+it is what `python -m devstack.locks` makes, every pin is requirements.lock's, nothing a
+locked distribution needs is missing, no test or tool package is in it, and every module
+the processes import at run time comes from a distribution in it.
+
+The last is shown, not assumed. A subprocess runs as the images do: `python -S` (no
+site-packages) with PYTHONPATH the code, genproto and a site-packages that holds links to
+the runtime lock's files only, metadata included. It imports every module of the code the
+images copy, runs every import statement in it (those inside functions too), and boots what
+is loaded by name (gunicorn's worker and logger, yoyo's PostgreSQL backend and its driver,
+the OTLP exporter and every instrumentation, the website answering /_healthz). Whatever
+needs a distribution outside the runtime lock fails there as it would in an image; only
+what it never reaches (code paths that run later, behind a live database or broker) is
+left unproven."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from devstack import locks
+from tests.unit.test_dockerfiles import PYTHON_IMAGES, of
+
+REPO = Path(__file__).resolve().parents[2]
+GENPROTO = REPO / "genproto"
+
+# Never in a service or website image, whatever else changes.
+TEST_AND_TOOL_PACKAGES = {"pytest", "pytest-timeout", "hypothesis", "playwright", "locust", "schemathesis",
+                          "check-jsonschema", "kubernetes-validate", "openapi-spec-validator", "aiosmtpd",
+                          "honcho", "grpcio-tools", "jwcrypto"}
+
+
+def runtime_lock() -> dict[str, str]:
+    return locks.read_lock(locks.RUNTIME_LOCK)
+
+
+def image_code() -> list[Path]:
+    """The directories of Python code that the eight images copy (genproto, the runtime, the
+    process's own package)."""
+    copied = {copy.args.split()[0] for image in PYTHON_IMAGES for copy in of(image, "COPY")[1:]}
+    return sorted(REPO / source for source in copied)
+
+
+def test_the_runtime_lock_is_what_the_generator_makes_now():
+    assert locks.RUNTIME_LOCK.read_text() == locks.render(), (
+        f"{locks.RUNTIME_LOCK.name} is stale: run `{locks.COMMAND}` and commit it")
+
+
+def test_requirements_txt_includes_the_runtime_requirements():
+    lines = [line.strip() for line in (REPO / "requirements.txt").read_text().splitlines()]
+    assert "-r requirements.runtime.txt" in lines
+
+
+def test_every_pin_is_the_full_locks():
+    full = locks.read_lock(locks.FULL_LOCK)
+    for name, line in runtime_lock().items():
+        assert full.get(name) == line, f"{line} differs from requirements.lock's {full.get(name)}"
+    for requirement in locks.read_requirements(locks.RUNTIME_REQUIREMENTS):
+        name = canonicalize_name(requirement.name)
+        assert requirement.specifier.contains(locks.pinned_version(full[name])), (
+            f"requirements.runtime.txt asks {requirement}, requirements.lock has {full[name]}")
+
+
+def test_nothing_a_runtime_distribution_needs_is_missing():
+    lock = runtime_lock()
+    pending = list(locks.read_requirements(locks.RUNTIME_REQUIREMENTS))
+    seen = set()
+    while pending:
+        requirement = pending.pop()
+        if str(requirement) in seen:
+            continue
+        seen.add(str(requirement))
+        name = canonicalize_name(requirement.name)
+        assert name in lock, f"{requirement} is needed but not in the runtime lock"
+        assert requirement.specifier.contains(locks.pinned_version(lock[name]), prereleases=True), (
+            f"{requirement} is needed but {lock[name]} is locked")
+        pending.extend(locks.dependencies(requirement))
+    # And each locked distribution's own requirements, whoever asked for it.
+    for name in lock:
+        for dependency in locks.dependencies(Requirement(name)):
+            assert canonicalize_name(dependency.name) in lock, f"{name} needs {dependency}"
+
+
+def test_no_test_or_tool_package_is_in_the_runtime_lock():
+    tools = {canonicalize_name(r.name) for r in locks.read_requirements(REPO / "requirements.txt")}
+    assert tools, "requirements.txt lists the tools after `-r requirements.runtime.txt`"
+    forbidden = tools | {canonicalize_name(n) for n in TEST_AND_TOOL_PACKAGES}
+    assert not forbidden & runtime_lock().keys()
+    assert len(runtime_lock()) < len(locks.read_lock(locks.FULL_LOCK))
+
+
+AUDIT = r"""
+import ast, importlib, json, os, sys, sysconfig
+from importlib import metadata
+from pathlib import Path
+
+args = json.loads(sys.stdin.read())
+repo, site = Path(args["repo"]), Path(args["site"])
+baseline = set(sys.modules)  # the interpreter's own start-up, not the code's
+failures, direct = [], set()
+
+def attempt(what, action):
+    try:
+        action()
+    except Exception as exc:
+        failures.append([what, f"{type(exc).__name__}: {exc}"])
+
+for root in map(Path, args["code"]):
+    top = root.parent if root.name != "genproto" else root
+    for path in sorted(root.rglob("*.py")):
+        parts = path.relative_to(top).with_suffix("").parts
+        if all(part.isidentifier() for part in parts):  # not a yoyo migration file
+            module = ".".join(parts).removesuffix(".__init__")
+            attempt(module, lambda: importlib.import_module(module))
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                direct.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                direct.add(node.module)
+                direct.update(f"{node.module}.{alias.name}" for alias in node.names)
+            else:
+                continue
+            code = compile(ast.Module(body=[node], type_ignores=[]), str(path), "exec")
+            attempt(f"{path.relative_to(repo)}:{node.lineno}", lambda: exec(code, {}))
+
+def boot():
+    # What the processes load by name, not by an import statement.
+    from service_runtime import db, tracing
+    from yoyo.backends.base import get_backend_class
+    backend = get_backend_class(db._yoyo_url("postgresql://audit").partition("://")[0])
+    importlib.import_module(backend.driver_module)
+    tracing.configure_tracing("audit", environ={"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9"},
+                              instrumentations=(*tracing.SERVICE_INSTRUMENTATIONS, *tracing.FRONTEND_INSTRUMENTATIONS))
+    from frontend import config
+    from frontend.__main__ import Server
+    server = Server(config.load())
+    server.cfg.worker_class, server.cfg.logger_class
+    app = server.load()  # a worker's boot, tracing and metrics included
+    assert app.test_client().get("/_healthz").status_code == 200
+    # An instrumentor declines, with a log line only, when it cannot find its library's
+    # distribution: the metadata must be there too.
+    from opentelemetry.instrumentation.aio_pika import AioPikaInstrumentor
+    from opentelemetry.instrumentation.grpc import (GrpcAioInstrumentorClient, GrpcAioInstrumentorServer,
+                                                    GrpcInstrumentorClient)
+    from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
+    from opentelemetry.instrumentation.redis import RedisInstrumentor
+    for instrumentor in (AioPikaInstrumentor, GrpcAioInstrumentorClient, GrpcAioInstrumentorServer,
+                         GrpcInstrumentorClient, PsycopgInstrumentor, RedisInstrumentor):
+        assert instrumentor().is_instrumented_by_opentelemetry, f"{instrumentor.__name__} is not on"
+    assert getattr(app, "_is_instrumented_by_opentelemetry", False), "FlaskInstrumentor is not on"
+
+attempt("boot", boot)
+
+owner = {os.path.normpath(dist.locate_file(file)): dist.metadata["Name"]
+         for dist in metadata.distributions() for file in dist.files or ()}
+stdlib = {Path(sysconfig.get_path(key)) for key in ("stdlib", "platstdlib")}
+used, elsewhere = {}, []
+for name, module in list(sys.modules.items()):
+    file = getattr(module, "__file__", None)
+    if name in baseline or not file:
+        continue
+    if os.path.normpath(file) in owner:
+        used.setdefault(owner[os.path.normpath(file)], []).append(name)
+    elif not any(Path(file).is_relative_to(root) for root in (repo, *stdlib)):
+        elsewhere.append([name, file])
+imported_directly = {owner.get(os.path.normpath(getattr(sys.modules.get(name), "__file__", None) or ""))
+                     for name in direct}
+import psycopg
+print(json.dumps({"failures": failures, "used": used, "elsewhere": elsewhere,
+                  "direct": sorted(filter(None, imported_directly)), "psycopg_impl": psycopg.pq.__impl__}))
+"""
+
+
+def mirror_site_packages(target: Path, names: set[str]) -> None:
+    """A site-packages holding just the files (code and metadata) of the named distributions,
+    linked from .venv's: what `pip install --no-deps -r requirements.runtime.lock` makes."""
+    for dist in metadata.distributions():
+        if canonicalize_name(dist.metadata["Name"]) not in names:
+            continue
+        for file in dist.files or ():
+            if ".." in file.parts:  # scripts in bin/
+                continue
+            link = target / file
+            link.parent.mkdir(parents=True, exist_ok=True)
+            if not link.exists():
+                link.symlink_to(Path(dist.locate_file(file)).resolve())
+
+
+@pytest.fixture(scope="module")
+def audit():
+    """Every module of the images' code imported, in a Python without site-packages (-S) but
+    with a mirror of the runtime lock's: the image's view."""
+    with tempfile.TemporaryDirectory() as scratch:
+        site, metrics_dir = Path(scratch, "site-packages"), Path(scratch, "metrics")
+        metrics_dir.mkdir()
+        mirror_site_packages(site, set(runtime_lock()))
+        env = {key: value for key, value in os.environ.items()
+               if not key.startswith(("OTEL_", "SHOP_", "PROMETHEUS_", "PSYCOPG_", "PYTHON"))}
+        env.update(PYTHONPATH=os.pathsep.join(map(str, (REPO, GENPROTO, site))), PYTHONDONTWRITEBYTECODE="1",
+                   PROMETHEUS_MULTIPROC_DIR=str(metrics_dir), SECRET_KEY="audit", LOG_LEVEL="ERROR")
+        arguments = {"code": [str(p) for p in image_code()], "repo": str(REPO), "site": str(site)}
+        done = subprocess.run([sys.executable, "-S", "-c", AUDIT], input=json.dumps(arguments), env=env, cwd=scratch,
+                              capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-4000:]
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_the_audit_covers_the_code_every_image_carries():
+    assert {p.name for p in image_code()} == {"genproto", "service_runtime", "frontend",
+                                              *(image.split("/")[0] for image in PYTHON_IMAGES)}
+
+
+def test_every_module_the_processes_import_comes_from_the_runtime_lock(audit):
+    assert audit["failures"] == [], "these fail with only the runtime lock installed"
+    assert audit["elsewhere"] == [], "imported from outside the code, the runtime lock and the standard library"
+    assert {canonicalize_name(name) for name in audit["used"]} <= set(runtime_lock())
+    # The binary psycopg: the slim images have no libpq for the pure-Python one.
+    assert audit["psycopg_impl"] == "binary"
+
+
+def test_the_runtime_requirements_are_what_the_code_imports_directly(audit):
+    listed = {canonicalize_name(r.name) for r in locks.read_requirements(locks.RUNTIME_REQUIREMENTS)}
+    direct = {canonicalize_name(name) for name in audit["direct"]}
+    assert direct - listed == set(), "imported by the code but only there by chance, through another package"
+    assert listed - direct == set(), "listed in requirements.runtime.txt but imported by no process"
