@@ -1,6 +1,7 @@
 # The shop's tool image for docker-compose: the one-shot `keys` service (the gateway's dev
-# JWK set, made on first start) and locust (profile `load`). The same first layers as every
-# service image, so the locked dependencies are built once.
+# JWK set, made on first start) and locust (profile `load`). Unlike the service images,
+# which install only requirements.runtime.lock, it installs the whole requirements.lock:
+# the tools (locust, jwcrypto) are in it.
 # Build from the repository root: docker build -f deploy/compose/tools.Dockerfile .
 FROM python:3.11-slim
 
