@@ -14,6 +14,7 @@ from shop.checkout.v1 import checkout_pb2, checkout_pb2_grpc
 from checkoutservice import config as checkout_config
 from checkoutservice import convert
 from checkoutservice.clients import CartClient, CatalogClient, PaymentClient, ShippingClient
+from checkoutservice.cancelling import OrderCanceller
 from checkoutservice.consumer import OrderEvents
 from checkoutservice.placing import OrderPlacer
 from checkoutservice.repository import OrderRepository
@@ -35,8 +36,10 @@ async def main() -> None:
     try:
         repository = OrderRepository(pool)
         catalog, payment = CatalogClient(channels["catalog"]), PaymentClient(channels["payment"])
+        shipping = ShippingClient(channels["shipping"])
+        canceller = OrderCanceller(repository, shipping)
         placer = OrderPlacer(
-            CartClient(channels["cart"]), catalog, ShippingClient(channels["shipping"]), payment, repository,
+            CartClient(channels["cart"]), catalog, shipping, payment, repository,
             address_of=convert.address_from_proto, placed_events=convert.placed_events,
         )
         sweeper = AbandonedCheckoutSweeper(repository, catalog, payment, older_than=config.abandoned_after,
@@ -44,7 +47,8 @@ async def main() -> None:
         host = ServiceHost(
             config.runtime,
             [GrpcService(checkout_pb2.DESCRIPTOR.services_by_name["CheckoutService"],
-                         CheckoutServicer(placer, repository), checkout_pb2_grpc.add_CheckoutServiceServicer_to_server)],
+                         CheckoutServicer(placer, canceller, repository),
+                         checkout_pb2_grpc.add_CheckoutServiceServicer_to_server)],
             checks={"postgres": db.pool_check(pool)},
             error_table=STATUS_BY_ERROR,
             workers=[OutboxRelay(pool, config.amqp_url), *OrderEvents(repository).consumers(config.amqp_url), sweeper],

@@ -15,7 +15,7 @@ from shop.payment.v1 import payment_pb2, payment_pb2_grpc
 from shop.shipping.v1 import shipping_pb2, shipping_pb2_grpc
 
 from checkoutservice.abandonment import Payment
-from checkoutservice.errors import DependencyUnavailable, InvalidArgument, OrderRefused
+from checkoutservice.errors import AlreadyShipped, DependencyUnavailable, InvalidArgument, OrderRefused
 
 
 def _unavailable(service: str, error: grpc.aio.AioRpcError) -> DependencyUnavailable:
@@ -107,6 +107,19 @@ class ShippingClient:
                 raise InvalidArgument(details, field=field) from None
             raise _unavailable("shipping service", error) from None
         return protomoney.from_proto(reply.cost)[0]
+
+    async def cancel_shipment(self, order_id: str, reason: str) -> None:
+        """Make sure the order never ships (idempotent). AlreadyShipped when it is with the
+        carrier; DependencyUnavailable when shipping gave no answer (a call that timed out
+        may still have stopped the shipment: its ShipmentCancelled event then finishes the
+        cancellation, consumer.py)."""
+        try:
+            await self._stub.CancelShipment(shipping_pb2.CancelShipmentRequest(order_id=order_id, reason=reason))
+        except grpc.aio.AioRpcError as error:
+            if error.code() == grpc.StatusCode.FAILED_PRECONDITION:
+                raise AlreadyShipped(order_id, reason_of(error)[1].get("tracking_id", "")) from None
+            raise DependencyUnavailable(f"the shipping service cannot be reached ({error.code().name}), so the "
+                                        "order could not be cancelled right now; please try again shortly") from None
 
 
 class PaymentClient:

@@ -30,5 +30,16 @@ class IllegalTransition(CheckoutError):
     """An order cannot move from its status to the one asked."""
 
 
+class AlreadyShipped(IllegalTransition):
+    """A cancellation came too late: the order is with the carrier, whether checkout has
+    heard so yet (status SHIPPED) or only shippingservice knows (CancelShipment said so)."""
+
+    def __init__(self, order_id: str, tracking_id: str = ""):
+        tracking = f" (tracking id {tracking_id})" if tracking_id else ""
+        super().__init__(f"order {order_id} has already shipped and can no longer be cancelled{tracking}")
+        self.reason = "ALREADY_SHIPPED"
+        self.metadata = {"tracking_id": tracking_id} if tracking_id else {}
+
+
 class DependencyUnavailable(CheckoutError):
     """A service checkout needs cannot be reached right now."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
-from checkoutservice.errors import IllegalTransition, InvalidArgument
+from checkoutservice.errors import AlreadyShipped, IllegalTransition, InvalidArgument
 
 
 class Status(enum.Enum):
@@ -136,6 +136,8 @@ def cancellation(order: Order, at: datetime, reason: str) -> Order | None:
     again changes nothing). A shipped order, or one whose payment failed, cannot be."""
     if order.status in (Status.CANCELLED, Status.REFUNDED):
         return None
+    if order.status == Status.SHIPPED:
+        raise AlreadyShipped(order.id, order.tracking_id)
     if order.status not in (Status.PLACED, Status.PAID):
         raise IllegalTransition(
             f"order {order.id} is {order.status.value.replace('_', ' ').lower()} and can no longer be cancelled"

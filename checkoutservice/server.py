@@ -7,7 +7,8 @@ from service_runtime import paging
 from service_runtime.db import UNAVAILABLE_ERRORS
 from shop.checkout.v1 import checkout_pb2, checkout_pb2_grpc
 
-from checkoutservice import convert, errors, orders
+from checkoutservice import convert, errors
+from checkoutservice.cancelling import OrderCanceller
 from checkoutservice.metrics import REFUSALS
 from checkoutservice.placing import Checkout, OrderPlacer
 from checkoutservice.repository import OrderRepository
@@ -30,8 +31,9 @@ def _required(value: str, field: str) -> str:
 
 
 class CheckoutServicer(checkout_pb2_grpc.CheckoutServiceServicer):
-    def __init__(self, placer: OrderPlacer, repository: OrderRepository):
+    def __init__(self, placer: OrderPlacer, canceller: OrderCanceller, repository: OrderRepository):
         self._placer = placer
+        self._canceller = canceller
         self._repo = repository
 
     async def PlaceOrder(self, request, context):
@@ -62,7 +64,8 @@ class CheckoutServicer(checkout_pb2_grpc.CheckoutServiceServicer):
                                                next_page_token=page.next_token(len(found), total), total_size=total)
 
     async def CancelOrder(self, request, context):
-        order = await self._cancel(request.order_id, request.reason, user_id=_required(request.user_id, "user_id"))
+        order = await self._canceller.cancel(_required(request.order_id, "order_id"), request.reason,
+                                             user_id=_required(request.user_id, "user_id"))
         return checkout_pb2.CancelOrderResponse(order=convert.order_to_proto(order))
 
     async def ListAllOrders(self, request, context):
@@ -78,14 +81,5 @@ class CheckoutServicer(checkout_pb2_grpc.CheckoutServiceServicer):
         return checkout_pb2.GetAnyOrderResponse(order=convert.order_to_proto(order))
 
     async def CancelAnyOrder(self, request, context):
-        order = await self._cancel(request.order_id, request.reason, user_id=None)
+        order = await self._canceller.cancel(_required(request.order_id, "order_id"), request.reason, user_id=None)
         return checkout_pb2.CancelAnyOrderResponse(order=convert.order_to_proto(order))
-
-    async def _cancel(self, order_id: str, reason: str, *, user_id: str | None) -> orders.Order:
-        reason = orders.check_reason(reason)
-        return await self._repo.change(
-            _required(order_id, "order_id"),
-            lambda order, now: orders.cancellation(order, now, reason),
-            convert.cancelled_events(by_admin=user_id is None),
-            user_id=user_id,
-        )

@@ -48,6 +48,9 @@ class AlreadyShipped(ShippingError):
         )
         self.order_id = order_id
         self.tracking_id = tracking_id
+        # The status's ErrorInfo, so a caller (checkout's cancel) can tell this refusal apart.
+        self.reason = "ALREADY_SHIPPED"
+        self.metadata = {"tracking_id": tracking_id}
 
 
 class DependencyUnavailable(ShippingError):

@@ -171,9 +171,10 @@ def test_cancel_after_capture_refunds_and_gives_the_stock_back(checkout, checkou
     owner = new_shopper()
     product = create_product(catalog_channel, stock=5)
     fill_cart(cart_channel, owner, (product.id, 2))
-    # Hold shipments back (quotes still work), so the order stays PAID until cancelled.
+    # Shipping's PAID-event handler waits mid-way (quotes and CancelShipment still work),
+    # so the order stays PAID until cancelled (test_checkout_cancel_shipping.py).
     with psycopg.connect(postgres.url("shipping_test")) as hold:
-        hold.execute("LOCK TABLE order_outcomes IN EXCLUSIVE MODE")
+        hold.execute("LOCK TABLE processed_events IN EXCLUSIVE MODE")
         order = checkout.PlaceOrder(place_request(owner), timeout=20).order
         wait_for_status(checkout_channel, owner, order.id, "PAID")
         cancelled = checkout.CancelOrder(checkout_pb2.CancelOrderRequest(
@@ -197,6 +198,7 @@ def test_a_shipped_order_cannot_be_cancelled(checkout, checkout_channel, cart_ch
     wait_for_status(checkout_channel, owner, order.id, "SHIPPED")
     error = refused(lambda: checkout.CancelOrder(checkout_pb2.CancelOrderRequest(user_id=owner, order_id=order.id), timeout=5))
     assert error.code() == grpc.StatusCode.FAILED_PRECONDITION and "shipped" in error.details()
+    assert refusal(error)[0] == "ALREADY_SHIPPED"
 
 
 def test_two_checkouts_racing_for_the_last_unit_one_wins(checkout, cart_channel, catalog_channel):

@@ -216,9 +216,10 @@ def order_row(page: str, order_id: str) -> str:
 def test_the_account_page_lists_orders_and_cancels_one_not_yet_shipped(web, account, checkout, checkout_channel,
                                                                        cart_channel, catalog_channel, postgres):
     sign_in(web, account.email)
-    # Hold shipments back, so the order stays PAID until cancelled.
+    # Shipping's PAID-event handler waits mid-way (CancelShipment still works), so the
+    # order stays PAID until cancelled.
     with psycopg.connect(postgres.url("shipping_test")) as hold:
-        hold.execute("LOCK TABLE order_outcomes IN EXCLUSIVE MODE")
+        hold.execute("LOCK TABLE processed_events IN EXCLUSIVE MODE")
         order = placed_order(checkout, cart_channel, catalog_channel, account.id)
         wait_for_status(checkout_channel, account.id, order.id, "PAID")
         row = order_row(web.get("/account").text, order.id)

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from checkoutservice import orders
-from checkoutservice.errors import IllegalTransition, InvalidArgument
+from checkoutservice.errors import AlreadyShipped, IllegalTransition, InvalidArgument
 from checkoutservice.orders import Status
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
@@ -56,6 +56,9 @@ def test_cancelling_twice_changes_nothing_and_late_cancels_are_refused():
     for status in (Status.SHIPPED, Status.PAYMENT_FAILED):
         with pytest.raises(IllegalTransition, match="can no longer be cancelled"):
             orders.cancellation(order(status), NOW, "")
+    with pytest.raises(AlreadyShipped) as info:
+        orders.cancellation(order(Status.SHIPPED, tracking_id="CK1US"), NOW, "")
+    assert (info.value.reason, info.value.metadata) == ("ALREADY_SHIPPED", {"tracking_id": "CK1US"})
     cancelled = orders.cancellation(order(Status.PAID), NOW, "changed my mind")
     assert cancelled.status == Status.CANCELLED and cancelled.status_reason == "changed my mind"
 

@@ -1,0 +1,46 @@
+"""CancelOrder and CancelAnyOrder: stop the shipment, then cancel the order.
+
+shippingservice ships an order when it hears that the order is PAID, so cancelling a
+PAID order in checkout alone could race a parcel already on its way to the carrier
+(docs/decisions/0004). So, for a PAID order, checkout first calls shipping's
+CancelShipment, and cancels the order only when shipping has recorded that the order
+must never ship. If the order has already shipped, the cancel is refused (AlreadyShipped,
+FAILED_PRECONDITION ALREADY_SHIPPED); if shipping does not answer, it fails
+(DependencyUnavailable, UNAVAILABLE) and the order stays as it was.
+
+The call is made while the order's row is locked (repository.change's `first`), so the
+order cannot become PAID, or be cancelled by someone else, between the look and the
+change. A PLACED order needs no call: shipping ships only on the PAID event, and the
+move to PAID waits for the lock and is then refused (a cancelled order cannot be paid).
+
+A failure after shipping stopped the shipment but before the order's change committed
+(a lost connection, the process killed, a call that timed out after it landed) cannot
+strand a paid order that will never ship: CancelShipment is idempotent, so a retry
+finishes the job, and shipping announces every shipment it stops (ShipmentCancelled, in
+the same transaction as the stop), and checkout cancels a PAID order on hearing it
+(consumer.py). A stopped shipment therefore always ends in a CANCELLED order, refunded."""
+from __future__ import annotations
+
+from checkoutservice import convert, orders
+from checkoutservice.clients import ShippingClient
+from checkoutservice.repository import OrderRepository
+
+
+class OrderCanceller:
+    def __init__(self, repository: OrderRepository, shipping: ShippingClient):
+        self._repo = repository
+        self._shipping = shipping
+
+    async def cancel(self, order_id: str, reason: str, *, user_id: str | None) -> orders.Order:
+        """The cancelled order (or the order unchanged, if it already was). user_id None
+        is an admin's cancel, of anyone's order."""
+        reason = orders.check_reason(reason)
+
+        async def stop_shipment(order: orders.Order) -> None:
+            if order.status == orders.Status.PAID:
+                await self._shipping.cancel_shipment(order.id, reason)
+
+        return await self._repo.change(
+            order_id, lambda order, now: orders.cancellation(order, now, reason),
+            convert.cancelled_events(by_admin=user_id is None), user_id=user_id, first=stop_shipment,
+        )
