@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from devstack import dockerfiles
 from devstack.stack import SERVICES
 from service_runtime.config import DEFAULT_PORTS
 
@@ -192,3 +193,8 @@ def test_everything_an_image_copies_exists_and_is_in_the_build_context(image):
         for source in sources:
             assert (REPO / source).exists(), f"{image} copies missing {source}"
             assert not ignored(source), f"{image} copies {source}, which .dockerignore leaves out"
+
+
+def test_the_python_images_are_what_their_one_template_makes():
+    assert {image.path.relative_to(REPO).as_posix() for image in dockerfiles.IMAGES} == set(PYTHON_IMAGES)
+    assert dockerfiles.stale() == [], "run .venv/bin/python -m devstack.dockerfiles"
