@@ -12,6 +12,8 @@ import psycopg_pool
 from tenacity import AsyncRetrying, before_sleep_log, retry_if_exception_type, stop_after_delay, wait_exponential
 from yoyo import get_backend, read_migrations
 
+from service_runtime.startup import StartupError
+
 log = logging.getLogger("service_runtime.db")
 
 # Errors that mean the database cannot be reached right now: callers get UNAVAILABLE.
@@ -28,6 +30,38 @@ def _yoyo_url(database_url: str) -> str:
     return f"postgresql+psycopg://{rest}"
 
 
+class DatabaseEncodingError(StartupError):
+    """The database does not store text as UTF8. (psycopg then sends text parameters as
+    bytea, and the first query with one fails: the migrations never get far.)"""
+
+
+REQUIRED_ENCODING = "UTF8"
+
+# The database's own encoding (what server_encoding reports), not the client's.
+_ENCODING_QUERY = "SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = current_database()"
+
+
+def encoding_problem(database: str, encoding: str) -> str | None:
+    """What is wrong with a database of this encoding, in one line; None when it is UTF8."""
+    if encoding.upper() == REQUIRED_ENCODING:
+        return None
+    return (f'database "{database}" has encoding {encoding}; the shop needs {REQUIRED_ENCODING} '
+            f"(create it with ENCODING '{REQUIRED_ENCODING}', or initdb --encoding={REQUIRED_ENCODING})")
+
+
+def check_encoding(database_url: str, *, connect_timeout: int = 10) -> None:
+    """Raise DatabaseEncodingError unless the database is UTF8; OperationalError when it
+    cannot be reached."""
+    with psycopg.connect(database_url, connect_timeout=connect_timeout) as conn:
+        (encoding,) = conn.execute(_ENCODING_QUERY).fetchone()
+        database = conn.info.dbname
+    if isinstance(encoding, bytes):  # a SQL_ASCII connection returns text as bytes
+        encoding = encoding.decode("ascii", "replace")
+    problem = encoding_problem(database, encoding)
+    if problem:
+        raise DatabaseEncodingError(problem)
+
+
 # The outbox and processed-events tables, for services that publish or consume events.
 MESSAGING_MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -35,7 +69,8 @@ MESSAGING_MIGRATIONS = Path(__file__).parent / "migrations"
 def apply_migrations(database_url: str, *directories: Path) -> list[str]:
     """Apply the directories' not-yet-applied .sql files, directory by directory, each in
     name order; return their ids. yoyo takes a lock, so replicas starting together apply
-    each file once."""
+    each file once. A database that is not UTF8 is refused before anything is applied."""
+    check_encoding(database_url)
     backend = get_backend(_yoyo_url(database_url))
     migrations = read_migrations(*(str(d) for d in directories))
     with backend.lock():
@@ -45,7 +80,8 @@ def apply_migrations(database_url: str, *directories: Path) -> list[str]:
 
 
 async def migrate_when_reachable(database_url: str, *directories: Path, within: float = 60.0) -> None:
-    """Apply migrations, retrying while the database is still starting."""
+    """Apply migrations, retrying while the database is still starting (not when it is
+    reachable but unusable: DatabaseEncodingError stops the start at once)."""
     async for attempt in AsyncRetrying(
         retry=retry_if_exception_type(psycopg.OperationalError),
         wait=wait_exponential(multiplier=0.2, max=2),

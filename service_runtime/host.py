@@ -22,6 +22,7 @@ from service_runtime.config import ConfigError, RuntimeConfig
 from service_runtime.health import Check, HealthMonitor
 from service_runtime.interceptors import ErrorTable, ServerInterceptor
 from service_runtime.reflection_pool import MethodAwarePool
+from service_runtime.startup import StartupError
 
 log = logging.getLogger("service_runtime.host")
 
@@ -137,14 +138,19 @@ async def serve_until_signalled(host: ServiceHost) -> None:
 
 
 def run(main: Callable[[], Awaitable[None]], service: str | None = None) -> None:
-    """Run a service's async main; a configuration error exits with its message, not a trace.
+    """Run a service's async main; a configuration error, or a start-up error such as a
+    database that is not UTF8, exits with 2 and its message on one line, not a trace.
     Tracing is configured first (before main opens pools and channels, which the
     instrumentations must see), named after the service's package unless told."""
+    name = service or _package_of(main)
     try:
-        tracing.configure_tracing(service or _package_of(main))
+        tracing.configure_tracing(name)
         asyncio.run(main())
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except StartupError as exc:
+        print(f"{name}: {exc}", file=sys.stderr)
         sys.exit(2)
 
 
