@@ -3,7 +3,11 @@
 # stack, patch for building KrakenD (scripts/install-tools.sh), wrk for `make bench`'s HTTP rows,
 # chromium for the website's end-to-end tests (driven by Playwright, which downloads no browser),
 # prometheus (Debian's 2.42, with promtool) for the observability configuration's tests, which
-# run it as a private, loopback-only process (tests/integration/test_prometheus_dashboard.py).
+# run it as a private, loopback-only process (tests/integration/test_prometheus_dashboard.py);
+# docker.io (Debian's Docker Engine 20.10, with containerd and runc) and mmdebstrap for the
+# containerised shop's tests, which run a private dockerd of their own and build the stand-in
+# base images from Debian packages (devstack/docker.py, deploy/standins/); python3.11-venv so
+# a test can build the runtime from Debian's own Python 3.11, the one the README names.
 #
 # Idempotent: does nothing (and touches no network) when every package is already installed.
 # The shop runs its own private PostgreSQL, Redis and RabbitMQ instances, so the system-wide
@@ -11,7 +15,8 @@
 # that got started anyway are stopped again.
 set -euo pipefail
 
-PACKAGES=(postgresql-15 postgresql-client-15 redis-server rabbitmq-server patch wrk chromium prometheus)
+PACKAGES=(postgresql-15 postgresql-client-15 redis-server rabbitmq-server patch wrk chromium prometheus
+          docker.io mmdebstrap python3.11-venv)
 
 log() { printf 'install-system-packages: %s\n' "$*"; }
 
@@ -47,7 +52,7 @@ log "installing ${missing[*]}"
 # System services that these packages come with (prometheus's would listen on every
 # interface, on 9090). The rabbitmq-server init script's "status" runs rabbitmqctl, which
 # itself starts an epmd daemon, so its pid file is checked instead.
-SERVICES=(postgresql redis-server rabbitmq-server epmd prometheus)
+SERVICES=(postgresql redis-server rabbitmq-server epmd prometheus docker containerd)
 pid_alive() { [[ -e $1 ]] && "${SUDO[@]}" kill -0 "$("${SUDO[@]}" cat "$1")" 2>/dev/null; }
 system_epmd_pids() {
     # Live (not zombie) epmd daemons of the rabbitmq system user on the default port 4369; a
@@ -71,6 +76,8 @@ service_running() {
         redis-server) pid_alive /run/redis/redis-server.pid ;;
         rabbitmq-server) pid_alive /run/rabbitmq/pid ;;
         prometheus) pid_alive /run/prometheus/prometheus.pid ;;
+        docker) pid_alive /var/run/docker.pid ;;
+        containerd) [[ -n $(pgrep -x -f '/usr/bin/containerd' 2>/dev/null || true) ]] ;;
         epmd) [[ -n $(system_epmd_pids) ]] ;;
     esac
 }
