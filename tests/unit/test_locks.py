@@ -1,7 +1,9 @@
 """The service and website images install requirements.runtime.lock, not the whole lock:
 it is what `python -m devstack.locks` makes, every pin is requirements.lock's, nothing a
-locked distribution needs is missing, no test or tool package is in it, and every module
-the processes import at run time comes from a distribution in it.
+locked distribution needs is missing on any supported Python (CPython 3.11 on Linux, from
+Debian 12's 3.11.2 up: redis needs async-timeout before 3.11.3, issue 13), no test or tool
+package is in it, and every module the processes import at run time comes from a
+distribution in it. tests/integration/test_debian_python.py installs it with Debian's 3.11.2.
 
 The last is shown, not assumed. A subprocess runs as the images do: `python -S` (no
 site-packages) with PYTHONPATH the code, genproto and a site-packages that holds links to
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import subprocess
 import sys
 import tempfile
@@ -23,6 +26,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -46,7 +50,7 @@ def image_code() -> list[Path]:
     """The directories of Python code that the eight images copy (genproto, the runtime, the
     process's own package)."""
     copied = {copy.args.split()[0] for image in PYTHON_IMAGES for copy in of(image, "COPY")[1:]}
-    return sorted(REPO / source for source in copied)
+    return sorted(REPO / source for source in copied if any((REPO / source).rglob("*.py")))  # not data
 
 
 def test_the_runtime_lock_is_what_the_generator_makes_now():
@@ -82,11 +86,92 @@ def test_nothing_a_runtime_distribution_needs_is_missing():
         assert name in lock, f"{requirement} is needed but not in the runtime lock"
         assert requirement.specifier.contains(locks.pinned_version(lock[name]), prereleases=True), (
             f"{requirement} is needed but {lock[name]} is locked")
-        pending.extend(locks.dependencies(requirement))
+        if installed_here(name):
+            pending.extend(locks.dependencies(requirement))
     # And each locked distribution's own requirements, whoever asked for it.
-    for name in lock:
+    for name in filter(installed_here, lock):
         for dependency in locks.dependencies(Requirement(name)):
             assert canonicalize_name(dependency.name) in lock, f"{name} needs {dependency}"
+
+
+def installed_here(name: str) -> bool:
+    """Whether .venv holds the distribution: pip skips a lock line whose marker is false for
+    this interpreter (async-timeout on 3.11.3 and later), and its metadata is then not here."""
+    try:
+        metadata.distribution(name)
+        return True
+    except metadata.PackageNotFoundError:
+        assert not locks.applies_here(locks.read_lock()[canonicalize_name(name)]), f"{name}: run `make venv`"
+        return False
+
+
+def marker_environment(python: str) -> dict[str, str]:
+    """What pip compares markers with on CPython `python` on Linux (written out here, not
+    taken from devstack.locks)."""
+    return {**default_environment(), "python_full_version": python, "implementation_version": python,
+            "python_version": "3.11", "implementation_name": "cpython", "platform_python_implementation": "CPython",
+            "sys_platform": "linux", "platform_system": "Linux", "os_name": "posix"}
+
+
+@pytest.mark.parametrize("python", sorted({"3.11.2", "3.11.3", platform.python_version()}))
+def test_the_runtime_lock_gives_pip_all_it_needs_on_each_supported_python(python):
+    """Walked as pip on that Python sees it: every requirement whose marker holds there is
+    in the runtime lock, on a line whose own marker holds there (so pip installs it)."""
+    environment = marker_environment(python)
+    lock = runtime_lock()
+    pending = [(requirement, "") for requirement in locks.read_requirements(locks.RUNTIME_REQUIREMENTS)]
+    seen = set()
+    while pending:
+        requirement, extra = pending.pop()
+        if requirement.marker is not None and not requirement.marker.evaluate({**environment, "extra": extra}):
+            continue
+        name = canonicalize_name(requirement.name)
+        if (name, frozenset(requirement.extras)) in seen:
+            continue
+        seen.add((name, frozenset(requirement.extras)))
+        assert name in lock, f"on Python {python}, {requirement} is needed but not in the runtime lock"
+        line = Requirement(lock[name])
+        assert line.marker is None or line.marker.evaluate({**environment, "extra": ""}), (
+            f"on Python {python}, {requirement} is needed but pip skips `{lock[name]}`")
+        if installed_here(name):
+            for text in metadata.distribution(name).requires or []:
+                pending.extend((Requirement(text), e) for e in ("", *requirement.extras))
+
+
+def test_redis_gets_async_timeout_before_python_3_11_3():
+    """Issue 13: redis declares `async-timeout; python_full_version < '3.11.3'`. Debian 12's
+    Python, the images' too, is 3.11.2, so both locks hold async-timeout behind that marker,
+    and the generator keeps it whichever Python runs it."""
+    assert any(str(r.name) == "async-timeout" and str(r.marker) == 'python_full_version < "3.11.3"'
+               for r in map(Requirement, metadata.distribution("redis").requires or []))
+    line = runtime_lock().get(canonicalize_name("async-timeout"))
+    assert line is not None, "requirements.runtime.lock has no async-timeout: redis.asyncio fails on 3.11.2"
+    assert line == locks.read_lock()[canonicalize_name("async-timeout")]
+    assert line + "\n" in locks.render()
+    marker = Requirement(line).marker
+    assert marker is not None and marker.evaluate(marker_environment("3.11.2")), line
+    assert not marker.evaluate(marker_environment("3.11.3")) and not marker.evaluate(marker_environment("3.11.7"))
+
+
+def test_markers_are_evaluated_for_every_supported_python():
+    assert locks.PYTHONS[0] == locks.LOWEST_PYTHON == "3.11.2"
+    assert platform.python_version() in locks.PYTHONS
+    assert locks.pythons_where(Requirement("x; python_full_version < '3.11.3'")) == {"3.11.2"}
+    assert locks.pythons_where(Requirement("x; python_full_version >= '3.11.9'")) >= {"3.11.9", "3.11.14"}
+    assert locks.pythons_where(Requirement("x; python_version < '3.11'")) == set()
+    assert locks.pythons_where(Requirement("x; sys_platform == 'win32'")) == set()
+    assert locks.pythons_where(Requirement("x; extra == 'a'"), ("", "a")) == set(locks.PYTHONS)
+
+
+def test_the_full_lock_holds_what_every_package_needs_on_each_supported_python():
+    """requirements.lock is a universal resolution: walked from requirements.txt with the
+    markers evaluated for every supported Python, nothing is missing and every line it
+    reaches applies wherever it is needed; what it does not reach is for another platform."""
+    top = [*locks.read_requirements(REPO / "requirements.txt"), *locks.read_requirements(locks.RUNTIME_REQUIREMENTS)]
+    full = locks.read_lock(locks.FULL_LOCK)
+    reached = locks.closure(top, full)  # raises LockError for a missing distribution or marker
+    assert {name: full[name] for name in full.keys() - reached} == {
+        name: line for name, line in full.items() if not locks.pythons_where(Requirement(line))}
 
 
 def test_no_test_or_tool_package_is_in_the_runtime_lock():
