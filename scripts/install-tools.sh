@@ -8,6 +8,9 @@
 #   ghz       built with `go install`
 #   kustomize built with `go install` (builds deploy/k8s for its tests)
 #   otelcol   the OpenTelemetry collector, built by its builder (see install_otelcol)
+#   docker-compose  Docker Compose, built from its Go module (see install_compose); also a
+#             docker CLI plugin for DOCKER_CONFIG=$TOOLS_DIR/docker (`docker compose`)
+#   mailpit   built from its Go module with its web UI from npm (see install_mailpit)
 #
 # Idempotent and fast when everything is present: each tool has a version stamp and is only
 # (re)built when the stamp or the binary is missing or names another version. Go's module and
@@ -31,6 +34,13 @@ KUSTOMIZE_VERSION=5.8.2
 # The release of docker compose's otel-collector image (otel/opentelemetry-collector:0.111.0);
 # deploy/observability/otelcol-builder.yaml names its components at this version.
 OTELCOL_VERSION=0.111.0
+# Docker Compose, for the containers (devstack/containers.py runs .tools/bin/docker-compose).
+COMPOSE_VERSION=5.6.0
+COMPOSE_MODULE=github.com/docker/compose/v5
+# The mail catcher the compose file runs. The Go module proxy reachable here refuses v1.21.8
+# (403) and serves only v1.27.11 and v1.33.1: this is the closer of the two.
+MAILPIT_VERSION=1.27.11
+MAILPIT_MODULE=github.com/axllent/mailpit
 
 REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOOLS_DIR=${TOOLS_DIR:-$REPO_DIR/.tools}
@@ -74,6 +84,20 @@ go_install() {
     rm -rf "$scratch"
     printf '%s\n' "$version" >"$STAMP_DIR/$name"
     log "$name $version: installed (built in $((SECONDS - start))s)"
+}
+
+# go_module_copy MODULE@VERSION DEST: copies the module's source, as the Go module proxy serves
+# it, to DEST (made writable). On failure it says why (the proxy's answer) and returns 1.
+go_module_copy() {
+    local go json dir
+    go=$(find_go)
+    json=$(cd "$TOOLS_DIR" && GOWORK=off "$go" mod download -json "$1") || true
+    dir=$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p' <<<"$json")
+    if [[ -z $dir || ! -d $dir ]]; then
+        printf '%b\n' "$(sed -n 's/^[[:space:]]*"Error": "\(.*\)",*$/\1/p' <<<"$json")" >&2
+        return 1
+    fi
+    cp -R "$dir" "$2" && chmod -R u+w "$2"
 }
 
 # --- buf (npm) ------------------------------------------------------------------------------
@@ -210,9 +234,102 @@ install_otelcol() {
     log "otelcol $OTELCOL_VERSION: installed (built in $((SECONDS - start))s)"
 }
 
+# --- Docker Compose -------------------------------------------------------------------------
+# Docker Compose v5 (github.com/docker/compose/v5), the `docker compose` plugin. Its go.mod has
+# exclude directives, so `go install module@version` refuses it; it is built the way its
+# Makefile's `build` target and its release Dockerfile build it, from the module's source as
+# the proxy serves it: `go build -trimpath ./cmd`, CGO_ENABLED=0 (a static binary), and
+# `-w -X .../internal.Version=v<version>` (the tag `git describe` gives there), so that
+# `docker-compose version` says "Docker Compose version v<version>". Their build tag e2e is
+# left out: it only selects the end-to-end tests.
+# As a docker CLI plugin: $TOOLS_DIR/docker/cli-plugins/docker-compose, a relative symlink to
+# bin/docker-compose, so that `DOCKER_CONFIG=$TOOLS_DIR/docker docker compose ...` finds it
+# (the docker client looks for plugins in $DOCKER_CONFIG/cli-plugins; devstack/docker.py sets
+# that DOCKER_CONFIG). The link is made on every run, so a removed one comes back.
+install_compose() {
+    if stamp_ok docker-compose "$COMPOSE_VERSION"; then
+        log "docker-compose $COMPOSE_VERSION: already present"
+    else
+        local go scratch start
+        go=$(find_go)
+        start=$SECONDS
+        scratch=$(mktemp -d "$TOOLS_DIR/.build-docker-compose.XXXXXX")
+        log "docker-compose $COMPOSE_VERSION: building from its Go module" \
+            "(a few minutes the first time)"
+        go_module_copy "$COMPOSE_MODULE@v$COMPOSE_VERSION" "$scratch/src" || {
+            rm -rf "$scratch"
+            die "the Go module proxy did not give $COMPOSE_MODULE@v$COMPOSE_VERSION"
+        }
+        if ! (cd "$scratch/src" && GOWORK=off CGO_ENABLED=0 "$go" build -trimpath \
+                -ldflags "-w -X $COMPOSE_MODULE/internal.Version=v$COMPOSE_VERSION" \
+                -o "$scratch/docker-compose" ./cmd >"$scratch/build.log" 2>&1); then
+            tail -n 30 "$scratch/build.log" >&2
+            rm -rf "$scratch"
+            die "docker-compose $COMPOSE_VERSION could not be built (see the go error above)"
+        fi
+        mv -f "$scratch/docker-compose" "$BIN_DIR/docker-compose"
+        rm -rf "$scratch"
+        printf '%s\n' "$COMPOSE_VERSION" >"$STAMP_DIR/docker-compose"
+        log "docker-compose $COMPOSE_VERSION: installed (built in $((SECONDS - start))s)"
+    fi
+    mkdir -p "$TOOLS_DIR/docker/cli-plugins"
+    ln -sfn ../../bin/docker-compose "$TOOLS_DIR/docker/cli-plugins/docker-compose"
+}
+
+# --- Mailpit --------------------------------------------------------------------------------
+# Mailpit (github.com/axllent/mailpit), the binary of the compose file's mail catcher; its
+# stand-in image (deploy/standins/mailpit) copies it in. Its version is MAILPIT_VERSION above:
+# the proxy refuses v1.21.8, the release docker-compose.yml named at first.
+# The module has the web UI's sources (server/ui-src) but not the bundle that the binary embeds
+# (server/ui/dist, made by esbuild and gitignored upstream), so it is built the way its release
+# Dockerfile builds it: the npm packages (`npm ci`, from its package-lock.json, where the
+# Dockerfile has `npm install`), `npm run package`, then
+# `go build` with CGO_ENABLED=0 (a static binary: its SQLite is modernc.org's, in Go) and
+# `-s -w -X .../config.Version=v<version>` (its release builds set the tag there), so that
+# `mailpit version` says v<version>. npm runs with --ignore-scripts: the bundle needs none of
+# the install scripts (esbuild's binary comes as an npm package of its own; the others build
+# tree-sitter for a dependency the bundle does not use, or send install analytics).
+# The update check is no build option: `mailpit version` asks GitHub unless given
+# --no-release-check, and the server's web UI does unless run with --disable-version-check
+# (MP_DISABLE_VERSION_CHECK=true).
+install_mailpit() {
+    if stamp_ok mailpit "$MAILPIT_VERSION"; then
+        log "mailpit $MAILPIT_VERSION: already present"
+        return 0
+    fi
+    local go scratch start
+    command -v npm >/dev/null 2>&1 || die "npm is needed for mailpit's web UI and was not found"
+    go=$(find_go)
+    start=$SECONDS
+    scratch=$(mktemp -d "$TOOLS_DIR/.build-mailpit.XXXXXX")
+    log "mailpit $MAILPIT_VERSION: building its web UI (npm) and its Go module" \
+        "(a few minutes the first time)"
+    go_module_copy "$MAILPIT_MODULE@v$MAILPIT_VERSION" "$scratch/src" || {
+        rm -rf "$scratch"
+        die "the Go module proxy did not give $MAILPIT_MODULE@v$MAILPIT_VERSION"
+    }
+    if ! (cd "$scratch/src" &&
+            npm ci --ignore-scripts --no-audit --no-fund --loglevel=error &&
+            npm run package &&
+            [[ -s server/ui/dist/app.js ]] &&
+            GOWORK=off CGO_ENABLED=0 "$go" build -trimpath \
+                -ldflags "-s -w -X $MAILPIT_MODULE/config.Version=v$MAILPIT_VERSION" \
+                -o "$scratch/mailpit" .) >"$scratch/build.log" 2>&1; then
+        tail -n 30 "$scratch/build.log" >&2
+        rm -rf "$scratch"
+        die "mailpit $MAILPIT_VERSION could not be built (see the npm or go error above)"
+    fi
+    mv -f "$scratch/mailpit" "$BIN_DIR/mailpit"
+    rm -rf "$scratch"
+    printf '%s\n' "$MAILPIT_VERSION" >"$STAMP_DIR/mailpit"
+    log "mailpit $MAILPIT_VERSION: installed (built in $((SECONDS - start))s)"
+}
+
 install_buf
 install_grpcurl
 install_ghz
 install_kustomize
 install_krakend
 install_otelcol
+install_compose
+install_mailpit
