@@ -87,6 +87,12 @@ RUN mkdir -p /var/lib/emailservice/mail && chown shop:shop /var/lib/emailservice
 ENV MAIL_DIR=/var/lib/emailservice/mail
 """
 
+# frontend/shop.py serves the product pictures from the catalog's folder (IMAGES_DIR).
+_PRODUCT_IMAGES = """
+# The product pictures the website serves (frontend/shop.py reads them from the catalog's folder).
+COPY catalogservice/images ./catalogservice/images
+"""
+
 IMAGES = [
     *(_service(package, _EMAIL_DIR if package == "emailservice" else "") for package in DEFAULT_PORTS),
     Image(
@@ -96,7 +102,7 @@ IMAGES = [
                 "# SECRET_KEY is required at run time and is never baked into the image."),
         expose="# The website, and its Prometheus metrics (all workers summed).\nEXPOSE 8080 8081",
         health="/_healthz creates no session and calls no service: it says the web server answers.",
-        health_path="/_healthz", http_port=8080, start_period="20s",
+        health_path="/_healthz", http_port=8080, start_period="20s", extra=_PRODUCT_IMAGES,
     ),
 ]
 

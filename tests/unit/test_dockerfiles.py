@@ -149,7 +149,9 @@ def test_locked_dependencies_are_installed_before_any_code_is_copied(image):
 @pytest.mark.parametrize("image", PYTHON_IMAGES)
 def test_each_image_holds_its_package_the_runtime_and_the_generated_code_and_runs_it(image):
     package, _, _, exposed = PYTHON_IMAGES[image]
-    assert [i.args for i in of(image, "COPY")[1:]] == [
+    # What else an image needs at run time (the website's product pictures) is proved by the
+    # containerised shop itself (tests/containers).
+    assert [i.args for i in of(image, "COPY")[1:4]] == [
         "genproto ./genproto", "service_runtime ./service_runtime", f"{package} ./{package}"]
     assert [i.args for i in of(image, "WORKDIR")] == ["/app"]
     env = " ".join(i.args for i in of(image, "ENV"))
