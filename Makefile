@@ -11,7 +11,8 @@ TOOLS := .tools/bin
 BUF := $(TOOLS)/buf
 PYTEST_ARGS ?=
 
-.PHONY: help deps system-packages venv tools protos check-protos lint-protos run test bench loadtest clean
+.PHONY: help deps system-packages venv tools protos check-protos lint-protos run test bench loadtest \
+	compose-up compose-down clean
 
 help:
 	@echo "make run       install what is missing, start the shop (Ctrl-C stops it)"
@@ -19,6 +20,8 @@ help:
 	@echo "make bench     benchmarks (ghz, wrk, locust), printed as tables"
 	@echo "make loadtest  locust against the local shop, started for the run if it is not up:"
 	@echo "               LOADTEST_USERS (20), LOADTEST_SECONDS (60); reports in test-artifacts/loadtest/"
+	@echo "make compose-up    the shop in containers, in the project's own Docker engine (docs/containers.md)"
+	@echo "make compose-down  stop those containers (volumes kept) and the engine"
 	@echo "make protos    regenerate genproto/ from protos/"
 
 deps: system-packages venv tools
@@ -66,6 +69,14 @@ bench: deps
 # answers there, the stack is started for the run and stopped afterwards.
 loadtest: deps
 	@$(PY) -m tests.load
+
+# The shop in containers for people without a Docker of their own: a private dockerd
+# (.stack/docker), stand-ins for the third-party images, then `docker compose up --wait`.
+compose-up: deps
+	@$(PY) -m devstack.containers up
+
+compose-down: venv
+	@$(PY) -m devstack.containers down
 
 clean:
 	rm -rf .stack bench-results test-artifacts

@@ -48,7 +48,6 @@ PUBLISHED = {
     "krakend": ("", krakend.DEFAULT_PORT, krakend.DEFAULT_PORT),
     "rabbitmq": ("127.0.0.1", 15672, 15672),
     "mailpit": ("127.0.0.1", 8025, 8025),
-    "locust": ("127.0.0.1", 8089, 8089),
     "jaeger": ("127.0.0.1", 16686, 16686),
     "prometheus": ("127.0.0.1", 9090, 9090),
     "grafana": ("127.0.0.1", 3000, 3000),
@@ -102,7 +101,7 @@ def has_healthcheck(service: str) -> bool:
 
 def ports(service: str) -> Iterator[tuple[str, int, int]]:
     for entry in SPECS[service].get("ports", []):
-        *host_ip, host_port, container_port = str(entry).split(":")
+        *host_ip, host_port, container_port = interpolate(str(entry), {}).split(":")
         yield (host_ip[0] if host_ip else ""), int(host_port), int(container_port)
 
 
@@ -302,7 +301,11 @@ def test_the_keys_volume_is_written_once_by_keys_and_read_only_by_the_gateway():
 def test_locust_runs_only_in_the_load_profile_against_the_website_and_the_gateway():
     locust = SPECS["locust"]
     assert locust["profiles"] == ["load"]
-    assert locust["command"] == ["locust", "-f", "/app/tests/load/locustfile.py"]
+    command = [interpolate(part, {}) for part in locust["command"]]
+    assert command[:3] == ["locust", "-f", "/app/tests/load/locustfile.py"]
+    # Headless and bounded, failing when a request fails (tests/containers runs it).
+    options = dict(zip(command[3:], command[4:]))
+    assert "--headless" in command and options["--run-time"] == "60s" and options["--exit-code-on-error"] == "1"
     assert locust["volumes"] == ["./tests/load:/app/tests/load:ro"]
     assert locust["environment"] == {"LOADTEST_WEB_HOST": "http://frontend:8080",
                                      "LOADTEST_API_HOST": "http://krakend:8000"}

@@ -1,0 +1,81 @@
+"""The whole shop in containers: a private Docker engine of the tests' own (devstack/docker.py),
+stand-ins for the third-party images (deploy/standins/), every image built from the
+committed Dockerfiles, and the default profile of the committed docker-compose.yml started
+with `docker compose up --wait`. The tests reach it only through what it publishes, moved
+to free loopback ports.
+
+The engine keeps its images between runs (devstack.docker.TEST_ROOT), so a warm run
+rebuilds only what changed. Afterwards the project is taken down with its volumes, dangling
+images are pruned, and the engine stops: no container, network, volume or mount is left.
+Build times land in test-artifacts/containers/timings.json, for `make bench`."""
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from pathlib import Path
+
+import pytest
+
+from devstack.containers import ComposeShop
+from devstack.docker import REPO, TEST_ROOT, Engine
+from devstack.ports import free_port
+from tests.support import identity as identity_support
+from tests.support.containers import ContainerShop
+
+ARTIFACTS = REPO / "test-artifacts" / "containers"
+# What the tests move onto free loopback ports (compose's *_PUBLISH variables).
+PUBLISHED = {"frontend": "WEBSITE_PUBLISH", "krakend": "GATEWAY_PUBLISH", "mailpit": "MAILPIT_UI_PUBLISH",
+             "rabbitmq": "RABBITMQ_UI_PUBLISH"}
+
+
+# pytest-timeout counts fixture set-up too, and the first test here pays for the build: a cold
+# one makes the stand-ins and every image from nothing.
+BUILD_TIMEOUT = 3600
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/containers/" in item.nodeid and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(BUILD_TIMEOUT))
+
+
+@pytest.fixture(scope="session")
+def engine():
+    with Engine(TEST_ROOT) as engine:
+        yield engine
+        leftovers = {what: engine.docker(*argv).stdout.split() for what, argv in {
+            "containers": ("ps", "--all", "--quiet"), "volumes": ("volume", "ls", "--quiet"),
+            "networks": ("network", "ls", "--quiet", "--filter", "type=custom")}.items()}
+        engine.docker("image", "prune", "--force", check=False)
+    assert not any(leftovers.values()), f"the container tests left {leftovers}"
+
+
+def write_env_file(path: Path, published: dict[str, str]) -> None:
+    values = {"ADMIN_EMAIL": identity_support.ADMIN_EMAIL, "ADMIN_PASSWORD": identity_support.ADMIN_PASSWORD,
+              "SECRET_KEY": secrets.token_urlsafe(32), "GRAFANA_ADMIN_PASSWORD": secrets.token_urlsafe(12),
+              # The load profile's run: the smoke size, for half a minute.
+              "LOCUST_USERS": "10", "LOCUST_SPAWN_RATE": "5", "LOCUST_RUN_TIME": "30s",
+              **{PUBLISHED[service]: address for service, address in published.items()}}
+    path.write_text("".join(f"{name}={value}\n" for name, value in values.items()))
+
+
+@pytest.fixture(scope="session")
+def shop(engine, tmp_path_factory):
+    published = {service: f"127.0.0.1:{free_port()}" for service in PUBLISHED}
+    env_file = tmp_path_factory.mktemp("compose") / "test.env"
+    write_env_file(env_file, published)
+    project = ComposeShop(engine, "shoptests", env_file)  # one name: its images are reused
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    try:
+        build_seconds = project.build("load")
+        start = time.monotonic()
+        project.up()
+        up_seconds = time.monotonic() - start
+        (ARTIFACTS / "timings.json").write_text(json.dumps(
+            {"build_seconds": round(build_seconds, 1), "up_seconds": round(up_seconds, 1)}) + "\n")
+        yield ContainerShop(project, published)
+    finally:
+        (ARTIFACTS / "compose.log").write_text(project.logs(tail=2000))
+        project.compose("--profile", "load", "down", "--remove-orphans", "--volumes", "--timeout", "20",
+                        check=False, timeout=300)

@@ -1,0 +1,151 @@
+"""The shop in containers, used the four ways people use it, through the published ports
+only: a shopper in Chromium, an API client through KrakenD, grpcurl inside the compose
+network, and the emails in Mailpit. Before that: every container is healthy, the shop's run
+as uid 10001, and nothing but the two doors and the tools' loopback UIs is published."""
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from devstack.docker import TOOLS
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.support.containers import SHOP_SERVICES, SHOP_UID, wait_for_order
+from tests.support.gateway import ADDRESS, GOOD_CARD, register, stock_a_product
+from tests.support.http import request
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "containers"
+
+
+def containers(shop) -> list[dict]:
+    ids = shop.compose("ps", "--all", "--quiet").stdout.split()
+    return json.loads(shop.project.engine.docker("inspect", *ids).stdout)
+
+
+def service_of(container: dict) -> str:
+    return container["Config"]["Labels"]["com.docker.compose.service"]
+
+
+def test_every_container_is_healthy_and_the_shops_run_as_uid_10001(shop):
+    seen = {}
+    for container in containers(shop):
+        service, state = service_of(container), container["State"]
+        if service == "keys":  # the one-shot key maker: done, and done well
+            assert (state["Status"], state["ExitCode"]) == ("exited", 0), state
+            continue
+        assert state["Status"] == "running" and state["Health"]["Status"] == "healthy", (service, state)
+        seen[service] = state["Pid"]
+    assert set(SHOP_SERVICES) <= set(seen), seen
+    for service in SHOP_SERVICES:
+        status = Path(f"/proc/{seen[service]}/status").read_text()
+        real, effective, *_ = re.search(r"^Uid:\s+(.*)$", status, re.M)[1].split()
+        assert real == effective == SHOP_UID, f"{service} runs as uid {real}"
+
+
+def test_only_the_website_the_gateway_and_the_tools_loopback_uis_are_published(shop):
+    published = {}
+    for container in containers(shop):
+        for port, bindings in (container["NetworkSettings"]["Ports"] or {}).items():
+            for binding in bindings or []:
+                published.setdefault(service_of(container), set()).add(
+                    (binding["HostIp"], binding["HostPort"], port))
+    expected = {service: {(*shop.published[service].split(":"), f"{port}/tcp")}
+                for service, port in (("frontend", 8080), ("krakend", 8000), ("mailpit", 8025), ("rabbitmq", 15672))}
+    assert published == expected
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def test_a_shopper_buys_on_the_website_and_watches_the_order_ship(shop, browser):
+    context = browser.new_context(base_url=shop.website_url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    try:
+        page.goto("/")
+        expect(page.get_by_role("heading", level=1)).to_have_text("All products")
+        # The cards' images load lazily: load them all, then each must have drawn something.
+        page.evaluate("document.querySelectorAll('img').forEach(img => { img.loading = 'eager'; })")
+        page.wait_for_function("[...document.images].every(img => img.complete)")
+        images = page.eval_on_selector_all(".product-card img", "els => els.map(e => [e.src, e.naturalWidth])")
+        assert images, "the home page shows no product images"
+        for src, width in images:
+            reply = request("GET", src)
+            assert reply.status == 200 and reply.headers["Content-Type"].startswith("image/"), (src, reply.status)
+            assert width > 0, f"{src} did not render"
+        page.screenshot(path=str(_screenshot("home")), full_page=True)
+
+        page.locator(".product-card a").first.click()
+        page.get_by_role("button", name="Add to cart").click()
+        expect(page).to_have_url(re.compile(r"/cart$"))
+        page.get_by_role("button", name=re.compile("Place order")).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for your order")
+        expect(page.locator("#order-status")).to_have_text("Shipped", timeout=60_000)  # the page polls
+        page.screenshot(path=str(_screenshot("order-shipped")), full_page=True)
+    finally:
+        context.close()
+
+
+def _screenshot(name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS / f"{name}.png"
+
+
+def test_an_api_client_shops_through_krakend_and_gets_the_emails(shop):
+    gateway = shop.gateway
+    product = stock_a_product(gateway, name=f"Container Teapot {uuid.uuid4().hex[:6]}")
+    user = register(gateway, "compose")
+    assert user.login().status == 200
+    assert user.call("POST", "/api/v1/cart/items", {"productId": product["id"], "quantity": 2}).status == 200
+    cart = user.call("GET", "/api/v1/cart").json()["cart"]
+    assert [(line["productId"], line["quantity"]) for line in cart["items"]] == [(product["id"], 2)]
+    placed = user.call("POST", "/api/v1/orders", {"currencyCode": "EUR", "address": ADDRESS, "email": user.email,
+                                                 "creditCard": GOOD_CARD})
+    assert placed.status == 200, placed.body
+    order_id = placed.json()["order"]["id"]
+    shipped = wait_for_order(user, order_id, {"ORDER_STATUS_SHIPPED"})
+    assert shipped.get("status") == "ORDER_STATUS_SHIPPED" and shipped["trackingId"], shipped
+
+    refresh = user.refresh_token
+    assert user.refresh().status == 200 and user.refresh_token != refresh
+    assert user.call("POST", "/api/v1/logout").status == 200
+    assert user.refresh().status == 401
+
+    # Order received, payment confirmed, shipped: each once, each naming the order.
+    def mails():
+        return shop.emails_to(user.email)
+    _wait(lambda: len(mails()) >= 3, 60, "the order's three emails")
+    subjects = sorted(message["Subject"] for message in mails())
+    assert len(subjects) == 3 and all(order_id in subject for subject in subjects), subjects
+
+
+def _wait(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"waited {timeout} s for {what}"
+        time.sleep(0.5)
+
+
+def test_grpcurl_lists_and_calls_a_service_inside_the_compose_network(shop):
+    engine = shop.project.engine
+    grpcurl = ["run", "--rm", "--network", f"{shop.project.project}_default",
+               "--volume", f"{TOOLS / 'bin' / 'grpcurl'}:/usr/local/bin/grpcurl:ro", "python:3.11-slim", "grpcurl",
+               "-plaintext"]
+    listed = engine.docker(*grpcurl, "catalogservice:50051", "list").stdout.split()
+    assert {"shop.catalog.v1.CatalogService", "grpc.health.v1.Health",
+            "grpc.reflection.v1alpha.ServerReflection"} <= set(listed), listed
+    health = engine.docker(*grpcurl, "cartservice:50052", "grpc.health.v1.Health/Check").stdout
+    assert json.loads(health) == {"status": "SERVING"}
+    reply = engine.docker(*grpcurl, "-d", '{"id": "stoneware-mug"}', "catalogservice:50051",
+                          "shop.catalog.v1.CatalogService/GetProduct").stdout
+    assert json.loads(reply)["product"]["id"] == "stoneware-mug"

@@ -1,0 +1,130 @@
+"""The shop in containers, as its tests see it: the compose project in the private engine,
+reached through the ports it publishes on loopback, plus a look inside for the checks a
+user could make with `docker compose exec` (a query in PostgreSQL)."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devstack.containers import ComposeShop
+from tests.support.gateway import ADDRESS, GOOD_CARD, Gateway, User, signed_in
+from tests.support.http import request
+
+# The shop's own images run as this user (docs/containers.md).
+SHOP_UID = "10001"
+SHOP_SERVICES = ("catalogservice", "cartservice", "shippingservice", "paymentservice", "emailservice",
+                 "identityservice", "checkoutservice", "frontend", "krakend")
+
+
+@dataclass
+class ContainerShop:
+    project: ComposeShop
+    published: dict[str, str]   # compose service -> "127.0.0.1:port" on the host
+
+    @property
+    def website_url(self) -> str:
+        return f"http://{self.published['frontend']}"
+
+    @property
+    def gateway(self) -> Gateway:
+        return Gateway(f"http://{self.published['krakend']}", keys_dir=Path("/nonexistent"), log_path=Path("/dev/null"))
+
+    @property
+    def mailpit_url(self) -> str:
+        return f"http://{self.published['mailpit']}"
+
+    def compose(self, *args: str, **kwargs):
+        return self.project.compose(*args, **kwargs)
+
+    def sql(self, database: str, query: str) -> list[list[str]]:
+        """Rows of a query run by psql inside the postgres container, as a user would."""
+        out = self.compose("exec", "-T", "postgres", "psql", "-U", "shop", "-d", database, "-AtF", "\t", "-c",
+                           query, timeout=60).stdout
+        return [line.split("\t") for line in out.splitlines() if line]
+
+    def emails_to(self, address: str) -> list[dict]:
+        """Mailpit's summaries of the messages sent to address."""
+        query = urllib.parse.quote(f'to:"{address}"')
+        reply = request("GET", f"{self.mailpit_url}/api/v1/search?query={query}&limit=200")
+        assert reply.status == 200, reply.body
+        return reply.json()["messages"]
+
+    def all_message_ids(self) -> list[str]:
+        ids, start = [], 0
+        while True:
+            reply = request("GET", f"{self.mailpit_url}/api/v1/messages?start={start}&limit=500")
+            page = reply.json()["messages"]
+            ids += [message["MessageID"] for message in page]
+            if len(page) < 500:
+                return ids
+            start += 500
+
+
+def wait_for_order(user: User, order_id: str, wanted: set[str], timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        reply = user.call("GET", f"/api/v1/orders/{order_id}")
+        order = reply.json().get("order", {}) if reply.status == 200 else {}
+        if order.get("status") in wanted or time.monotonic() > deadline:
+            return order
+        time.sleep(0.5)
+
+
+@dataclass
+class OrderStream:
+    """Shoppers placing orders through the gateway one after another, in a thread, while
+    something is taken away: which orders were accepted, and which calls were refused."""
+    shop: ContainerShop
+    product_id: str
+    shoppers: int = 3
+    accepted: list[tuple[User, str]] = field(default_factory=list)
+    refused: list[int] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def __enter__(self) -> "OrderStream":
+        self.users = [signed_in(self.shop.gateway, "drill") for _ in range(self.shoppers)]
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        n = 0
+        while not self._stop.is_set():
+            user = self.users[n % len(self.users)]
+            n += 1
+            try:
+                added = user.call("POST", "/api/v1/cart/items", {"productId": self.product_id, "quantity": 1})
+                if added.status != 200:
+                    self.refused.append(added.status)
+                    time.sleep(0.3)
+                    continue
+                placed = user.call("POST", "/api/v1/orders", {"currencyCode": "USD", "address": ADDRESS,
+                                                              "email": user.email, "creditCard": GOOD_CARD})
+            except OSError:  # the gateway itself is up; a timeout is a refusal like any other
+                self.refused.append(0)
+                continue
+            if placed.status == 200:
+                self.accepted.append((user, placed.json()["order"]["id"]))
+            else:
+                self.refused.append(placed.status)
+            time.sleep(0.1)
+
+    def wait_for(self, count: int, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        start = len(self.accepted)
+        while len(self.accepted) < start + count:
+            assert time.monotonic() < deadline, f"only {len(self.accepted) - start} orders in {timeout} s"
+            time.sleep(0.2)
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(60)
+
+
+def summary(orders: dict) -> str:
+    return json.dumps(orders, indent=1, default=str)[:3000]
