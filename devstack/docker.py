@@ -207,7 +207,7 @@ class Engine:
         self._cleanup()
 
     def _cleanup(self) -> None:
-        for mount in reversed(_mounts_under((self.root, self.exec_root))):
+        for mount in reversed(mounts_under((self.root, self.exec_root))):
             subprocess.run(["umount", "-l", mount], check=False, capture_output=True)
         if Path(f"/sys/class/net/{self.bridge}").exists():
             subprocess.run(["ip", "link", "delete", self.bridge], check=False, capture_output=True)
@@ -241,7 +241,7 @@ def _alive(pid: int, process: subprocess.Popen | None) -> bool:
     return Path(f"/proc/{pid}").exists() and "dockerd" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
 
 
-def _mounts_under(roots: tuple[Path, ...]) -> list[str]:
+def mounts_under(roots: tuple[Path, ...]) -> list[str]:
     found = []
     for line in Path("/proc/self/mounts").read_text().splitlines():
         target = line.split()[1].replace("\\040", " ")

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from devstack.containers import ComposeShop
-from devstack.docker import REPO, TEST_ROOT, Engine
+from devstack.docker import REPO, TEST_ROOT, Engine, mounts_under
 from devstack.ports import free_port
 from tests.support import identity as identity_support
 from tests.support.containers import ContainerShop
@@ -44,10 +44,15 @@ def pytest_collection_modifyitems(items):
 def engine():
     with Engine(TEST_ROOT) as engine:
         yield engine
+        # Anonymous volumes that images declare (redis's /data, as upstream's) outlive a plain
+        # `down`, as they do everywhere: the tests made them, the tests remove them.
+        engine.docker("volume", "prune", "--force", check=False)
         leftovers = {what: engine.docker(*argv).stdout.split() for what, argv in {
             "containers": ("ps", "--all", "--quiet"), "volumes": ("volume", "ls", "--quiet"),
             "networks": ("network", "ls", "--quiet", "--filter", "type=custom")}.items()}
         engine.docker("image", "prune", "--force", check=False)
+    mounts = mounts_under((engine.root, engine.exec_root))
+    assert not mounts, f"mounts left under the engine's roots: {mounts}"
     assert not any(leftovers.values()), f"the container tests left {leftovers}"
 
 

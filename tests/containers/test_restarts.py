@@ -42,11 +42,12 @@ def test_two_checkout_and_two_payment_instances_share_the_work_and_do_nothing_tw
             stream.wait_for(12, timeout=120)
         assert_shipped_once(shop, stream.accepted)
         after = {service: handled(shop, service) for service in HTTP_PORTS}
-        for service, work in after.items():
-            did = {name: work[name] - before[service].get(name, 0) for name in work}
-            assert all(amount > 0 for amount in did.values()), f"{service}: an instance did nothing: {did}"
+        did = {service: {name: work[name] - before[service].get(name, 0) for name in work}
+               for service, work in after.items()}
+        for service, work in did.items():
+            assert all(amount > 0 for amount in work.values()), f"{service}: an instance did nothing: {work}"
         record("scale checkout=2 payment=2", {"orders": len(stream.accepted), "refused": len(stream.refused),
-                                              "work_per_instance": after, "duplicates": 0})
+                                              "rpcs_and_events_per_instance": did, "duplicates": 0})
     finally:
         shop.project.up(extra=("--scale", "checkoutservice=1", "--scale", "paymentservice=1"))
 
