@@ -4,10 +4,14 @@ round trip), with the ratio to the bare server; the public API through KrakenD b
 same calls made straight to the services' HTTP facades (wrk); the website's pages beside a
 bare Flask page, both served by gunicorn (wrk); then the whole order pipeline under load
 (orders per second, and the time from PlaceOrder to SHIPPED); end to end, the locust
-mixes of tests/load against that website and gateway (bench/locust_run.py); last, the
-cost of tracing (bench/tracing_cost.py).
+mixes of tests/load against that website and gateway (bench/locust_run.py); then the
+cost of tracing (bench/tracing_cost.py); last, the shop in containers (bench/containers.py):
+build times, image sizes and idle memory beside `make run`'s processes (it builds every
+image from nothing in a private engine of its own: about 7 minutes on 2 cores).
 
-`python -m bench` runs every section; `python -m bench tracing` (or `services`) just that one."""
+`python -m bench` runs every section; `python -m bench tracing` (or `services`, or
+`containers`) just that one. The PostgreSQL, Redis and RabbitMQ the first two share start
+only when one of them runs; the containers section starts what it needs itself."""
 from __future__ import annotations
 
 import contextlib
@@ -27,13 +31,15 @@ from tests.support.http import request
 from tests.support.net import free_port, wait_for_port
 from tests.support.services import wait_until
 
-from bench import ghz, locust_run, pipeline, redis_benchmark, shop, tracing_cost
+from bench import containers, ghz, locust_run, pipeline, redis_benchmark, shop, tracing_cost
 from bench.settings import (CONCURRENCY, HTTP_SECONDS, LOCUST_SECONDS, LOCUST_USERS, ORDERS, RESULTS, SHOPPERS,
                             TOTAL, WARMUP_SECONDS)
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH_PASSWORD = "quiet-harbor-lantern-77"
-SECTIONS = ("services", "tracing")
+SECTIONS = ("services", "tracing", "containers")
+# The sections that run over the PostgreSQL cluster, Redis and RabbitMQ node main starts.
+BACKED = ("services", "tracing")
 
 
 def table(title: str, results: list[ghz.Result], baseline: ghz.Result) -> str:
@@ -190,15 +196,23 @@ def main(argv: list[str]) -> int:
         return 2
     logs = Path(tempfile.mkdtemp(prefix="shop-bench-"))
     sound = True
-    with contextlib.ExitStack() as backing:
-        cluster = backing.enter_context(temporary_cluster(shop.DATABASES, prefix="shop-bench-pg-"))
-        redis = backing.enter_context(devstack_redis.temporary_server())
-        broker = backing.enter_context(devstack_rabbitmq.temporary_node())
-        for name, run in (("services", services_section), ("tracing", tracing_cost.section)):
-            if name in wanted:
-                text, ok = run(cluster, redis, broker, logs)
-                print(f"\n{text}", flush=True)
-                sound = sound and ok
+
+    def report(text: str, ok: bool) -> None:
+        nonlocal sound
+        print(f"\n{text}", flush=True)
+        sound = sound and ok
+
+    if any(name in wanted for name in BACKED):
+        with contextlib.ExitStack() as backing:
+            cluster = backing.enter_context(temporary_cluster(shop.DATABASES, prefix="shop-bench-pg-"))
+            redis = backing.enter_context(devstack_redis.temporary_server())
+            broker = backing.enter_context(devstack_rabbitmq.temporary_node())
+            for name, run in (("services", services_section), ("tracing", tracing_cost.section)):
+                if name in wanted:
+                    report(*run(cluster, redis, broker, logs))
+    # After the backing has stopped: it starts its own (and measures the machine's memory).
+    if "containers" in wanted:
+        report(*containers.section(logs))
     shutil.rmtree(logs, ignore_errors=True)
     return 0 if sound else 1
 

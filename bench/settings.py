@@ -12,5 +12,7 @@ HTTP_SECONDS = int(os.environ.get("BENCH_HTTP_SECONDS", "10"))
 WARMUP_SECONDS = 2
 LOCUST_USERS = int(os.environ.get("BENCH_LOCUST_USERS", "20"))
 LOCUST_SECONDS = int(os.environ.get("BENCH_LOCUST_SECONDS", "30"))
+# How long the containers section leaves the shop idle before reading its memory (each side).
+IDLE_SECONDS = int(os.environ.get("BENCH_IDLE_SECONDS", "30"))
 
 RESULTS = Path(__file__).resolve().parents[1] / "bench-results"  # JSON of each section's rows
