@@ -57,6 +57,13 @@ STANDINS = (
     StandIn("rabbitmq", ("rabbitmq:3.13-management",)),
     StandIn("mailpit", ("axllent/mailpit:v1.27.11",), {"mailpit": TOOLS / "bin" / "mailpit"}),
     StandIn("krakend", ("devopsfaith/krakend:1.4.1",), {"krakend": TOOLS / "bin" / "krakend"}),
+    # The observability profile (but Grafana, which has no source that can be built here).
+    StandIn("otelcol", ("otel/opentelemetry-collector:0.111.0",), {"otelcol": TOOLS / "bin" / "otelcol"},
+            profile="observability"),
+    StandIn("prometheus", ("prom/prometheus:v2.42.0",), {"prometheus": Path("/usr/bin/prometheus")},
+            profile="observability"),
+    StandIn("jaeger", ("jaegertracing/all-in-one:1.62.0",), {"jaeger-all-in-one": TOOLS / "bin" / "jaeger-all-in-one"},
+            profile="observability"),
 )
 
 

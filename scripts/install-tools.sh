@@ -11,6 +11,7 @@
 #   docker-compose  Docker Compose, built from its Go module (see install_compose); also a
 #             docker CLI plugin for DOCKER_CONFIG=$TOOLS_DIR/docker (`docker compose`)
 #   mailpit   built from its Go module with its web UI from npm (see install_mailpit)
+#   jaeger-all-in-one  Jaeger's all-in-one backend, built from its Go module (see install_jaeger)
 #
 # Idempotent and fast when everything is present: each tool has a version stamp and is only
 # (re)built when the stamp or the binary is missing or names another version. Go's module and
@@ -41,6 +42,10 @@ COMPOSE_MODULE=github.com/docker/compose/v5
 # (403) and serves only v1.27.11 and v1.33.1: this is the closer of the two.
 MAILPIT_VERSION=1.27.11
 MAILPIT_MODULE=github.com/axllent/mailpit
+# The tracing backend the compose file runs (jaegertracing/all-in-one:1.62.0): the proxy
+# reachable here serves that release.
+JAEGER_VERSION=1.62.0
+JAEGER_MODULE=github.com/jaegertracing/jaeger
 
 REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOOLS_DIR=${TOOLS_DIR:-$REPO_DIR/.tools}
@@ -325,6 +330,52 @@ install_mailpit() {
     log "mailpit $MAILPIT_VERSION: installed (built in $((SECONDS - start))s)"
 }
 
+# --- Jaeger all-in-one ----------------------------------------------------------------------
+# Jaeger's v1 all-in-one (github.com/jaegertracing/jaeger, ./cmd/all-in-one): agent, collector
+# (OTLP over gRPC and HTTP among its receivers) and query service (the HTTP API /api/services,
+# /api/traces and the UI) in one process, with in-memory storage unless told otherwise; the
+# binary of the compose file's jaeger image, at its release. Its go.mod has a replace
+# directive, so `go install module@version` refuses it; it is built the way its Makefile's
+# `build-all-in-one` target builds it, from the module's source as the proxy serves it:
+# `go build -trimpath ./cmd/all-in-one` with CGO_ENABLED=0 (a static binary) and its BUILD_INFO
+# ldflags, `-X .../pkg/version.latestVersion=v<version>` (its closest v1 tag there) and
+# `.../pkg/version.date=<the release commit's time>` (the proxy's, as `git show` gives it
+# there), so that `jaeger-all-in-one version` names the release; `.../pkg/version.commitSHA`
+# stays empty, as the proxy does not give the commit.
+# Without the web UI: its Makefile's `build-ui` first builds the jaeger-ui repository (a git
+# submodule, not in the module) into cmd/query/app/ui/actual; without it the binary embeds its
+# placeholder page (cmd/query/app/ui/placeholder), and the query HTTP API works all the same.
+install_jaeger() {
+    if stamp_ok jaeger-all-in-one "$JAEGER_VERSION"; then
+        log "jaeger-all-in-one $JAEGER_VERSION: already present"
+        return 0
+    fi
+    local go scratch start date ldflags
+    go=$(find_go)
+    start=$SECONDS
+    scratch=$(mktemp -d "$TOOLS_DIR/.build-jaeger-all-in-one.XXXXXX")
+    log "jaeger-all-in-one $JAEGER_VERSION: building from its Go module" \
+        "(a few minutes the first time)"
+    go_module_copy "$JAEGER_MODULE@v$JAEGER_VERSION" "$scratch/src" || {
+        rm -rf "$scratch"
+        die "the Go module proxy did not give $JAEGER_MODULE@v$JAEGER_VERSION"
+    }
+    date=$(cd "$TOOLS_DIR" && GOWORK=off "$go" list -m -f '{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}' \
+        "$JAEGER_MODULE@v$JAEGER_VERSION") || date=""
+    ldflags="-X $JAEGER_MODULE/pkg/version.latestVersion=v$JAEGER_VERSION"
+    ldflags+=" -X $JAEGER_MODULE/pkg/version.date=$date"
+    if ! (cd "$scratch/src" && GOWORK=off CGO_ENABLED=0 "$go" build -trimpath -ldflags "$ldflags" \
+            -o "$scratch/jaeger-all-in-one" ./cmd/all-in-one >"$scratch/build.log" 2>&1); then
+        tail -n 30 "$scratch/build.log" >&2
+        rm -rf "$scratch"
+        die "jaeger-all-in-one $JAEGER_VERSION could not be built (see the go error above)"
+    fi
+    mv -f "$scratch/jaeger-all-in-one" "$BIN_DIR/jaeger-all-in-one"
+    rm -rf "$scratch"
+    printf '%s\n' "$JAEGER_VERSION" >"$STAMP_DIR/jaeger-all-in-one"
+    log "jaeger-all-in-one $JAEGER_VERSION: installed (built in $((SECONDS - start))s)"
+}
+
 install_buf
 install_grpcurl
 install_ghz
@@ -333,3 +384,4 @@ install_krakend
 install_otelcol
 install_compose
 install_mailpit
+install_jaeger

@@ -73,7 +73,7 @@ def shop(engine, tmp_path_factory):
     project = ComposeShop(engine, "shoptests", env_file)  # one name: its images are reused
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     try:
-        build_seconds = project.build("load")
+        build_seconds = project.build("load", "observability")
         start = time.monotonic()
         project.up()
         up_seconds = time.monotonic() - start
@@ -82,5 +82,5 @@ def shop(engine, tmp_path_factory):
         yield ContainerShop(project, published)
     finally:
         (ARTIFACTS / "compose.log").write_text(project.logs(tail=2000))
-        project.compose("--profile", "load", "down", "--remove-orphans", "--volumes", "--timeout", "20",
+        project.compose("--profile", "load", "--profile", "observability", "down", "--remove-orphans", "--volumes", "--timeout", "20",
                         check=False, timeout=300)

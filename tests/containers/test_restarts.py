@@ -9,8 +9,8 @@ import re
 
 from tests.containers.test_outages import assert_shipped_once, record
 from tests.support import metrics
-from tests.support.containers import OrderStream, wait_for_order
-from tests.support.gateway import ADDRESS, GOOD_CARD, User, signed_in, stock_a_product
+from tests.support.containers import OrderStream, shipped_order
+from tests.support.gateway import User, stock_a_product
 
 HTTP_PORTS = {"checkoutservice": 8053, "paymentservice": 8054}
 
@@ -68,14 +68,7 @@ def test_the_load_profile_runs_locust_headless_with_no_failure(shop):
 
 
 def test_after_down_and_up_accounts_and_orders_remain_and_carts_are_gone(shop):
-    product = stock_a_product(shop.gateway, stock=10)
-    user = signed_in(shop.gateway, "restart")
-    assert user.call("POST", "/api/v1/cart/items", {"productId": product["id"], "quantity": 1}).status == 200
-    placed = user.call("POST", "/api/v1/orders", {"currencyCode": "USD", "address": ADDRESS, "email": user.email,
-                                                 "creditCard": GOOD_CARD})
-    assert placed.status == 200, placed.body
-    order_id = placed.json()["order"]["id"]
-    assert wait_for_order(user, order_id, {"ORDER_STATUS_SHIPPED"}).get("status") == "ORDER_STATUS_SHIPPED"
+    user, order_id, product = shipped_order(shop.gateway, "restart")
     assert user.call("POST", "/api/v1/cart/items", {"productId": product["id"], "quantity": 2}).status == 200
 
     shop.project.down()

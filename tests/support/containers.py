@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devstack.containers import ComposeShop
-from tests.support.gateway import ADDRESS, GOOD_CARD, Gateway, User, signed_in
+from tests.support.gateway import ADDRESS, GOOD_CARD, Gateway, User, signed_in, stock_a_product
 from tests.support.http import request
 
 # The shop's own images run as this user (docs/containers.md).
@@ -72,6 +72,20 @@ def wait_for_order(user: User, order_id: str, wanted: set[str], timeout: float =
         if order.get("status") in wanted or time.monotonic() > deadline:
             return order
         time.sleep(0.5)
+
+
+def shipped_order(gateway: Gateway, tag: str) -> tuple[User, str, dict]:
+    """A new customer's order of a new product through the gateway, once it has SHIPPED:
+    the customer, the order id and the product."""
+    product = stock_a_product(gateway, stock=10)
+    user = signed_in(gateway, tag)
+    assert user.call("POST", "/api/v1/cart/items", {"productId": product["id"], "quantity": 1}).status == 200
+    placed = user.call("POST", "/api/v1/orders", {"currencyCode": "USD", "address": ADDRESS, "email": user.email,
+                                                 "creditCard": GOOD_CARD})
+    assert placed.status == 200, placed.body
+    order_id = placed.json()["order"]["id"]
+    assert wait_for_order(user, order_id, {"ORDER_STATUS_SHIPPED"}).get("status") == "ORDER_STATUS_SHIPPED"
+    return user, order_id, product
 
 
 @dataclass
