@@ -12,7 +12,7 @@ BUF := $(TOOLS)/buf
 PYTEST_ARGS ?=
 
 .PHONY: help deps system-packages venv tools protos check-protos lint-protos run test bench loadtest \
-	compose-up compose-down clean
+	compose-up compose-down k8s-up k8s-down clean
 
 help:
 	@echo "make run       install what is missing, start the shop (Ctrl-C stops it)"
@@ -22,6 +22,8 @@ help:
 	@echo "               LOADTEST_USERS (20), LOADTEST_SECONDS (60); reports in test-artifacts/loadtest/"
 	@echo "make compose-up    the shop in containers, in the project's own Docker engine (docs/containers.md)"
 	@echo "make compose-down  stop those containers (volumes kept) and the engine"
+	@echo "make k8s-up        a local single-node Kubernetes built from source (devstack/kube.py; root)"
+	@echo "make k8s-down      stop it and clean up after it"
 	@echo "make protos    regenerate genproto/ from protos/"
 
 deps: system-packages venv tools
@@ -77,6 +79,16 @@ compose-up: deps
 
 compose-down: venv
 	@$(PY) -m devstack.containers down
+
+# A local Kubernetes cluster: its binaries are built only here (scripts/install-tools.sh
+# kubernetes, about 15 minutes with CoreDNS the first time), never by `make deps`.
+k8s-up: venv
+	@scripts/install-tools.sh kubernetes
+	@$(PY) -m devstack.kube up
+	@$(PY) -m devstack.kube env
+
+k8s-down: venv
+	@$(PY) -m devstack.kube down
 
 clean:
 	rm -rf .stack bench-results test-artifacts

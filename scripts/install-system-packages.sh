@@ -7,7 +7,9 @@
 # docker.io (Debian's Docker Engine 20.10, with containerd and runc) and mmdebstrap for the
 # containerised shop's tests, which run a private dockerd of their own and build the stand-in
 # base images from Debian packages (devstack/docker.py, deploy/standins/); python3.11-venv so
-# a test can build the runtime from Debian's own Python 3.11, the one the README names.
+# a test can build the runtime from Debian's own Python 3.11, the one the README names;
+# etcd-server and containernetworking-plugins (with docker.io's containerd and runc) for the
+# local Kubernetes that devstack/kube.py builds from source and runs (`make k8s-up`).
 #
 # Idempotent: does nothing (and touches no network) when every package is already installed.
 # The shop runs its own private PostgreSQL, Redis and RabbitMQ instances, so the system-wide
@@ -16,7 +18,7 @@
 set -euo pipefail
 
 PACKAGES=(postgresql-15 postgresql-client-15 redis-server rabbitmq-server patch wrk chromium prometheus
-          docker.io mmdebstrap python3.11-venv)
+          docker.io mmdebstrap python3.11-venv etcd-server containernetworking-plugins)
 
 log() { printf 'install-system-packages: %s\n' "$*"; }
 
@@ -52,7 +54,7 @@ log "installing ${missing[*]}"
 # System services that these packages come with (prometheus's would listen on every
 # interface, on 9090). The rabbitmq-server init script's "status" runs rabbitmqctl, which
 # itself starts an epmd daemon, so its pid file is checked instead.
-SERVICES=(postgresql redis-server rabbitmq-server epmd prometheus docker containerd)
+SERVICES=(postgresql redis-server rabbitmq-server epmd prometheus docker containerd etcd)
 pid_alive() { [[ -e $1 ]] && "${SUDO[@]}" kill -0 "$("${SUDO[@]}" cat "$1")" 2>/dev/null; }
 system_epmd_pids() {
     # Live (not zombie) epmd daemons of the rabbitmq system user on the default port 4369; a
@@ -77,6 +79,7 @@ service_running() {
         rabbitmq-server) pid_alive /run/rabbitmq/pid ;;
         prometheus) pid_alive /run/prometheus/prometheus.pid ;;
         docker) pid_alive /var/run/docker.pid ;;
+        etcd) [[ -n $(pgrep -u etcd -x etcd 2>/dev/null || true) ]] ;;  # the system unit's user
         containerd) [[ -n $(pgrep -x -f '/usr/bin/containerd' 2>/dev/null || true) ]] ;;
         epmd) [[ -n $(system_epmd_pids) ]] ;;
     esac

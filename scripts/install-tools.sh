@@ -13,6 +13,11 @@
 #   mailpit   built from its Go module with its web UI from npm (see install_mailpit)
 #   jaeger-all-in-one  Jaeger's all-in-one backend, built from its Go module (see install_jaeger)
 #
+# Only when asked for by name (`scripts/install-tools.sh kubernetes`), never by default:
+#   kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl
+#             Kubernetes built from its Go module (see install_kubernetes), and coredns
+#             (see install_coredns), for the local cluster of devstack/kube.py
+#
 # Idempotent and fast when everything is present: each tool has a version stamp and is only
 # (re)built when the stamp or the binary is missing or names another version. Go's module and
 # build caches stay in their default places, so a second build on the same machine is quick.
@@ -46,6 +51,14 @@ MAILPIT_MODULE=github.com/axllent/mailpit
 # reachable here serves that release.
 JAEGER_VERSION=1.62.0
 JAEGER_MODULE=github.com/jaegertracing/jaeger
+# The local Kubernetes cluster (devstack/kube.py): its binaries, from k8s.io/kubernetes, and
+# the staging modules it names, published as k8s.io/* v0.<minor>.<patch>.
+KUBERNETES_VERSION=1.37.2
+KUBERNETES_MODULE=k8s.io/kubernetes
+KUBERNETES_STAGING_VERSION=0.37.2
+KUBERNETES_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
+COREDNS_VERSION=1.15.0
+COREDNS_MODULE=github.com/coredns/coredns
 
 REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOOLS_DIR=${TOOLS_DIR:-$REPO_DIR/.tools}
@@ -375,6 +388,93 @@ install_jaeger() {
     printf '%s\n' "$JAEGER_VERSION" >"$STAMP_DIR/jaeger-all-in-one"
     log "jaeger-all-in-one $JAEGER_VERSION: installed (built in $((SECONDS - start))s)"
 }
+
+# --- Kubernetes -----------------------------------------------------------------------------
+# The binaries of a single-node cluster (devstack/kube.py): kube-apiserver,
+# kube-controller-manager, kube-scheduler, kubelet, kube-proxy and kubectl, all of one release,
+# built by one `go build` (they share most packages) and kept under one stamp, "kubernetes".
+# k8s.io/kubernetes is served as a Go module, but its go.mod replaces each k8s.io/* staging
+# module with ./staging/src/k8s.io/<name>, and the module zip has no staging folder: those
+# replace lines are pointed at the same modules as published (k8s.io/<name> v0.<minor>.<patch>,
+# cut from the same tree). Static binaries (CGO_ENABLED=0, as the release builds them), with
+# the version variables the release sets (hack/lib/version.sh), so `kubectl version` and the
+# node's kubeletVersion say v<version>; -s -w, as the release does, for smaller binaries and a
+# shorter link. Cold: 659 s on 2 cores shared with another build (module download included);
+# the stamp makes a warm run free. Only run when asked for: `scripts/install-tools.sh kubernetes`.
+install_kubernetes() {
+    local stamp=$KUBERNETES_VERSION name missing=""
+    for name in "${KUBERNETES_BINARIES[@]}"; do
+        [[ -x $BIN_DIR/$name ]] || missing+=" $name"
+    done
+    if [[ -z $missing && -f $STAMP_DIR/kubernetes && $(<"$STAMP_DIR/kubernetes") == "$stamp" ]]; then
+        log "kubernetes $stamp: already present"
+        return 0
+    fi
+    local go scratch start minor ldflags pkg pkgs=()
+    go=$(find_go)
+    start=$SECONDS
+    scratch=$(mktemp -d "$TOOLS_DIR/.build-kubernetes.XXXXXX")
+    log "kubernetes $KUBERNETES_VERSION: building ${KUBERNETES_BINARIES[*]} from its Go module" \
+        "(about 10 minutes the first time)"
+    go_module_copy "$KUBERNETES_MODULE@v$KUBERNETES_VERSION" "$scratch/src" || {
+        rm -rf "$scratch"
+        die "the Go module proxy did not give $KUBERNETES_MODULE@v$KUBERNETES_VERSION"
+    }
+    # `k8s.io/api => ./staging/src/k8s.io/api` becomes `k8s.io/api => k8s.io/api v0.37.2`.
+    sed -i -E "s#^([[:space:]]*)(k8s\.io/[^[:space:]]+)[[:space:]]+=>[[:space:]]+\./staging/src/k8s\.io/[^[:space:]]+[[:space:]]*\$#\1\2 => \2 v$KUBERNETES_STAGING_VERSION#" \
+        "$scratch/src/go.mod"
+    if grep -q '=> \./staging' "$scratch/src/go.mod"; then
+        rm -rf "$scratch"
+        die "kubernetes $KUBERNETES_VERSION: go.mod still names ./staging after the rewrite"
+    fi
+    minor=${KUBERNETES_VERSION#*.}; minor=${minor%%.*}
+    ldflags="-s -w"
+    for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+        ldflags+=" -X $pkg.gitVersion=v$KUBERNETES_VERSION -X $pkg.gitMajor=${KUBERNETES_VERSION%%.*}"
+        ldflags+=" -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+        ldflags+=" -X $pkg.buildDate=1970-01-01T00:00:00Z"
+    done
+    for name in "${KUBERNETES_BINARIES[@]}"; do pkgs+=("./cmd/$name"); done
+    mkdir -p "$scratch/out"
+    if ! (cd "$scratch/src" && GOWORK=off GOFLAGS=-mod=mod CGO_ENABLED=0 "$go" build -trimpath \
+            -ldflags "$ldflags" -o "$scratch/out/" "${pkgs[@]}" >"$scratch/build.log" 2>&1); then
+        tail -n 30 "$scratch/build.log" >&2
+        rm -rf "$scratch"
+        die "kubernetes $KUBERNETES_VERSION could not be built (see the go error above)"
+    fi
+    for name in "${KUBERNETES_BINARIES[@]}"; do
+        mv -f "$scratch/out/$name" "$BIN_DIR/$name"
+    done
+    rm -rf "$scratch"
+    printf '%s\n' "$stamp" >"$STAMP_DIR/kubernetes"
+    log "kubernetes $KUBERNETES_VERSION: installed (built in $((SECONDS - start))s)"
+}
+
+# --- CoreDNS --------------------------------------------------------------------------------
+# The cluster's DNS add-on (devstack/kube.py packs it into an image and runs it as a pod). Its
+# module has no replace directive, so `go install` builds it; static, with the release's git
+# commit variable left empty. Cold: 236 s here.
+install_coredns() {
+    if stamp_ok coredns "$COREDNS_VERSION"; then
+        log "coredns $COREDNS_VERSION: already present"
+        return 0
+    fi
+    CGO_ENABLED=0 go_install coredns "$COREDNS_MODULE" "$COREDNS_VERSION" coredns "-s -w" ||
+        die "coredns $COREDNS_VERSION could not be built"
+}
+
+# With arguments, only the tools named (`kubernetes` is only built when named); without, the
+# default set.
+if (($# > 0)); then
+    for tool in "$@"; do
+        case $tool in
+            kubernetes) install_kubernetes; install_coredns ;;
+            buf|grpcurl|ghz|kustomize|krakend|otelcol|compose|mailpit|jaeger|coredns) "install_$tool" ;;
+            *) die "unknown tool: $tool (known: kubernetes coredns buf grpcurl ghz kustomize krakend otelcol compose mailpit jaeger)" ;;
+        esac
+    done
+    exit 0
+fi
 
 install_buf
 install_grpcurl
