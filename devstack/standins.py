@@ -36,9 +36,16 @@ DEBIAN_SOURCES = (
     "deb http://deb.debian.org/debian-security bookworm-security main",
 )
 MMDEBSTRAP = ("mmdebstrap", "--variant=minbase", "--include=ca-certificates", "--format=tar",
-              # documentation and translations are of no use in a container
-              "--dpkgopt=path-exclude=/usr/share/doc/*", "--dpkgopt=path-exclude=/usr/share/man/*",
+              # Documentation and translations are of no use in a container (copyright files
+              # stay); the options stay in the image's dpkg configuration, so every package a
+              # stand-in installs later leaves them out too.
+              "--dpkgopt=path-exclude=/usr/share/doc/*", "--dpkgopt=path-include=/usr/share/doc/*/copyright",
+              "--dpkgopt=path-exclude=/usr/share/man/*",
               "--dpkgopt=path-exclude=/usr/share/locale/*", "--dpkgopt=path-include=/usr/share/locale/locale.alias",
+              # No package a stand-in installs starts its service during the build (as in
+              # Debian's own container images): there is no init to start it with.
+              "--customize-hook=printf '#!/bin/sh\\nexit 101\\n' > \"$1/usr/sbin/policy-rc.d\"; "
+              "chmod 755 \"$1/usr/sbin/policy-rc.d\"",
               "bookworm", "-", *DEBIAN_SOURCES)
 
 
