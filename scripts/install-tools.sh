@@ -104,8 +104,9 @@ go_install() {
     log "$name $version: installed (built in $((SECONDS - start))s)"
 }
 
-# go_module_copy MODULE@VERSION DEST: copies the module's source, as the Go module proxy serves
-# it, to DEST (made writable). On failure it says why (the proxy's answer) and returns 1.
+# go_module_copy MODULE@VERSION SCRATCH: copies the module's source, as the Go module proxy
+# serves it, to SCRATCH/src (made writable). On failure it says why (the proxy's answer),
+# removes SCRATCH and stops the script.
 go_module_copy() {
     local go json dir
     go=$(find_go)
@@ -113,9 +114,10 @@ go_module_copy() {
     dir=$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p' <<<"$json")
     if [[ -z $dir || ! -d $dir ]]; then
         printf '%b\n' "$(sed -n 's/^[[:space:]]*"Error": "\(.*\)",*$/\1/p' <<<"$json")" >&2
-        return 1
+        rm -rf "$2"
+        die "the Go module proxy did not give $1"
     fi
-    cp -R "$dir" "$2" && chmod -R u+w "$2"
+    cp -R "$dir" "$2/src" && chmod -R u+w "$2/src"
 }
 
 # --- buf (npm) ------------------------------------------------------------------------------
@@ -274,10 +276,7 @@ install_compose() {
         scratch=$(mktemp -d "$TOOLS_DIR/.build-docker-compose.XXXXXX")
         log "docker-compose $COMPOSE_VERSION: building from its Go module" \
             "(a few minutes the first time)"
-        go_module_copy "$COMPOSE_MODULE@v$COMPOSE_VERSION" "$scratch/src" || {
-            rm -rf "$scratch"
-            die "the Go module proxy did not give $COMPOSE_MODULE@v$COMPOSE_VERSION"
-        }
+        go_module_copy "$COMPOSE_MODULE@v$COMPOSE_VERSION" "$scratch"
         if ! (cd "$scratch/src" && GOWORK=off CGO_ENABLED=0 "$go" build -trimpath \
                 -ldflags "-w -X $COMPOSE_MODULE/internal.Version=v$COMPOSE_VERSION" \
                 -o "$scratch/docker-compose" ./cmd >"$scratch/build.log" 2>&1); then
@@ -322,10 +321,7 @@ install_mailpit() {
     scratch=$(mktemp -d "$TOOLS_DIR/.build-mailpit.XXXXXX")
     log "mailpit $MAILPIT_VERSION: building its web UI (npm) and its Go module" \
         "(a few minutes the first time)"
-    go_module_copy "$MAILPIT_MODULE@v$MAILPIT_VERSION" "$scratch/src" || {
-        rm -rf "$scratch"
-        die "the Go module proxy did not give $MAILPIT_MODULE@v$MAILPIT_VERSION"
-    }
+    go_module_copy "$MAILPIT_MODULE@v$MAILPIT_VERSION" "$scratch"
     if ! (cd "$scratch/src" &&
             npm ci --ignore-scripts --no-audit --no-fund --loglevel=error &&
             npm run package &&
@@ -369,10 +365,7 @@ install_jaeger() {
     scratch=$(mktemp -d "$TOOLS_DIR/.build-jaeger-all-in-one.XXXXXX")
     log "jaeger-all-in-one $JAEGER_VERSION: building from its Go module" \
         "(a few minutes the first time)"
-    go_module_copy "$JAEGER_MODULE@v$JAEGER_VERSION" "$scratch/src" || {
-        rm -rf "$scratch"
-        die "the Go module proxy did not give $JAEGER_MODULE@v$JAEGER_VERSION"
-    }
+    go_module_copy "$JAEGER_MODULE@v$JAEGER_VERSION" "$scratch"
     date=$(cd "$TOOLS_DIR" && GOWORK=off "$go" list -m -f '{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}' \
         "$JAEGER_MODULE@v$JAEGER_VERSION") || date=""
     ldflags="-X $JAEGER_MODULE/pkg/version.latestVersion=v$JAEGER_VERSION"
@@ -416,10 +409,7 @@ install_kubernetes() {
     scratch=$(mktemp -d "$TOOLS_DIR/.build-kubernetes.XXXXXX")
     log "kubernetes $KUBERNETES_VERSION: building ${KUBERNETES_BINARIES[*]} from its Go module" \
         "(about 10 minutes the first time)"
-    go_module_copy "$KUBERNETES_MODULE@v$KUBERNETES_VERSION" "$scratch/src" || {
-        rm -rf "$scratch"
-        die "the Go module proxy did not give $KUBERNETES_MODULE@v$KUBERNETES_VERSION"
-    }
+    go_module_copy "$KUBERNETES_MODULE@v$KUBERNETES_VERSION" "$scratch"
     # `k8s.io/api => ./staging/src/k8s.io/api` becomes `k8s.io/api => k8s.io/api v0.37.2`.
     sed -i -E "s#^([[:space:]]*)(k8s\.io/[^[:space:]]+)[[:space:]]+=>[[:space:]]+\./staging/src/k8s\.io/[^[:space:]]+[[:space:]]*\$#\1\2 => \2 v$KUBERNETES_STAGING_VERSION#" \
         "$scratch/src/go.mod"
