@@ -28,6 +28,8 @@ import sys
 import time
 from pathlib import Path
 
+from devstack import host
+
 REPO = Path(__file__).resolve().parents[1]
 DOCKERD = "/usr/sbin/dockerd"
 # Debian's docker.io client, the daemon's own release (another client may come first on PATH).
@@ -44,20 +46,6 @@ class EngineError(RuntimeError):
     """The private engine could not be started or used."""
 
 
-def _routes() -> list[ipaddress.IPv4Network]:
-    out = subprocess.run(["ip", "-4", "route", "show", "table", "all"], capture_output=True, text=True).stdout
-    nets = []
-    for line in out.splitlines():
-        word = line.split()[0] if line.split() else ""
-        if word in ("broadcast", "local", "unreachable", "blackhole", "prohibit", "throw"):
-            word = line.split()[1]
-        if word == "default":
-            continue
-        with contextlib.suppress(ValueError):
-            nets.append(ipaddress.ip_network(word, strict=False))
-    return nets
-
-
 def _free_ranges(key: int, taken: list[ipaddress.IPv4Network]) -> tuple[ipaddress.IPv4Interface, str]:
     """A /24 for the bridge and a /16 pool for compose networks, chosen from the root's hash
     among ranges that overlap no route the host has."""
@@ -68,14 +56,6 @@ def _free_ranges(key: int, taken: list[ipaddress.IPv4Network]) -> tuple[ipaddres
         if not any(pool.overlaps(net) or bridge.overlaps(net) for net in taken):
             return ipaddress.ip_interface(f"{bridge.network_address + 1}/24"), str(pool)
     raise EngineError("no free private address range for the engine's networks")
-
-
-def _host_mtu() -> int:
-    out = subprocess.run(["ip", "-4", "route", "get", "1.1.1.1"], capture_output=True, text=True).stdout.split()
-    if "dev" in out:
-        with contextlib.suppress(OSError, ValueError):
-            return int(Path(f"/sys/class/net/{out[out.index('dev') + 1]}/mtu").read_text())
-    return 1500
 
 
 class Engine:
@@ -126,7 +106,7 @@ class Engine:
             "pidfile": str(self.root / "docker.pid"),
             "hosts": [self.host],
             "bridge": self.bridge,
-            "mtu": _host_mtu(),
+            "mtu": host.mtu(),
             "default-address-pools": [{"base": self._pool, "size": 24}],
             "storage-driver": "overlay2",
             "log-driver": "json-file",
@@ -135,14 +115,9 @@ class Engine:
         }
 
     def _make_bridge(self) -> None:
-        if Path(f"/sys/class/net/{self.bridge}").exists():  # left by an engine that was killed
-            subprocess.run(["ip", "link", "delete", self.bridge], check=False)
-        address, self._pool = _free_ranges(self.key, _routes())
-        for argv in (["ip", "link", "add", "name", self.bridge, "type", "bridge"],
-                     ["ip", "addr", "add", str(address), "dev", self.bridge],
-                     ["ip", "link", "set", self.bridge, "mtu", str(_host_mtu())],
-                     ["ip", "link", "set", self.bridge, "up"]):
-            subprocess.run(argv, check=True, capture_output=True)
+        host.delete_bridge(self.bridge)  # left by an engine that was killed
+        address, self._pool = _free_ranges(self.key, host.routes())
+        host.make_bridge(self.bridge, address, host.mtu())
 
     def _take_lock(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -207,10 +182,8 @@ class Engine:
         self._cleanup()
 
     def _cleanup(self) -> None:
-        for mount in reversed(mounts_under((self.root, self.exec_root))):
-            subprocess.run(["umount", "-l", mount], check=False, capture_output=True)
-        if Path(f"/sys/class/net/{self.bridge}").exists():
-            subprocess.run(["ip", "link", "delete", self.bridge], check=False, capture_output=True)
+        host.unmount_under((self.root, self.exec_root))
+        host.delete_bridge(self.bridge)
         shutil.rmtree(self.exec_root, ignore_errors=True)
         with contextlib.suppress(FileNotFoundError):
             self.socket.unlink()
@@ -239,15 +212,6 @@ def _alive(pid: int, process: subprocess.Popen | None) -> bool:
     except ProcessLookupError:
         return False
     return Path(f"/proc/{pid}").exists() and "dockerd" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
-
-
-def mounts_under(roots: tuple[Path, ...]) -> list[str]:
-    found = []
-    for line in Path("/proc/self/mounts").read_text().splitlines():
-        target = line.split()[1].replace("\\040", " ")
-        if any(target == str(root) or target.startswith(f"{root}/") for root in roots):
-            found.append(target)
-    return sorted(found, key=len)
 
 
 def root_from(argv: list[str]) -> Path:

@@ -83,8 +83,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from devstack import ports
-from devstack.docker import _host_mtu, _routes, mounts_under
+from devstack import host, ports
 
 REPO = Path(__file__).resolve().parents[1]
 TOOLS_BIN = REPO / ".tools" / "bin"
@@ -340,7 +339,7 @@ def build_stand_ins(directory: Path) -> dict[str, Path]:
 def _free_networks(key: int) -> tuple[ipaddress.IPv4Network, ipaddress.IPv4Network]:
     """A /24 for pods and one for services, chosen from the root's hash among 10.x ranges that
     overlap no route of the host's (the private Docker engine uses 10.200-249)."""
-    taken = _routes()
+    taken = host.routes()
     for step in range(64):
         third = (key >> 8) % 250
         pods = ipaddress.ip_network(f"10.{100 + (key + step) % 50}.{third}.0/24")
@@ -491,15 +490,6 @@ class Cluster:
             return (self.logs / f"{name}.log").read_text(errors="replace")[-3000:]
         return ""
 
-    def _make_bridge(self, gateway: ipaddress.IPv4Interface, mtu: int) -> None:
-        if Path(f"/sys/class/net/{self.bridge}").exists():
-            subprocess.run(["ip", "link", "delete", self.bridge], check=False)
-        for argv in (["ip", "link", "add", "name", self.bridge, "type", "bridge"],
-                     ["ip", "addr", "add", str(gateway), "dev", self.bridge],
-                     ["ip", "link", "set", self.bridge, "mtu", str(mtu)],
-                     ["ip", "link", "set", self.bridge, "up"]):
-            subprocess.run(argv, check=True, capture_output=True)
-
     def _write_configs(self, pods: ipaddress.IPv4Network, services: ipaddress.IPv4Network,
                        gateway: ipaddress.IPv4Interface, mtu: int, p: dict[str, int]) -> None:
         root, run = self.root, self.run_dir
@@ -615,7 +605,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
     def _up(self, timeout: float) -> None:
         pods, services = _free_networks(self.key)
         gateway = ipaddress.ip_interface(f"{pods.network_address + 1}/{pods.prefixlen}")
-        mtu = _host_mtu()
+        mtu = host.mtu()
         names = ("etcd", "etcd_peer", "apiserver", "controller_manager", "scheduler", "kubelet", "kubelet_healthz",
                  "proxy_healthz", "proxy_metrics")
         p: dict[str, int] = {}
@@ -651,7 +641,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
         p["dns_health"], p["dns_ready"] = self._two_more_ports(p)
         self._save_state()
         archives = build_stand_ins(self.root / "images")
-        self._make_bridge(gateway, mtu)
+        host.make_bridge(self.bridge, gateway, mtu)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self._write_configs(pods, services, gateway, mtu, p)
         for stale in (self.root / "etcd", self.kubelet_dir, self.root / "cni" / "ipam"):
@@ -961,10 +951,8 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
         for name in PROCESSES:  # anything of ours still running (a killed `up`)
             if self._running(name):
                 self._stop(name, grace=10)
-        for mount in reversed(mounts_under((self.root, self.run_dir))):
-            subprocess.run(["umount", "-l", mount], check=False, capture_output=True)
-        if Path(f"/sys/class/net/{self.bridge}").exists():
-            subprocess.run(["ip", "link", "delete", self.bridge], check=False, capture_output=True)
+        host.unmount_under((self.root, self.run_dir))
+        host.delete_bridge(self.bridge)
         shutil.rmtree(self.run_dir, ignore_errors=True)
         shutil.rmtree(self.kubelet_dir, ignore_errors=True)
         _remove_kube_chains()

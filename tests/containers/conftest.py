@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from devstack.containers import ComposeShop
-from devstack.docker import REPO, TEST_ROOT, Engine, mounts_under
+from devstack.docker import REPO, TEST_ROOT, Engine
+from devstack.host import mounts_under
 from devstack.ports import free_port
 from tests.support import identity as identity_support
 from tests.support.containers import ContainerShop
