@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
-import secrets
 import shutil
 import tempfile
 import time
@@ -34,7 +32,7 @@ from bench.settings import IDLE_SECONDS, RESULTS
 from devstack import rabbitmq as devstack_rabbitmq
 from devstack import redis as devstack_redis
 from devstack import standins
-from devstack.containers import ComposeShop
+from devstack.containers import ComposeShop, write_loopback_env
 from devstack.docker import Engine, EngineError
 from devstack.krakend import temporary_gateway
 from devstack.ports import free_port
@@ -43,16 +41,12 @@ from tests.support.http import request
 from tests.support.services import wait_until
 
 PROJECT = "shopbench"
-# What the default profile publishes, moved to free loopback ports (compose's *_PUBLISH).
-PUBLISHED = {"frontend": "WEBSITE_PUBLISH", "krakend": "GATEWAY_PUBLISH", "mailpit": "MAILPIT_UI_PUBLISH",
-             "rabbitmq": "RABBITMQ_UI_PUBLISH"}
 # The compose services that run for good (keys runs once and exits), in the table's order;
 # mailpit has no `make run` counterpart (emailservice writes .eml files there).
 RUNNING = ("postgres", "redis", "rabbitmq", "mailpit", "catalogservice", "cartservice", "shippingservice",
            "paymentservice", "emailservice", "identityservice", "checkoutservice", "frontend", "krakend")
 ENGINE_ROW = "the engine itself"
 MIB = 1024 * 1024
-
 
 @dataclass(frozen=True)
 class Image:
@@ -119,19 +113,6 @@ def rss_mib(pids: set[int]) -> float:
 
 
 # -- the containers -----------------------------------------------------------------------------------
-def write_env_file(path: Path) -> dict[str, str]:
-    """compose's env file: fresh secrets, every published port on a free loopback port;
-    the addresses published, by service."""
-    published = {service: f"127.0.0.1:{free_port()}" for service in PUBLISHED}
-    values = {"ADMIN_EMAIL": "admin@shop.local", "ADMIN_PASSWORD": secrets.token_urlsafe(18),
-              "SECRET_KEY": secrets.token_urlsafe(32), "GRAFANA_ADMIN_PASSWORD": secrets.token_urlsafe(12),
-              **{PUBLISHED[service]: address for service, address in published.items()}}
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write("".join(f"{name}={value}\n" for name, value in values.items()))
-    return published
-
-
 def image_sizes(engine: Engine, project: ComposeShop) -> tuple[list[Image], float | None]:
     """Every image the default profile uses, the stand-ins its builds start from and their
     common base, with docker's sizes; and the engine's total (each layer counted once)."""
@@ -194,7 +175,7 @@ def measure_containers(workdir: Path) -> Measured:
     """The builds, the sizes and the idle memory in a fresh private engine under workdir;
     the project taken down with its volumes and the engine stopped before returning."""
     env_file = workdir / "bench.env"
-    write_env_file(env_file)
+    write_loopback_env(env_file)
     with Engine(workdir / "engine") as engine:
         project = ComposeShop(engine, PROJECT, env_file)
         try:

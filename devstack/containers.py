@@ -9,6 +9,7 @@ this (docs/containers.md). The tests (tests/containers) drive the same class on 
 a compose project of their own."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -18,11 +19,28 @@ from pathlib import Path
 from devstack import compose as compose_config
 from devstack import standins
 from devstack.docker import COMPOSE, DEFAULT_ROOT, REPO, Engine, EngineError
+from devstack.ports import free_port
 
 COMPOSE_FILE = REPO / "docker-compose.yml"
 # Built first, alone: every service and website image shares its dependency layer, which
 # the others then take from the cache instead of installing the same lock side by side.
 FIRST_BUILT = "catalogservice"
+# What the default profile publishes, by service, and the compose variable that moves it.
+PUBLISHED = {"frontend": "WEBSITE_PUBLISH", "krakend": "GATEWAY_PUBLISH", "mailpit": "MAILPIT_UI_PUBLISH",
+             "rabbitmq": "RABBITMQ_UI_PUBLISH"}
+
+
+def write_loopback_env(path: Path, values: dict[str, str] | None = None) -> dict[str, str]:
+    """An env file (mode 600) for a run that publishes nothing beyond loopback: fresh secrets
+    (devstack.compose env's), then `values`, and every published port moved to a free
+    loopback port. Returns where each service is published ("127.0.0.1:port")."""
+    published = {service: f"127.0.0.1:{free_port()}" for service in PUBLISHED}
+    lines = {**compose_config.env_values(), **(values or {}),
+             **{PUBLISHED[service]: address for service, address in published.items()}}
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write("".join(f"{name}={value}\n" for name, value in lines.items()))
+    return published
 
 
 @dataclass
@@ -31,13 +49,12 @@ class ComposeShop:
     project: str
     env_file: Path
 
-    def compose(self, *args: str, check: bool = True, timeout: float | None = None,
-                capture: bool = True) -> subprocess.CompletedProcess:
+    def compose(self, *args: str, check: bool = True, timeout: float | None = None) -> subprocess.CompletedProcess:
         if not COMPOSE.exists():
             raise EngineError(f"{COMPOSE} is missing: run `make deps`")
         argv = [str(COMPOSE), "--project-name", self.project, "--project-directory", str(REPO),
                 "--file", str(COMPOSE_FILE), "--env-file", str(self.env_file), *args]
-        result = subprocess.run(argv, env=self.engine.environment(), cwd=REPO, capture_output=capture, text=True,
+        result = subprocess.run(argv, env=self.engine.environment(), cwd=REPO, capture_output=True, text=True,
                                 timeout=timeout)
         if check and result.returncode != 0:
             output = ((result.stdout or "") + (result.stderr or ""))[-6000:]
@@ -75,10 +92,7 @@ class ComposeShop:
 
 
 def up(root: Path = DEFAULT_ROOT) -> int:
-    engine = Engine(root)
-    if not engine.answers():
-        engine.start()
-        engine._process = None  # it outlives this command; `down` stops it through its pid file
+    engine = Engine(root).keep_running()
     written = compose_config.write_env()
     if written:
         print(f"{compose_config.ENV_FILE.relative_to(REPO)}: wrote {', '.join(written)}")

@@ -81,10 +81,9 @@ class Engine:
         env.pop("DOCKER_TLS_VERIFY", None)
         return env
 
-    def docker(self, *args: str, check: bool = True, capture: bool = True, timeout: float | None = None,
-               input: str | None = None) -> subprocess.CompletedProcess:
-        result = subprocess.run([DOCKER, *args], env=self.environment(), capture_output=capture, text=True,
-                                timeout=timeout, input=input)
+    def docker(self, *args: str, check: bool = True, timeout: float | None = None) -> subprocess.CompletedProcess:
+        result = subprocess.run([DOCKER, *args], env=self.environment(), capture_output=True, text=True,
+                                timeout=timeout)
         if check and result.returncode != 0:
             raise EngineError(f"docker {' '.join(args)} failed ({result.returncode}): {result.stderr or ''}".strip())
         return result
@@ -191,6 +190,15 @@ class Engine:
             os.close(self._lock_fd)
             self._lock_fd = None
 
+    def keep_running(self) -> "Engine":
+        """Start the engine unless it already answers, and leave it running after this process
+        ends (`make compose-up`, `python -m devstack.docker start`); stop() finds it again
+        through its pid file."""
+        if not self.answers():
+            self.start()
+            self._process = None
+        return self
+
     def __enter__(self) -> "Engine":
         return self.start()
 
@@ -222,12 +230,7 @@ def main(argv: list[str]) -> int:
     command, rest = (argv[0], argv[1:]) if argv else ("", [])
     engine = Engine(root_from(rest))
     if command == "start":
-        if engine.answers():
-            print(f"the private engine on {engine.root} already runs")
-            return 0
-        engine.start()
-        # The daemon outlives this command; `stop` ends it through its pid file.
-        engine._process = None
+        engine.keep_running()
         print(f"private Docker engine up: DOCKER_HOST={engine.host}")
         return 0
     if command == "stop":

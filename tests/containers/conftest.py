@@ -11,24 +11,15 @@ Build times land in test-artifacts/containers/timings.json, for `make bench`."""
 from __future__ import annotations
 
 import json
-import secrets
 import time
-from pathlib import Path
 
 import pytest
 
-from devstack.containers import ComposeShop
-from devstack.docker import REPO, TEST_ROOT, Engine
+from devstack.containers import ComposeShop, write_loopback_env
+from devstack.docker import TEST_ROOT, Engine
 from devstack.host import mounts_under
-from devstack.ports import free_port
 from tests.support import identity as identity_support
-from tests.support.containers import ContainerShop
-
-ARTIFACTS = REPO / "test-artifacts" / "containers"
-# What the tests move onto free loopback ports (compose's *_PUBLISH variables).
-PUBLISHED = {"frontend": "WEBSITE_PUBLISH", "krakend": "GATEWAY_PUBLISH", "mailpit": "MAILPIT_UI_PUBLISH",
-             "rabbitmq": "RABBITMQ_UI_PUBLISH"}
-
+from tests.support.containers import ARTIFACTS, ContainerShop
 
 # pytest-timeout counts fixture set-up too, and the first test here pays for the build: a cold
 # one makes the stand-ins and every image from nothing.
@@ -57,20 +48,14 @@ def engine():
     assert not any(leftovers.values()), f"the container tests left {leftovers}"
 
 
-def write_env_file(path: Path, published: dict[str, str]) -> None:
-    values = {"ADMIN_EMAIL": identity_support.ADMIN_EMAIL, "ADMIN_PASSWORD": identity_support.ADMIN_PASSWORD,
-              "SECRET_KEY": secrets.token_urlsafe(32), "GRAFANA_ADMIN_PASSWORD": secrets.token_urlsafe(12),
-              # The load profile's run: the smoke size, for half a minute.
-              "LOCUST_USERS": "10", "LOCUST_SPAWN_RATE": "5", "LOCUST_RUN_TIME": "30s",
-              **{PUBLISHED[service]: address for service, address in published.items()}}
-    path.write_text("".join(f"{name}={value}\n" for name, value in values.items()))
-
-
 @pytest.fixture(scope="session")
 def shop(engine, tmp_path_factory):
-    published = {service: f"127.0.0.1:{free_port()}" for service in PUBLISHED}
     env_file = tmp_path_factory.mktemp("compose") / "test.env"
-    write_env_file(env_file, published)
+    published = write_loopback_env(env_file, {
+        # The first admin the support helpers sign in as (tests.support.gateway.stock_a_product).
+        "ADMIN_EMAIL": identity_support.ADMIN_EMAIL, "ADMIN_PASSWORD": identity_support.ADMIN_PASSWORD,
+        # The load profile's run: the smoke size, for half a minute.
+        "LOCUST_USERS": "10", "LOCUST_SPAWN_RATE": "5", "LOCUST_RUN_TIME": "30s"})
     project = ComposeShop(engine, "shoptests", env_file)  # one name: its images are reused
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     try:

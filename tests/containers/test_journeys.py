@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import uuid
 from pathlib import Path
 
@@ -15,11 +14,11 @@ from playwright.sync_api import expect, sync_playwright
 
 from devstack.docker import TOOLS
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.support.containers import SHOP_SERVICES, SHOP_UID, wait_for_order
+from tests.support.containers import ARTIFACTS, SHOP_SERVICES, SHOP_UID, wait_for_order
 from tests.support.gateway import ADDRESS, GOOD_CARD, register, stock_a_product
 from tests.support.http import request
+from tests.support.services import wait_until
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "containers"
 
 
 def containers(shop) -> list[dict]:
@@ -97,8 +96,8 @@ def test_a_shopper_buys_on_the_website_and_watches_the_order_ship(shop, browser)
 
 
 def _screenshot(name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS / f"{name}.png"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS / f"{name}.png"
 
 
 def test_an_api_client_shops_through_krakend_and_gets_the_emails(shop):
@@ -124,16 +123,9 @@ def test_an_api_client_shops_through_krakend_and_gets_the_emails(shop):
     # Order received, payment confirmed, shipped: each once, each naming the order.
     def mails():
         return shop.emails_to(user.email)
-    _wait(lambda: len(mails()) >= 3, 60, "the order's three emails")
+    wait_until(lambda: len(mails()) >= 3, 60, "the order's three emails", interval=0.5)
     subjects = sorted(message["Subject"] for message in mails())
     assert len(subjects) == 3 and all(order_id in subject for subject in subjects), subjects
-
-
-def _wait(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"waited {timeout} s for {what}"
-        time.sleep(0.5)
 
 
 def test_grpcurl_lists_and_calls_a_service_inside_the_compose_network(shop):

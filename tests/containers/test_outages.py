@@ -8,54 +8,17 @@ What each drill saw (orders accepted during the outage, calls refused, time to s
 written to test-artifacts/containers/drills.json."""
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 
 import pytest
 
-from tests.containers.conftest import ARTIFACTS
-from tests.support.containers import OrderStream, wait_for_order
+from tests.support.containers import OrderStream, assert_shipped_once, record
 from tests.support.gateway import stock_a_product
 from tests.support.http import request
+from tests.support.services import wait_until
 
 OUTAGE_SECONDS = 8
-
-
-def record(drill: str, facts: dict) -> None:
-    path = ARTIFACTS / "drills.json"
-    drills = json.loads(path.read_text()) if path.exists() else {}
-    drills[drill] = facts
-    path.write_text(json.dumps(drills, indent=2) + "\n")
-
-
-def assert_shipped_once(shop, accepted, timeout: float = 180) -> float:
-    """Every accepted order ships; no capture, shipment or email happens twice. The seconds
-    the last one took to ship after the drill."""
-    start = time.monotonic()
-    for user, order_id in accepted:
-        order = wait_for_order(user, order_id, {"ORDER_STATUS_SHIPPED"}, timeout=max(5, timeout - (time.monotonic() - start)))
-        assert order.get("status") == "ORDER_STATUS_SHIPPED", (order_id, order)
-    shipped_after = time.monotonic() - start
-    ids = "','".join(order_id for _, order_id in accepted)
-    captures = shop.sql("payment", f"SELECT order_id, count(*) FROM payments WHERE order_id IN ('{ids}') "
-                                   "AND captured_amount > 0 GROUP BY order_id")
-    assert sorted(order_id for order_id, count in captures if count == "1") == sorted(o for _, o in accepted), captures
-    shipments = shop.sql("shipping", f"SELECT count(*) FROM shipments WHERE order_id IN ('{ids}')")
-    assert shipments == [[str(len(accepted))]]
-    # Every email the shop sent is in Mailpit once (an email's Message-ID is the same on each
-    # attempt), and each order has its three.
-    sent = Counter(shop.all_message_ids())
-    assert not [message_id for message_id, n in sent.items() if n > 1], "an email was delivered twice"
-    for user in {user.email: user for user, _ in accepted}.values():
-        orders = [order_id for u, order_id in accepted if u.email == user.email]
-        deadline = time.monotonic() + 60
-        while len(shop.emails_to(user.email)) < 3 * len(orders) and time.monotonic() < deadline:
-            time.sleep(1)
-        subjects = [message["Subject"] for message in shop.emails_to(user.email)]
-        for order_id in orders:
-            assert sum(order_id in subject for subject in subjects) == 3, (order_id, subjects)
-    return shipped_after
 
 
 @pytest.mark.parametrize("service", ["rabbitmq", "postgres", "cartservice"])
@@ -92,7 +55,5 @@ def test_the_website_says_503_while_the_catalog_is_stopped_and_recovers_by_itsel
         assert "<html" in text.lower()
     finally:
         shop.compose("start", "catalogservice", timeout=120)
-    deadline = time.monotonic() + 90
-    while (status := request("GET", shop.website_url + "/").status) != 200:
-        assert time.monotonic() < deadline, f"the website still answers {status}"
-        time.sleep(1)
+    wait_until(lambda: request("GET", shop.website_url + "/").status == 200, 90, "the website answering 200",
+               interval=1)

@@ -7,9 +7,8 @@ from __future__ import annotations
 import json
 import re
 
-from tests.containers.test_outages import assert_shipped_once, record
 from tests.support import metrics
-from tests.support.containers import OrderStream, shipped_order
+from tests.support.containers import OrderStream, assert_shipped_once, record, shipped_order
 from tests.support.gateway import User, stock_a_product
 
 HTTP_PORTS = {"checkoutservice": 8053, "paymentservice": 8054}

@@ -4,26 +4,18 @@ collector, an order placed through the gateway is one trace in Jaeger across the
 and the broker, and Prometheus scrapes every process and RabbitMQ."""
 from __future__ import annotations
 
-import time
 import urllib.parse
 
 from devstack.containers import ComposeShop
 from devstack.ports import free_port
 from tests.support.containers import shipped_order
 from tests.support.http import request
+from tests.support.services import wait_until
 
 TOOLS = ("otel-collector", "jaeger", "prometheus")
 # One order's trace reaches these: checkout calls cart, catalog and payment; the event goes
 # over RabbitMQ to payment, shipping and email.
 TRACED = {"checkoutservice", "cartservice", "catalogservice", "paymentservice", "shippingservice", "emailservice"}
-
-
-def wait(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        assert time.monotonic() < deadline, f"waited {timeout} s for {what}"
-        time.sleep(2)
-    return result
 
 
 def test_an_order_is_one_trace_in_jaeger_and_prometheus_scrapes_every_process(shop, tmp_path):
@@ -50,7 +42,7 @@ def test_an_order_is_one_trace_in_jaeger_and_prometheus_scrapes_every_process(sh
                 if TRACED <= services:
                     return services
         return None
-    services = wait(order_trace, 90, f"one trace of the order across {sorted(TRACED)} in Jaeger")
+    services = wait_until(order_trace, 90, f"one trace of the order across {sorted(TRACED)} in Jaeger", interval=2)
     assert TRACED <= services
 
     def targets():
@@ -58,5 +50,5 @@ def test_an_order_is_one_trace_in_jaeger_and_prometheus_scrapes_every_process(sh
         active = reply.json()["data"]["activeTargets"] if reply.status == 200 else []
         health = {target["labels"]["job"]: target["health"] for target in active}
         return health if health and all(h == "up" for h in health.values()) else None
-    health = wait(targets, 90, "every Prometheus target up")
+    health = wait_until(targets, 90, "every Prometheus target up", interval=2)
     assert {*TRACED, "identityservice", "frontend", "rabbitmq"} <= set(health), health

@@ -7,13 +7,17 @@ import json
 import threading
 import time
 import urllib.parse
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from devstack.containers import ComposeShop
 from tests.support.gateway import ADDRESS, GOOD_CARD, Gateway, User, signed_in, stock_a_product
 from tests.support.http import request
+from tests.support.services import wait_until
 
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts" / "containers"
 # The shop's own images run as this user (docs/containers.md).
 SHOP_UID = "10001"
 SHOP_SERVICES = ("catalogservice", "cartservice", "shippingservice", "paymentservice", "emailservice",
@@ -140,5 +144,38 @@ class OrderStream:
         self._thread.join(60)
 
 
-def summary(orders: dict) -> str:
-    return json.dumps(orders, indent=1, default=str)[:3000]
+def record(drill: str, facts: dict) -> None:
+    """Add what a drill saw to test-artifacts/containers/drills.json."""
+    path = ARTIFACTS / "drills.json"
+    drills = json.loads(path.read_text()) if path.exists() else {}
+    drills[drill] = facts
+    path.write_text(json.dumps(drills, indent=2) + "\n")
+
+
+def assert_shipped_once(shop: "ContainerShop", accepted: list[tuple[User, str]], timeout: float = 180) -> float:
+    """Every accepted order ships; no capture, shipment or email happens twice. The seconds
+    the last one took to ship after the drill."""
+    start = time.monotonic()
+    for user, order_id in accepted:
+        left = max(5, timeout - (time.monotonic() - start))
+        order = wait_for_order(user, order_id, {"ORDER_STATUS_SHIPPED"}, timeout=left)
+        assert order.get("status") == "ORDER_STATUS_SHIPPED", (order_id, order)
+    shipped_after = time.monotonic() - start
+    ids = "','".join(order_id for _, order_id in accepted)
+    captures = shop.sql("payment", f"SELECT order_id, count(*) FROM payments WHERE order_id IN ('{ids}') "
+                                   "AND captured_amount > 0 GROUP BY order_id")
+    assert sorted(order_id for order_id, count in captures if count == "1") == sorted(o for _, o in accepted), captures
+    shipments = shop.sql("shipping", f"SELECT count(*) FROM shipments WHERE order_id IN ('{ids}')")
+    assert shipments == [[str(len(accepted))]]
+    # Every email the shop sent is in Mailpit once (an email's Message-ID is the same on each
+    # attempt), and each order has its three.
+    sent = Counter(shop.all_message_ids())
+    assert not [message_id for message_id, n in sent.items() if n > 1], "an email was delivered twice"
+    for user in {user.email: user for user, _ in accepted}.values():
+        orders = [order_id for u, order_id in accepted if u.email == user.email]
+        wait_until(lambda: len(shop.emails_to(user.email)) >= 3 * len(orders), 60, f"the emails to {user.email}",
+                   interval=1)
+        subjects = [message["Subject"] for message in shop.emails_to(user.email)]
+        for order_id in orders:
+            assert sum(order_id in subject for subject in subjects) == 3, (order_id, subjects)
+    return shipped_after
