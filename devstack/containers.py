@@ -4,6 +4,9 @@ with docker compose built by scripts/install-tools.sh.
     python -m devstack.containers up     # `make compose-up`: engine, stand-ins, images, shop
     python -m devstack.containers down   # `make compose-down`: the shop (volumes kept), engine
 
+The engine's root is SHOP_DOCKER_ROOT, or .stack/docker; the settings are .env's (made with
+fresh secrets when missing, as `python -m devstack.compose env` makes it).
+
 For people without a Docker of their own. With one, `docker compose up --build` needs none of
 this (docs/containers.md). The tests (tests/containers) drive the same class on an engine and
 a compose project of their own."""
@@ -18,7 +21,7 @@ from pathlib import Path
 
 from devstack import compose as compose_config
 from devstack import standins
-from devstack.docker import COMPOSE, DEFAULT_ROOT, REPO, Engine, EngineError
+from devstack.docker import COMPOSE, REPO, Engine, EngineError, root_from
 from devstack.ports import free_port
 
 COMPOSE_FILE = REPO / "docker-compose.yml"
@@ -91,12 +94,12 @@ class ComposeShop:
         return (result.stdout or "") + (result.stderr or "")
 
 
-def up(root: Path = DEFAULT_ROOT) -> int:
+def up(root: Path, env_file: Path = compose_config.ENV_FILE) -> int:
     engine = Engine(root).keep_running()
-    written = compose_config.write_env()
+    written = compose_config.write_env(env_file)
     if written:
-        print(f"{compose_config.ENV_FILE.relative_to(REPO)}: wrote {', '.join(written)}")
-    shop = ComposeShop(engine, "shop", compose_config.ENV_FILE)
+        print(f"{env_file}: wrote {', '.join(written)}")
+    shop = ComposeShop(engine, "shop", env_file)
     print(f"building the images (stand-ins for the third-party ones: deploy/standins/) in {engine.root}", flush=True)
     took = shop.build()
     print(f"built in {took:.0f} s; starting the shop", flush=True)
@@ -116,11 +119,11 @@ def _client_variables(engine: Engine) -> dict[str, str]:
     return {name: env[name] for name in ("DOCKER_HOST", "DOCKER_CONFIG")}
 
 
-def down(root: Path = DEFAULT_ROOT) -> int:
+def down(root: Path, env_file: Path = compose_config.ENV_FILE) -> int:
     engine = Engine(root)
     if engine.answers():
-        if compose_config.ENV_FILE.exists():
-            ComposeShop(engine, "shop", compose_config.ENV_FILE).down()
+        if env_file.exists():
+            ComposeShop(engine, "shop", env_file).down()
         engine.stop()
     print("the shop's containers and the private engine are stopped (volumes kept)")
     return 0
@@ -132,7 +135,7 @@ def main(argv: list[str]) -> int:
         print("usage: python -m devstack.containers up|down", file=sys.stderr)
         return 2
     try:
-        return commands[argv[0]]()
+        return commands[argv[0]](root_from([]))
     except EngineError as err:
         print(f"containers: {err}", file=sys.stderr)
         return 1
