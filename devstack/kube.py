@@ -24,6 +24,8 @@ What it makes, all under ROOT unless said otherwise:
   etcd/           etcd's data, new at each `up`: every `up` is a fresh cluster;
   containerd/     the private containerd's config and root (its images stay between runs);
   kubelet/        the kubelet's root directory (pods' volumes), removed at `down`;
+  volumes/        the persistent volumes offered to claims (hostPath, no storage class),
+                  removed at `down` and at `up`;
   cni/            the bridge network's configuration and its address allocations;
   images/         the stand-in images, as OCI archives (see below);
   logs/           one log per process; run/ their pid files; cluster.json what `up` chose.
@@ -35,7 +37,8 @@ for pods that overlaps no route of the host's; the services take another such /2
 bridge is made before the kubelet starts, because its address is the node's address: the
 kubelet refuses a loopback node IP. The kubelet itself listens on 127.0.0.1, and the
 apiserver reaches it by the node's host name, `localhost` (`kubectl logs`, `exec` and
-`port-forward` work). NodePorts answer on 127.0.0.1 only.
+`port-forward` work). NodePorts answer on 127.0.0.1 only. Two FORWARD rules accept what
+goes in and out of the bridge: a Docker engine on the same host sets FORWARD's policy to DROP.
 
 DNS: CoreDNS runs as a Deployment in kube-system behind the kube-dns service (the services'
 .10), in the host's network, bound to the node's bridge address: pods reach it there, and it
@@ -48,9 +51,9 @@ This host's quirks, each needed for a pod to run here:
   - no CAP_SYS_RESOURCE: containerd's CRI has restrict_oom_score_adj = true, or every sandbox
     fails with "can't get final child's PID from pipe";
   - no registry: the sandbox image (registry.k8s.io/pause) is a stand-in built here, a static
-    Go program (deploy/k8s/local/images/pause) packed FROM scratch into an OCI archive by this
+    Go program (deploy/k8s-local/images/pause) packed FROM scratch into an OCI archive by this
     module and imported with `ctr images import`; so are the smoke test's HTTP server
-    (deploy/k8s/local/images/probe) and CoreDNS's image (.tools/bin/coredns).
+    (deploy/k8s-local/images/probe) and CoreDNS's image (.tools/bin/coredns).
 
 `down` stops it in order: the scheduler and the controller manager (so nothing is
 replaced), every pod deleted through the API (so the kubelet tears down each pod's network
@@ -89,7 +92,7 @@ REPO = Path(__file__).resolve().parents[1]
 TOOLS_BIN = REPO / ".tools" / "bin"
 ROOT_ENV = "SHOP_KUBE_ROOT"
 DEFAULT_ROOT = REPO / ".stack" / "kube"
-IMAGE_SOURCES = REPO / "deploy" / "k8s" / "local" / "images"
+IMAGE_SOURCES = REPO / "deploy" / "k8s-local" / "images"
 
 ETCD = "/usr/bin/etcd"
 CONTAINERD = "/usr/bin/containerd"
@@ -121,6 +124,8 @@ SYSCTLS = ("vm/overcommit_memory", "kernel/panic", "kernel/panic_on_oops", "net/
 # Paths the kubelet and containerd's CRI use whatever they are told (the kubelet's device
 # plugin socket, libcni's result cache, the kubelet's log links): `down` removes those `up`
 # made, once every process has stopped.
+# hostPath persistent volumes offered at `up` (Cluster._install_volumes).
+VOLUMES = 4
 HOST_PATHS = ("/var/lib/kubelet", "/var/lib/cni", "/var/log/containers")
 
 # The order of `up`; `down` goes the other way, but for the first two (see the module's doc).
@@ -382,6 +387,7 @@ class Cluster:
         self.kubelet_dir = self.root / "kubelet"
         self.state_file = self.root / "cluster.json"
         self.kubeconfig = self.root / "admin.kubeconfig"
+        self.volumes = self.root / "volumes"
         self._lock_fd: int | None = None
         self.state: dict = {}
         with contextlib.suppress(OSError, ValueError):
@@ -418,7 +424,7 @@ class Cluster:
         port = self.state.get("ports", {}).get("apiserver")
         return bool(port) and self.kubeconfig.exists() and _http_ok(f"https://127.0.0.1:{port}/readyz", self._ssl())
 
-    def _image_digests(self) -> dict[str, str]:
+    def images(self) -> dict[str, str]:
         """The images in the cluster's containerd: name -> manifest digest."""
         digests = {}
         for line in self.ctr("images", "list").stdout.splitlines()[1:]:
@@ -642,6 +648,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
         self._save_state()
         archives = build_stand_ins(self.root / "images")
         host.make_bridge(self.bridge, gateway, mtu)
+        _forward_rules(self.bridge, "-I")
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self._write_configs(pods, services, gateway, mtu, p)
         for stale in (self.root / "etcd", self.kubelet_dir, self.root / "cni" / "ipam"):
@@ -661,7 +668,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
         t = time.monotonic()
         self._spawn("containerd", [CONTAINERD, "--config", str(self.root / "containerd" / "config.toml")])
         self._wait("containerd", lambda: self.socket.exists() and self.ctr("version", check=False).returncode == 0, 30)
-        present = self._image_digests()
+        present = self.images()
         for image, archive in archives.items():
             if present.get(image) != _archive_digest(archive):
                 self.import_image(archive)
@@ -750,6 +757,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
             _log(f"CoreDNS ready at {services.network_address + 10} ({time.monotonic() - t:.1f} s)")
         else:
             _log("no .tools/bin/coredns (scripts/install-tools.sh kubernetes): the cluster has no DNS")
+        self._install_volumes()
         # Every process outlives this command; `down` finds them by their pid files.
 
     @staticmethod
@@ -841,6 +849,24 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
         ]}
         self.kubectl("apply", "-f", "-", input=json.dumps(manifest))
         self.kubectl("-n", "kube-system", "rollout", "status", "deployment/coredns", "--timeout=120s", timeout=150)
+
+    def _install_volumes(self, count: int = VOLUMES, size: str = "10Gi") -> None:
+        """Persistent volumes for the claims of StatefulSets (the shop's PostgreSQL and
+        RabbitMQ): directories under ROOT/volumes, offered as hostPath volumes of no storage
+        class, which a claim of no class binds to. hostPath gets no fsGroup ownership, so each
+        directory is writable by all; the node is this machine and the directories go at `down`."""
+        items = []
+        for n in range(count):
+            directory = self.volumes / f"pv-{n}"
+            directory.mkdir(parents=True, exist_ok=True)
+            directory.chmod(0o777)
+            items.append({"apiVersion": "v1", "kind": "PersistentVolume",
+                          "metadata": {"name": f"local-{n}", "labels": {"shop.local/volume": "hostpath"}},
+                          "spec": {"capacity": {"storage": size}, "accessModes": ["ReadWriteOnce"],
+                                   "persistentVolumeReclaimPolicy": "Retain", "storageClassName": "",
+                                   "hostPath": {"path": str(directory), "type": "Directory"}}})
+        self.kubectl("apply", "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
+        _log(f"{count} persistent volumes of {size} under {self.volumes}")
 
     def _node_ready(self) -> bool:
         result = self.kubectl("get", "node", NODE_NAME, "-o",
@@ -953,7 +979,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
                 self._stop(name, grace=10)
         host.unmount_under((self.root, self.run_dir))
         host.delete_bridge(self.bridge)
+        _forward_rules(self.bridge, "-D")
         shutil.rmtree(self.run_dir, ignore_errors=True)
+        shutil.rmtree(self.volumes, ignore_errors=True)
         shutil.rmtree(self.kubelet_dir, ignore_errors=True)
         _remove_kube_chains()
         for name, value in self.state.get("sysctls", {}).items():
@@ -1065,6 +1093,20 @@ def _lock_holder() -> str | None:
         finally:
             os.close(fd)
     return None
+
+
+def _forward_rules(bridge: str, action: str) -> None:
+    """Let the pods' traffic through the host's FORWARD chain, whose policy a Docker engine
+    on the same host sets to DROP: bridged packets pass through iptables (br_netfilter), so
+    a pod calling another pod, directly or through a service, is forwarded. `-I` adds the
+    two rules (in, out of the cluster's bridge), `-D` removes every copy of them."""
+    for rule in (["-i", bridge], ["-o", bridge]):
+        argv = ["iptables", "-w", action, "FORWARD", *rule, "-m", "comment", "--comment", "shop-kube", "-j", "ACCEPT"]
+        if action == "-I":
+            subprocess.run(argv, check=True, capture_output=True)
+        else:
+            while subprocess.run(argv, capture_output=True).returncode == 0:
+                pass
 
 
 def _remove_kube_chains() -> None:

@@ -1,9 +1,9 @@
 #!/bin/sh
 # Entrypoint of the rabbitmq:3.13-management stand-in (see the Dockerfile's comment): started
 # as root to run rabbitmq-server, it owns /var/lib/rabbitmq's files to rabbitmq and runs itself
-# again as rabbitmq; then it writes the default user's settings, makes the Erlang cookie if
-# the volume has none, and execs Debian's rabbitmq-server script, which execs the Erlang VM:
-# the VM is PID 1 and stops cleanly on SIGTERM.
+# again as rabbitmq; then it makes the Erlang cookie if the volume has none and execs
+# Debian's rabbitmq-server script, which execs the Erlang VM: the VM is PID 1 and stops
+# cleanly on SIGTERM.
 set -e
 
 # `docker run rabbitmq:3.13-management -some-erl-arg`: the server, as upstream.
@@ -24,33 +24,10 @@ if [ "$1" = 'rabbitmq-server' ]; then
     export HOME="$data"
     cd "$data"
 
-    # The default user, as the image's environment gives it. RabbitMQ creates it only when
-    # the node makes its database, i.e. on a fresh volume.
-    conf=/etc/rabbitmq/conf.d/20-default-user.conf
-    if [ -n "${RABBITMQ_DEFAULT_USER:-}${RABBITMQ_DEFAULT_PASS:-}${RABBITMQ_DEFAULT_VHOST:-}" ]; then
-        # rabbitmq.conf has no quoting: `#` starts a comment, a newline ends the value.
-        for value in "${RABBITMQ_DEFAULT_USER:-}" "${RABBITMQ_DEFAULT_PASS:-}" "${RABBITMQ_DEFAULT_VHOST:-}"; do
-            case "$value" in
-                *'
-'*|*'#'*)
-                    echo "error: RABBITMQ_DEFAULT_USER/PASS/VHOST may not contain '#' or a newline" >&2
-                    exit 1
-                    ;;
-            esac
-        done
-        (
-            umask 0077
-            {
-                echo '# Written by docker-entrypoint.sh from RABBITMQ_DEFAULT_USER/PASS/VHOST.'
-                [ -z "${RABBITMQ_DEFAULT_USER:-}" ] || printf 'default_user = %s\n' "$RABBITMQ_DEFAULT_USER"
-                [ -z "${RABBITMQ_DEFAULT_PASS:-}" ] || printf 'default_pass = %s\n' "$RABBITMQ_DEFAULT_PASS"
-                [ -z "${RABBITMQ_DEFAULT_VHOST:-}" ] || printf 'default_vhost = %s\n' "$RABBITMQ_DEFAULT_VHOST"
-            } > "$conf.tmp"
-            mv "$conf.tmp" "$conf"
-        )
-    else
-        rm -f "$conf"
-    fi
+    # RABBITMQ_DEFAULT_USER / _PASS / _VHOST need nothing here: RabbitMQ (3.9 and later)
+    # reads them itself, and creates that user only when the node makes its database, i.e.
+    # on a fresh volume. Nothing is written outside the data directory, so the root file
+    # system may be read-only (as deploy/k8s runs it).
 
     # Made here rather than by the VM, so that a CLI tool run as root before the node is up
     # cannot leave a root-owned cookie behind.
