@@ -12,7 +12,7 @@ BUF := $(TOOLS)/buf
 PYTEST_ARGS ?=
 
 .PHONY: help deps system-packages venv tools protos check-protos lint-protos run test bench loadtest \
-	compose-up compose-down k8s-up k8s-down clean
+	compose-up compose-down k8s-tools k8s-up k8s-shop k8s-down clean
 
 help:
 	@echo "make run       install what is missing, start the shop (Ctrl-C stops it)"
@@ -23,6 +23,7 @@ help:
 	@echo "make compose-up    the shop in containers, in the project's own Docker engine (docs/containers.md)"
 	@echo "make compose-down  stop those containers (volumes kept) and the engine"
 	@echo "make k8s-up        a local single-node Kubernetes built from source (devstack/kube.py; root)"
+	@echo "make k8s-shop      the shop on it (deploy/k8s-local), images from the private engine"
 	@echo "make k8s-down      stop it and clean up after it"
 	@echo "make protos    regenerate genproto/ from protos/"
 
@@ -61,7 +62,7 @@ check-protos: lint-protos
 run: deps
 	@$(PY) -m devstack run
 
-test: deps check-protos
+test: deps k8s-tools check-protos
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: deps
@@ -80,12 +81,19 @@ compose-up: deps
 compose-down: venv
 	@$(PY) -m devstack.containers down
 
-# A local Kubernetes cluster: its binaries are built only here (scripts/install-tools.sh
-# kubernetes, about 15 minutes with CoreDNS the first time), never by `make deps`.
-k8s-up: venv
+# A local Kubernetes cluster: its binaries (scripts/install-tools.sh kubernetes, about 15
+# minutes with CoreDNS the first time, seconds with Go's build cache warm) are built for
+# these targets and for `make test` (tests/kube), not by `make deps`/`make run`.
+k8s-tools:
 	@scripts/install-tools.sh kubernetes
+
+k8s-up: venv k8s-tools
 	@$(PY) -m devstack.kube up
 	@$(PY) -m devstack.kube env
+
+# The shop on it: images built in the private engine, loaded, deploy/k8s-local applied.
+k8s-shop: venv
+	@$(PY) -m devstack.kubeshop up
 
 k8s-down: venv
 	@$(PY) -m devstack.kube down

@@ -7,10 +7,11 @@ bare Flask page, both served by gunicorn (wrk); then the whole order pipeline un
 mixes of tests/load against that website and gateway (bench/locust_run.py); then the
 cost of tracing (bench/tracing_cost.py); last, the shop in containers (bench/containers.py):
 build times, image sizes and idle memory beside `make run`'s processes (it builds every
-image from nothing in a private engine of its own: about 7 minutes on 2 cores).
+image from nothing in a private engine of its own: about 7 minutes on 2 cores); and the shop
+on the local Kubernetes cluster (bench/kube.py): its start, rollout and memory.
 
-`python -m bench` runs every section; `python -m bench tracing` (or `services`, or
-`containers`) just that one. The PostgreSQL, Redis and RabbitMQ the first two share start
+`python -m bench` runs every section; `python -m bench tracing` (or `services`,
+`containers`, `kube`) just that one. The PostgreSQL, Redis and RabbitMQ the first two share start
 only when one of them runs; the containers section starts what it needs itself."""
 from __future__ import annotations
 
@@ -31,13 +32,13 @@ from tests.support.http import request
 from tests.support.net import free_port, wait_for_port
 from tests.support.services import wait_until
 
-from bench import containers, ghz, locust_run, pipeline, redis_benchmark, shop, tracing_cost
+from bench import containers, ghz, kube, locust_run, pipeline, redis_benchmark, shop, tracing_cost
 from bench.settings import (CONCURRENCY, HTTP_SECONDS, LOCUST_SECONDS, LOCUST_USERS, ORDERS, RESULTS, SHOPPERS,
                             TOTAL, WARMUP_SECONDS)
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH_PASSWORD = "quiet-harbor-lantern-77"
-SECTIONS = ("services", "tracing", "containers")
+SECTIONS = ("services", "tracing", "containers", "kube")
 # The sections that run over the PostgreSQL cluster, Redis and RabbitMQ node main starts.
 BACKED = ("services", "tracing")
 
@@ -213,6 +214,8 @@ def main(argv: list[str]) -> int:
     # After the backing has stopped: it starts its own (and measures the machine's memory).
     if "containers" in wanted:
         report(*containers.section(logs))
+    if "kube" in wanted:
+        report(*kube.section(logs))
     shutil.rmtree(logs, ignore_errors=True)
     return 0 if sound else 1
 

@@ -73,19 +73,26 @@ def _containerd_name(name: str) -> str:
 
 def manifests(work: Path, settings: dict[str, dict[str, str]] | None = None) -> Path:
     """A copy of deploy/k8s and deploy/k8s-local under work, with secrets made by
-    make-secrets.sh (kept when work already has them), then `settings` written over the
-    secret env files they name (file stem -> variables). The overlay's directory."""
+    make-secrets.sh (kept when work already has them), then `settings` written into the env
+    files they name (a path in deploy/k8s, e.g. "config/frontend.properties" or
+    "secrets/identityservice.env" -> variables). The overlay's directory."""
     for name in ("k8s", "k8s-local"):
         shutil.copytree(REPO / "deploy" / name, work / name, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("secrets", "images"))
     subprocess.run([str(REPO / "deploy" / "k8s" / "make-secrets.sh"), str(work / "k8s" / "secrets")], check=True,
                    capture_output=True, text=True)
-    for stem, values in (settings or {}).items():
-        path = work / "k8s" / "secrets" / f"{stem}.env"
-        lines = dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
-        lines.update(values)
-        path.write_text("".join(f"{name}={value}\n" for name, value in lines.items()))
+    for name, values in (settings or {}).items():
+        set_env(work / "k8s" / name, values)
     return work / "k8s-local"
+
+
+def set_env(path: Path, values: dict[str, str]) -> None:
+    """Set variables in an env file, keeping its other lines (comments too) in place."""
+    lines, left = [], dict(values)
+    for line in path.read_text().splitlines():
+        name = line.split("=", 1)[0] if "=" in line and not line.startswith("#") else None
+        lines.append(f"{name}={left.pop(name)}" if name in left else line)
+    path.write_text("\n".join(lines + [f"{name}={value}" for name, value in left.items()]) + "\n")
 
 
 def apply(cluster: Cluster, overlay: Path, timeout: float = 600) -> float:

@@ -26,6 +26,18 @@ from service_runtime.startup import StartupError
 
 log = logging.getLogger("service_runtime.host")
 
+# Clients keep one connection and send every call down it: gRPC's one HTTP/2 connection,
+# KrakenD's pooled keep-alive ones. Behind a Kubernetes Service (one virtual address,
+# balanced per connection) that pins a client to one replica, so a replica added by scaling
+# up would get no calls from clients already connected. So connections have an age limit:
+# gRPC's are closed gracefully (GOAWAY), their calls in flight given MAX_CONNECTION_AGE_GRACE
+# to finish; the HTTP facade's next response on an old connection says Connection: close.
+# Either way the client reconnects at once, to any replica.
+MAX_CONNECTION_AGE = 30.0
+MAX_CONNECTION_AGE_GRACE = 15.0
+SERVER_OPTIONS = [("grpc.so_reuseport", 0), ("grpc.max_connection_age_ms", int(MAX_CONNECTION_AGE * 1000)),
+                  ("grpc.max_connection_age_grace_ms", int(MAX_CONNECTION_AGE_GRACE * 1000))]
+
 
 class Worker(Protocol):
     """Background work beside the servers: an event consumer, the outbox relay."""
@@ -74,9 +86,7 @@ class ServiceHost:
         cfg = self._config
         # SO_REUSEPORT off: a second copy on the same port fails loudly instead of
         # silently sharing it.
-        server = grpc.aio.server(
-            interceptors=[ServerInterceptor(self._error_table)], options=[("grpc.so_reuseport", 0)]
-        )
+        server = grpc.aio.server(interceptors=[ServerInterceptor(self._error_table)], options=SERVER_OPTIONS)
         for service in self._services:
             service.register(service.servicer, server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health.servicer, server)
@@ -92,7 +102,7 @@ class ServiceHost:
         self._loopback = grpc.aio.insecure_channel(f"127.0.0.1:{self.grpc_port}")
         app = http_facade.build_app(
             [s.descriptor for s in self._services], lambda: self._loopback, self.health,
-            timeout=cfg.call_timeout, static_dirs=self._static_dirs,
+            timeout=cfg.call_timeout, static_dirs=self._static_dirs, max_connection_age=MAX_CONNECTION_AGE,
         )
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=cfg.shutdown_grace)
         await self._runner.setup()

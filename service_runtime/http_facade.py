@@ -12,6 +12,7 @@ import json
 import logging
 import time
 import uuid
+import weakref
 from pathlib import Path
 from typing import Callable, Mapping
 
@@ -119,7 +120,11 @@ def build_app(
     *,
     timeout: float,
     static_dirs: Mapping[str, Path] | None = None,
+    max_connection_age: float | None = None,
 ) -> web.Application:
+    """max_connection_age: seconds after which a keep-alive connection's next response
+    closes it (Connection: close), so a client that keeps one connection, as KrakenD does,
+    reconnects and lands on any replica behind a Kubernetes Service."""
     app = web.Application()
     for service in services:
         for route in transcoding.routes_for(service):
@@ -146,6 +151,17 @@ def build_app(
             response.headers.setdefault("Cache-Control", "public, max-age=86400")
 
     app.on_response_prepare.append(cache_static)
+    if max_connection_age:
+        born: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+        async def close_old_connections(request: web.Request, response: web.StreamResponse) -> None:
+            if request.transport is not None:
+                first = born.setdefault(request.transport, time.monotonic())
+                if time.monotonic() - first > max_connection_age:
+                    response.force_close()  # closed after this response (headers are made by now)
+                    response.headers["Connection"] = "close"
+
+        app.on_response_prepare.append(close_old_connections)
     return app
 
 

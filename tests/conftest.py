@@ -10,8 +10,11 @@ import pytest
 
 from devstack import rabbitmq as devstack_rabbitmq
 from devstack import redis as devstack_redis
+from devstack.docker import TEST_ROOT, Engine
+from devstack.host import mounts_under
 from devstack.postgres import temporary_cluster
 from tests.support import identity as identity_support
+from tests.support.journeys import chromium
 from tests.support.services import ServiceProcess
 from tests.support.website import Website
 
@@ -35,6 +38,31 @@ def rabbitmq():
     """A private RabbitMQ node for the whole test session."""
     with devstack_rabbitmq.temporary_node() as node:
         yield node
+
+
+@pytest.fixture(scope="session")
+def engine():
+    """The tests' private Docker engine (devstack/docker.py), for the container tests and the
+    images of the cluster tests. Its images stay between runs (devstack.docker.TEST_ROOT)."""
+    with Engine(TEST_ROOT) as engine:
+        yield engine
+        # Anonymous volumes that images declare (redis's /data, as upstream's) outlive a plain
+        # `down`, as they do everywhere: the tests made them, the tests remove them.
+        engine.docker("volume", "prune", "--force", check=False)
+        leftovers = {what: engine.docker(*argv).stdout.split() for what, argv in {
+            "containers": ("ps", "--all", "--quiet"), "volumes": ("volume", "ls", "--quiet"),
+            "networks": ("network", "ls", "--quiet", "--filter", "type=custom")}.items()}
+        engine.docker("image", "prune", "--force", check=False)
+    mounts = mounts_under((engine.root, engine.exec_root))
+    assert not mounts, f"mounts left under the engine's roots: {mounts}"
+    assert not any(leftovers.values()), f"the container tests left {leftovers}"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium for one test module (tests/support/journeys.chromium)."""
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture(scope="session")

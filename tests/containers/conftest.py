@@ -16,8 +16,6 @@ import time
 import pytest
 
 from devstack.containers import ComposeShop, write_loopback_env
-from devstack.docker import TEST_ROOT, Engine
-from devstack.host import mounts_under
 from tests.support import identity as identity_support
 from tests.support.containers import ARTIFACTS, ContainerShop
 
@@ -32,23 +30,8 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.timeout(BUILD_TIMEOUT))
 
 
-@pytest.fixture(scope="session")
-def engine():
-    with Engine(TEST_ROOT) as engine:
-        yield engine
-        # Anonymous volumes that images declare (redis's /data, as upstream's) outlive a plain
-        # `down`, as they do everywhere: the tests made them, the tests remove them.
-        engine.docker("volume", "prune", "--force", check=False)
-        leftovers = {what: engine.docker(*argv).stdout.split() for what, argv in {
-            "containers": ("ps", "--all", "--quiet"), "volumes": ("volume", "ls", "--quiet"),
-            "networks": ("network", "ls", "--quiet", "--filter", "type=custom")}.items()}
-        engine.docker("image", "prune", "--force", check=False)
-    mounts = mounts_under((engine.root, engine.exec_root))
-    assert not mounts, f"mounts left under the engine's roots: {mounts}"
-    assert not any(leftovers.values()), f"the container tests left {leftovers}"
-
-
-@pytest.fixture(scope="session")
+# Torn down when the last test here is done: the cluster tests (tests/kube) need the CPU.
+@pytest.fixture(scope="package")
 def shop(engine, tmp_path_factory):
     env_file = tmp_path_factory.mktemp("compose") / "test.env"
     published = write_loopback_env(env_file, {

@@ -9,14 +9,10 @@ import re
 import uuid
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import expect, sync_playwright
-
 from devstack.docker import TOOLS
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.support.containers import ARTIFACTS, SHOP_SERVICES, SHOP_UID, wait_for_order
 from tests.support.gateway import ADDRESS, GOOD_CARD, register, stock_a_product
-from tests.support.http import request
+from tests.support.journeys import buy_on_the_website
 from tests.support.services import wait_until
 
 
@@ -58,46 +54,8 @@ def test_only_the_website_the_gateway_and_the_tools_loopback_uis_are_published(s
     assert published == expected
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 def test_a_shopper_buys_on_the_website_and_watches_the_order_ship(shop, browser):
-    context = browser.new_context(base_url=shop.website_url, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    try:
-        page.goto("/")
-        expect(page.get_by_role("heading", level=1)).to_have_text("All products")
-        # The cards' images load lazily: load them all, then each must have drawn something.
-        page.evaluate("document.querySelectorAll('img').forEach(img => { img.loading = 'eager'; })")
-        page.wait_for_function("[...document.images].every(img => img.complete)")
-        images = page.eval_on_selector_all(".product-card img", "els => els.map(e => [e.src, e.naturalWidth])")
-        assert images, "the home page shows no product images"
-        for src, width in images:
-            reply = request("GET", src)
-            assert reply.status == 200 and reply.headers["Content-Type"].startswith("image/"), (src, reply.status)
-            assert width > 0, f"{src} did not render"
-        page.screenshot(path=str(_screenshot("home")), full_page=True)
-
-        page.locator(".product-card a").first.click()
-        page.get_by_role("button", name="Add to cart").click()
-        expect(page).to_have_url(re.compile(r"/cart$"))
-        page.get_by_role("button", name=re.compile("Place order")).click()
-        expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for your order")
-        expect(page.locator("#order-status")).to_have_text("Shipped", timeout=60_000)  # the page polls
-        page.screenshot(path=str(_screenshot("order-shipped")), full_page=True)
-    finally:
-        context.close()
-
-
-def _screenshot(name: str) -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return ARTIFACTS / f"{name}.png"
+    buy_on_the_website(browser, shop.website_url, ARTIFACTS)
 
 
 def test_an_api_client_shops_through_krakend_and_gets_the_emails(shop):

@@ -1,31 +1,15 @@
 """End to end: Debian's Chromium, driven by Playwright, against the website served by
-gunicorn in front of the real services (the `website` fixture, in tests/conftest.py).
+gunicorn in front of the real services (the `website` and `browser` fixtures, in
+tests/conftest.py).
 Screenshots of the main pages land in test-artifacts/screenshots/."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-# Headless, as root, and quiet: no calls to Google's services from this closed network.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Chromium for one test module. Playwright's sync API keeps an event loop running while
-    it is started, so it is stopped after each module: tests elsewhere use asyncio.run()."""
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def page(browser, website):
     """A new visitor (fresh cookies) with the website as base URL."""
