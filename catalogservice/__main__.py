@@ -1,5 +1,6 @@
-"""Start catalogservice: config -> database (migrated) -> repository -> servicers and
-the event consumer -> servers; stop in order on SIGTERM/SIGINT."""
+"""Start catalogservice: config -> database (migrated) -> repository -> the live read
+model (loaded, listening) -> servicers and the event consumer -> servers; stop in order on
+SIGTERM/SIGINT."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,8 +13,9 @@ from shop.catalog.v1 import catalog_pb2, catalog_pb2_grpc, currency_pb2, currenc
 from catalogservice import config as catalog_config
 from catalogservice.consumer import OrderEvents
 from catalogservice.currency import RateTable
+from catalogservice.live_catalog import LiveCatalog
 from catalogservice.repository import CatalogRepository
-from catalogservice.server import STATUS_BY_ERROR, CatalogServicer, CurrencyServicer
+from catalogservice.server import STATUS_BY_ERROR, CatalogServicer, CurrencyServicer, product_to_proto
 
 HERE = Path(__file__).parent
 
@@ -24,14 +26,16 @@ async def main() -> None:
     rates = RateTable.load(HERE / "rates.json")
     await db.migrate_when_reachable(config.database_url, db.MESSAGING_MIGRATIONS, HERE / "migrations")
     pool = await db.open_pool(config.database_url, max_size=config.db_pool_size)
+    repository = CatalogRepository(pool)
+    live = LiveCatalog(config.database_url, repository, product_to_proto)
     try:
-        repository = CatalogRepository(pool)
+        await live.start()
         host = ServiceHost(
             config.runtime,
             [
                 GrpcService(
                     catalog_pb2.DESCRIPTOR.services_by_name["CatalogService"],
-                    CatalogServicer(repository),
+                    CatalogServicer(repository, live),
                     catalog_pb2_grpc.add_CatalogServiceServicer_to_server,
                 ),
                 GrpcService(
@@ -47,6 +51,7 @@ async def main() -> None:
         )
         await serve_until_signalled(host)
     finally:
+        await live.stop()
         await pool.close()
 
 

@@ -10,9 +10,9 @@ from service_runtime import outbox
 from service_runtime.paging import Paging
 
 from catalogservice.errors import (
-    CategoryNotFound, InvalidArgument, OutOfStock, ProductExists, ProductNotFound, ReservationConflict,
+    InvalidArgument, OutOfStock, ProductExists, ProductNotFound, ReservationConflict,
 )
-from catalogservice.products import Category, Product
+from catalogservice.products import Product
 
 _PRODUCT_COLUMNS = """
     p.id, p.name, p.description, p.image_url, p.price, p.price_currency, p.stock,
@@ -39,44 +39,35 @@ class CatalogRepository:
             cur = await conn.cursor(row_factory=dict_row).execute(query, params)
             return await cur.fetchall()
 
-    # Reading ------------------------------------------------------------------
+    # Loading the read model (read_model.py) ----------------------------------
 
-    async def list_products(self, paging: Paging, category: str = "") -> tuple[list[Product], int]:
-        async with self._pool.connection() as conn:
+    async def load_all(self) -> tuple[list[tuple[str, str]], list[Product]]:
+        """Every category as (slug, name) and every live product, each in listing order
+        (categories by position and name; products by name and id), from one snapshot."""
+        async with self._pool.connection() as conn, conn.transaction():
+            await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             cur = conn.cursor(row_factory=dict_row)
-            if category:
-                await cur.execute("SELECT 1 FROM categories WHERE slug = %s", (category,))
-                if await cur.fetchone() is None:
-                    raise CategoryNotFound(category)
-            in_category = """(%(category)s = '' OR EXISTS (
-                SELECT 1 FROM product_categories pc
-                WHERE pc.product_id = p.id AND pc.category_slug = %(category)s))"""
-            params = {"category": category, "limit": paging.limit, "offset": paging.offset}
-            await cur.execute(
-                f"""SELECT {_PRODUCT_COLUMNS} FROM products p
-                    WHERE p.deleted_at IS NULL AND {in_category}
-                    ORDER BY p.name, p.id LIMIT %(limit)s OFFSET %(offset)s""",
-                params,
-            )
-            rows = await cur.fetchall()
-            await cur.execute(
-                f"SELECT count(*) AS n FROM products p WHERE p.deleted_at IS NULL AND {in_category}", params
-            )
-            total = (await cur.fetchone())["n"]
-        return [_product(r) for r in rows], total
+            await cur.execute("SELECT slug, name FROM categories ORDER BY position, name")
+            categories = [(row["slug"], row["name"]) for row in await cur.fetchall()]
+            await cur.execute(f"SELECT {_PRODUCT_COLUMNS} FROM products p WHERE p.deleted_at IS NULL ORDER BY p.name, p.id")
+            found = [_product(row) for row in await cur.fetchall()]
+        return categories, found
 
-    async def get_products(self, ids: list[str]) -> list[Product]:
-        """The live products with these ids, in the order asked; ProductNotFound names the
-        first id that is missing or deleted."""
+    async def load_products(self, ids: list[str]) -> dict[str, Product]:
+        """The live products among these ids, by id (a deleted or unknown id is absent)."""
         rows = await self._fetch(
             f"SELECT {_PRODUCT_COLUMNS} FROM products p WHERE p.id = ANY(%s) AND p.deleted_at IS NULL",
             (list(set(ids)),),
         )
-        found = {row["id"]: _product(row) for row in rows}
-        for product_id in ids:
-            if product_id not in found:
-                raise ProductNotFound(product_id)
-        return [found[i] for i in ids]
+        return {row["id"]: _product(row) for row in rows}
+
+    async def _stored(self, product_id: str) -> Product:
+        found = await self.load_products([product_id])
+        if product_id not in found:
+            raise ProductNotFound(product_id)
+        return found[product_id]
+
+    # Reading ------------------------------------------------------------------
 
     async def search(self, tsquery: str, paging: Paging) -> tuple[list[Product], int]:
         params = {"q": tsquery, "limit": paging.limit, "offset": paging.offset}
@@ -97,31 +88,6 @@ class CatalogRepository:
             )
             total = (await cur.fetchone())["n"]
         return [_product(r) for r in rows], total
-
-    async def related(self, product_id: str, limit: int) -> list[Product]:
-        """Other live products, those sharing the most categories with product_id first."""
-        await self.get_products([product_id])
-        rows = await self._fetch(
-            f"""SELECT {_PRODUCT_COLUMNS},
-                       (SELECT count(*) FROM product_categories mine
-                        JOIN product_categories theirs ON theirs.category_slug = mine.category_slug
-                        WHERE mine.product_id = %(id)s AND theirs.product_id = p.id) AS shared
-                FROM products p
-                WHERE p.id <> %(id)s AND p.deleted_at IS NULL
-                ORDER BY shared DESC, p.name, p.id LIMIT %(limit)s""",
-            {"id": product_id, "limit": limit},
-        )
-        return [_product(r) for r in rows]
-
-    async def categories(self) -> list[Category]:
-        rows = await self._fetch(
-            """SELECT c.slug, c.name, count(p.id) AS product_count
-               FROM categories c
-               LEFT JOIN product_categories pc ON pc.category_slug = c.slug
-               LEFT JOIN products p ON p.id = pc.product_id AND p.deleted_at IS NULL
-               GROUP BY c.slug, c.name, c.position ORDER BY c.position, c.name"""
-        )
-        return [Category(r["slug"], r["name"], r["product_count"]) for r in rows]
 
     # Administration -----------------------------------------------------------
 
@@ -155,7 +121,7 @@ class CatalogRepository:
             except psycopg.errors.UniqueViolation:
                 raise ProductExists(product.id) from None
             await self._set_categories(cur, product.id, product.categories)
-        return (await self.get_products([product.id]))[0]
+        return await self._stored(product.id)
 
     async def get_for_update(self, conn, product_id: str) -> Product:
         cur = conn.cursor(row_factory=dict_row)
@@ -185,7 +151,7 @@ class CatalogRepository:
             )
             if product.categories != current.categories:
                 await self._set_categories(cur, product_id, product.categories)
-        return (await self.get_products([product_id]))[0]
+        return await self._stored(product_id)
 
     async def delete(self, product_id: str) -> None:
         async with self._pool.connection() as conn:
@@ -244,10 +210,11 @@ class CatalogRepository:
         if held != lines:
             raise ReservationConflict(f"order {order_id!r} already holds a reservation with other lines")
 
-    async def release(self, order_id: str, handled_event: tuple[str, str] | None = None) -> bool:
-        """Give the order's stock back once. True when something was given back.
-        handled_event: the (event id, type) that asked for it, recorded in the same
-        transaction (the release is idempotent anyway: once per order)."""
+    async def release(self, order_id: str, handled_event: tuple[str, str] | None = None) -> list[str]:
+        """Give the order's stock back once; the ids of the products it went back to (none
+        when there was nothing to give back). handled_event: the (event id, type) that
+        asked for it, recorded in the same transaction (the release is idempotent anyway:
+        once per order)."""
         async with self._pool.connection() as conn, conn.transaction():
             if handled_event:
                 await outbox.claim(conn, *handled_event)
@@ -257,11 +224,11 @@ class CatalogRepository:
                 (order_id,),
             )
             if cur.rowcount == 0:
-                return False
-            await conn.execute(
+                return []
+            cur = await conn.execute(
                 """UPDATE products p SET stock = p.stock + l.quantity, updated_at = now()
                    FROM stock_reservation_lines l
-                   WHERE l.order_id = %s AND p.id = l.product_id""",
+                   WHERE l.order_id = %s AND p.id = l.product_id RETURNING p.id""",
                 (order_id,),
             )
-            return True
+            return [row[0] for row in await cur.fetchall()]

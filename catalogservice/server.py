@@ -12,6 +12,7 @@ from shop.catalog.v1 import catalog_pb2, catalog_pb2_grpc, currency_pb2, currenc
 
 from catalogservice import errors, products, search, stock
 from catalogservice.currency import RateTable
+from catalogservice.live_catalog import LiveCatalog
 from catalogservice.repository import CatalogRepository
 
 # The one table from the catalog's named errors to status codes.
@@ -53,24 +54,28 @@ def product_from_proto(message: catalog_pb2.Product, *, price_required: bool = T
 
 
 class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
-    def __init__(self, repository: CatalogRepository):
+    """Reads come from the live read model (each product's message built once); writes go
+    to the repository, and what they touched is refreshed before the reply."""
+
+    def __init__(self, repository: CatalogRepository, live: LiveCatalog):
         self._repo = repository
+        self._live = live
 
     async def ListProducts(self, request, context):
         page = paging.paging(request.page_size, request.page_token)
-        found, total = await self._repo.list_products(page, request.category)
+        found, total = (await self._live.view()).listing(page, request.category)
         return catalog_pb2.ListProductsResponse(
-            products=[product_to_proto(p) for p in found],
+            products=[e.message for e in found],
             next_page_token=page.next_token(len(found), total), total_size=total,
         )
 
     async def GetProduct(self, request, context):
-        [product] = await self._repo.get_products([products.check_id(request.id)])
-        return catalog_pb2.GetProductResponse(product=product_to_proto(product))
+        [entry] = (await self._live.view()).get([products.check_id(request.id)])
+        return catalog_pb2.GetProductResponse(product=entry.message)
 
     async def BatchGetProducts(self, request, context):
-        found = await self._repo.get_products(products.check_ids(list(request.ids)))
-        return catalog_pb2.BatchGetProductsResponse(products=[product_to_proto(p) for p in found])
+        found = (await self._live.view()).get(products.check_ids(list(request.ids)))
+        return catalog_pb2.BatchGetProductsResponse(products=[e.message for e in found])
 
     async def SearchProducts(self, request, context):
         tsquery = search.build_tsquery(request.query)
@@ -83,20 +88,22 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
 
     async def ListRelatedProducts(self, request, context):
         limit = paging.paging(request.page_size, "", default=4, maximum=20).limit
-        found = await self._repo.related(products.check_id(request.id), limit)
-        return catalog_pb2.ListRelatedProductsResponse(products=[product_to_proto(p) for p in found])
+        found = (await self._live.view()).related(products.check_id(request.id), limit)
+        return catalog_pb2.ListRelatedProductsResponse(products=[e.message for e in found])
 
     async def ListCategories(self, request, context):
         return catalog_pb2.ListCategoriesResponse(
             categories=[
                 catalog_pb2.Category(slug=c.slug, name=c.name, product_count=c.product_count)
-                for c in await self._repo.categories()
+                for c in (await self._live.view()).categories()
             ]
         )
 
     async def CreateProduct(self, request, context):
         product = products.new_product(product_from_proto(request.product))
-        return catalog_pb2.CreateProductResponse(product=product_to_proto(await self._repo.create(product)))
+        created = await self._repo.create(product)
+        await self._live.refresh([created.id])
+        return catalog_pb2.CreateProductResponse(product=product_to_proto(created))
 
     async def UpdateProduct(self, request, context):
         paths = list(request.update_mask.paths)
@@ -105,20 +112,30 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
             products.check_id(request.product.id),
             lambda current: products.apply_update(current, changes, paths),
         )
+        await self._live.refresh([updated.id])
         return catalog_pb2.UpdateProductResponse(product=product_to_proto(updated))
 
     async def DeleteProduct(self, request, context):
-        await self._repo.delete(products.check_id(request.id))
+        product_id = products.check_id(request.id)
+        await self._repo.delete(product_id)
+        await self._live.refresh([product_id])
         return catalog_pb2.DeleteProductResponse()
 
     async def ReserveStock(self, request, context):
         order_id = stock.check_order_id(request.order_id)
         lines = stock.reservation_lines([(line.product_id, line.quantity) for line in request.lines])
-        return catalog_pb2.ReserveStockResponse(newly_reserved=await self._repo.reserve(order_id, lines))
+        newly_reserved = await self._repo.reserve(order_id, lines)
+        if newly_reserved:
+            await self._live.refresh(lines)
+        return catalog_pb2.ReserveStockResponse(newly_reserved=newly_reserved)
 
     async def ReleaseStock(self, request, context):
         released = await self._repo.release(stock.check_order_id(request.order_id))
-        return catalog_pb2.ReleaseStockResponse(released=released)
+        await self._live.refresh(released)
+        return catalog_pb2.ReleaseStockResponse(released=bool(released))
+
+
+MAX_CONVERSIONS = 100
 
 
 class CurrencyServicer(currency_pb2_grpc.CurrencyServiceServicer):
@@ -137,3 +154,17 @@ class CurrencyServicer(currency_pb2_grpc.CurrencyServiceServicer):
         target = money.check_currency_code(request.to_currency_code)
         converted = self._rates.convert(amount, code, target)
         return currency_pb2.ConvertResponse(money=protomoney.to_proto(converted, target))
+
+    async def ConvertMany(self, request, context):
+        if len(request.amounts) > MAX_CONVERSIONS:
+            raise errors.InvalidArgument(f"at most {MAX_CONVERSIONS} amounts at once")
+        target = money.check_currency_code(request.to_currency_code)
+        self._rates.convert(Decimal(0), target, target)  # an unsupported target is named as such
+        converted = []
+        for index, amount in enumerate(request.amounts):
+            try:
+                value, code = protomoney.from_proto(amount)
+                converted.append(protomoney.to_proto(self._rates.convert(value, code, target), target))
+            except (money.InvalidMoney, errors.CatalogError) as exc:
+                raise errors.InvalidArgument(f"amounts[{index}]: {exc}") from None
+        return currency_pb2.ConvertManyResponse(amounts=converted)

@@ -58,15 +58,16 @@ class CatalogClient:
             raise _unavailable("catalog", error) from None
         return {p.id: (p.name, *protomoney.from_proto(p.price)) for p in reply.products}
 
-    async def convert(self, amount: Decimal, from_code: str, to_code: str) -> Decimal:
+    async def convert(self, amounts: list[tuple[Decimal, str]], to_code: str) -> list[Decimal]:
+        """Each (amount, currency) converted to to_code, in one call."""
         try:
-            reply = await self._currency.Convert(currency_pb2.ConvertRequest(
-                **{"from": protomoney.to_proto(amount, from_code)}, to_currency_code=to_code))
+            reply = await self._currency.ConvertMany(currency_pb2.ConvertManyRequest(
+                amounts=[protomoney.to_proto(amount, code) for amount, code in amounts], to_currency_code=to_code))
         except grpc.aio.AioRpcError as error:
             if error.code() == grpc.StatusCode.INVALID_ARGUMENT:
                 raise InvalidArgument(error.details(), field="currency_code") from None
             raise _unavailable("currency service", error) from None
-        return protomoney.from_proto(reply.money)[0]
+        return [protomoney.from_proto(money)[0] for money in reply.amounts]
 
     async def reserve(self, order_id: str, lines: list[tuple[str, int]]) -> None:
         request = catalog_pb2.ReserveStockRequest(

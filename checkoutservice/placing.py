@@ -13,7 +13,6 @@ authorize after the undo has run, so its attempt is kept for the sweeper, which 
 when such a call must have landed."""
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
@@ -106,12 +105,7 @@ class OrderPlacer:
         """Each line at the catalog's price now, converted to the order's currency (never
         a price from the client)."""
         products = await self._catalog.products([product_id for product_id, _ in items])
-
-        async def unit_price(product_id: str):
-            _name, price, price_currency = products[product_id]
-            return await self._catalog.convert(price, price_currency, currency)
-
-        prices = await asyncio.gather(*(unit_price(product_id) for product_id, _ in items))
+        prices = await self._catalog.convert([products[product_id][1:] for product_id, _ in items], currency)
         return [orders.Line(product_id, products[product_id][0], quantity, price)
                 for (product_id, quantity), price in zip(items, prices)]
 

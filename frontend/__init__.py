@@ -32,6 +32,24 @@ def backends() -> Backends:
     return current_app.extensions["backends"]
 
 
+def cart_count() -> int | None:
+    """Units in the visitor's cart, or None when the cart service cannot say; asked once
+    per request (a page that has the cart already sets g.cart_count itself)."""
+    if "cart_count" not in g:
+        g.cart_count = _ask_cart_count()
+    return g.cart_count
+
+
+def _ask_cart_count() -> int | None:
+    if "session_id" not in g:
+        return None
+    try:
+        cart = backends().cart.GetCart(cart_pb2.GetCartRequest(owner_id=visitor.owner_id())).cart
+    except BackendError:
+        return None
+    return sum(item.quantity for item in cart.items)
+
+
 def _outgoing_metadata() -> tuple:
     """What every gRPC call carries: the request id, and the visitor's address (for the
     services' per-client limits)."""
@@ -75,16 +93,6 @@ def create_app(config: Config, backends_: Backends | None = None) -> Flask:
 
     @app.context_processor
     def page_context():
-        def cart_count() -> int | None:
-            """Units in the visitor's cart, or None when the cart service cannot say."""
-            if "session_id" not in g:
-                return None
-            try:
-                cart = backends().cart.GetCart(cart_pb2.GetCartRequest(owner_id=visitor.owner_id())).cart
-            except BackendError:
-                return None
-            return sum(item.quantity for item in cart.items)
-
         return {"cart_count": cart_count, "currency": g.get("currency", config.default_currency),
                 "supported_currencies": currencies.supported,
                 "signed_in": visitor.signed_in_user_id() is not None}

@@ -23,6 +23,7 @@ PLACE_ORDER_DEADLINE_FACTOR = 3
 
 def _cart_page(form: views.CheckoutForm, problem: views.Problem | None = None, status: int = 200):
     cart = views.load_cart(backends(), owner_id(), g.currency, form.address())
+    g.cart_count = sum(line.quantity for line in cart.lines)  # the header's count, without asking again
     return render_template("cart/cart.html", cart=cart, form=form, problem=problem or views.Problem(200, ""),
                            test_cards=views.TEST_CARDS), status
 

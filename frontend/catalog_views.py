@@ -15,6 +15,7 @@ from shop.catalog.v1 import catalog_pb2, currency_pb2
 
 from frontend.clients import BackendError, Refused
 from frontend.money import format_money
+from frontend.together import together
 
 log = logging.getLogger("frontend")
 
@@ -83,24 +84,23 @@ class Prices:
 
 
 def price_book(catalog, prices: Iterable, currency: str) -> Prices:
-    """Each distinct price converted once with CurrencyService.Convert, the same call
-    checkout makes for each unit price, so the page shows what checkout will charge.
-    A price already in `currency` needs no call. If any conversion fails, the whole page
-    stays in the catalog's currency (never a mix) and says why."""
+    """Each distinct price converted once, all in one CurrencyService.ConvertMany call,
+    which converts as checkout does, so the page shows what checkout will charge. Prices
+    already in `currency` need no conversion. If the conversion fails, the whole page stays
+    in the catalog's currency (never a mix) and says why."""
     distinct = {_key(money): money for money in prices}
-    shown = {}
-    for key, money in distinct.items():
-        if money.currency_code == currency:
-            shown[key] = money
-            continue
-        try:
-            shown[key] = catalog.Convert(currency_pb2.ConvertRequest(
-                **{"from": money}, to_currency_code=currency)).money
-        except BackendError as error:
-            log.warning("price conversion unavailable", extra={"currency": currency, "detail": error.message})
-            originals = sorted({m.currency_code for m in distinct.values()})
-            return Prices(distinct, f"We could not show prices in {currency} just now, "
-                                    f"so they are in {', '.join(originals)}.")
+    foreign = [money for money in distinct.values() if money.currency_code != currency]
+    shown = {key: money for key, money in distinct.items() if money.currency_code == currency}
+    if not foreign:
+        return Prices(shown)
+    try:
+        converted = catalog.ConvertMany(currency_pb2.ConvertManyRequest(amounts=foreign, to_currency_code=currency))
+    except BackendError as error:
+        log.warning("price conversion unavailable", extra={"currency": currency, "detail": error.message})
+        originals = sorted({m.currency_code for m in distinct.values()})
+        return Prices(distinct, f"We could not show prices in {currency} just now, "
+                                f"so they are in {', '.join(originals)}.")
+    shown.update({_key(original): money for original, money in zip(foreign, converted.amounts)})
     return Prices(shown)
 
 
@@ -184,13 +184,16 @@ def search_listing(catalog, currency: str, query: str, *, page_token: str = "") 
 def product_page(catalog, currency: str, product_id: str) -> ProductPage:
     """A product and a few related ones. NotFound (404) if there is no such product;
     related products are a nicety, so the page shows without them if they fail."""
-    product = catalog.GetProduct(catalog_pb2.GetProductRequest(id=product_id)).product
-    try:
-        related = list(catalog.ListRelatedProducts(catalog_pb2.ListRelatedProductsRequest(
-            id=product_id, page_size=RELATED_COUNT)).products)
-    except BackendError as error:
-        log.warning("related products unavailable", extra={"detail": error.message})
-        related = []
+    def related_products() -> list:
+        try:
+            return list(catalog.ListRelatedProducts(catalog_pb2.ListRelatedProductsRequest(
+                id=product_id, page_size=RELATED_COUNT)).products)
+        except BackendError as error:
+            log.warning("related products unavailable", extra={"detail": error.message})
+            return []
+
+    product, related = together(lambda: catalog.GetProduct(catalog_pb2.GetProductRequest(id=product_id)).product,
+                                related_products)
     prices = price_book(catalog, [product.price, *(p.price for p in related)], currency)
     return ProductPage(
         id=product.id, name=product.name, description=product.description, image=image_src(product.image_url),

@@ -257,12 +257,14 @@ def _products(backends, ids: list[str]) -> dict:
         return found
 
 
-def _unit_price(backends, price, currency: str) -> Decimal:
-    """The catalog price converted as checkout converts it (CurrencyService.Convert, rounded
-    half-even to the currency's minor unit)."""
-    if price.currency_code != currency:
-        price = backends.catalog.Convert(currency_pb2.ConvertRequest(**{"from": price}, to_currency_code=currency)).money
-    return protomoney.from_proto(price)[0]
+def _unit_prices(backends, products: list, currency: str) -> dict[str, Decimal]:
+    """id -> the catalog price converted as checkout converts it (one ConvertMany call,
+    rounded half-even to the currency's minor unit)."""
+    prices = [product.price for product in products]
+    if any(price.currency_code != currency for price in prices):
+        prices = backends.catalog.ConvertMany(currency_pb2.ConvertManyRequest(
+            amounts=prices, to_currency_code=currency)).amounts
+    return {product.id: protomoney.from_proto(price)[0] for product, price in zip(products, prices)}
 
 
 def load_cart(backends, owner_id: str, currency: str, address: shipping_pb2.Address) -> CartView:
@@ -270,12 +272,10 @@ def load_cart(backends, owner_id: str, currency: str, address: shipping_pb2.Addr
     the checkout form), so the page shows the totals the order will have."""
     items = backends.cart.GetCart(cart_pb2.GetCartRequest(owner_id=owner_id)).cart.items
     products = _products(backends, [item.product_id for item in items])
-    prices: dict[str, Decimal] = {}
+    prices = _unit_prices(backends, list(products.values()), currency)
     lines = []
     for item in items:
         product = products.get(item.product_id)
-        if product is not None and product.id not in prices:
-            prices[product.id] = _unit_price(backends, product.price, currency)
         lines.append(CartLine(item.product_id, product.name if product else item.product_id,
                               catalog_views.image_src(product.image_url if product else ""), item.quantity,
                               prices.get(item.product_id)))

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from flask import Blueprint, abort, g, render_template, request, send_from_directory
 
-from frontend import backends, catalog_views
+from frontend import backends, cart_count, catalog_views
+from frontend.together import together
 from frontend.catalog_views import UnknownPage
 
 bp = Blueprint("shop", __name__)
@@ -26,10 +27,12 @@ def home():
     page_token = request.args.get("page", "")
     catalog = backends().catalog
     try:
-        products = catalog_views.product_listing(catalog, g.currency, category=category, page_token=page_token)
+        products, categories, _ = together(
+            lambda: catalog_views.product_listing(catalog, g.currency, category=category, page_token=page_token),
+            lambda: catalog_views.categories(catalog),
+            cart_count)
     except UnknownPage:
         abort(400, UNKNOWN_PAGE)
-    categories = catalog_views.categories(catalog)
     current = next((c for c in categories if c.slug == category), None)
     return render_template("shop/home.html", listing=products, categories=categories, category=current,
                            page_token=page_token)
@@ -40,7 +43,9 @@ def search():
     query = catalog_views.search_query(request.args.get("q"))
     page_token = request.args.get("page", "")
     try:
-        results = catalog_views.search_listing(backends().catalog, g.currency, query, page_token=page_token)
+        results, _ = together(
+            lambda: catalog_views.search_listing(backends().catalog, g.currency, query, page_token=page_token),
+            cart_count)
     except UnknownPage:
         abort(400, UNKNOWN_PAGE)
     return render_template("shop/search.html", listing=results, query=query,
@@ -49,7 +54,7 @@ def search():
 
 @bp.get("/products/<product_id>")
 def product(product_id: str):
-    page = catalog_views.product_page(backends().catalog, g.currency, product_id)
+    page, _ = together(lambda: catalog_views.product_page(backends().catalog, g.currency, product_id), cart_count)
     return render_template("shop/product.html", product=page)
 
 

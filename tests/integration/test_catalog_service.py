@@ -3,6 +3,7 @@ its error cases."""
 import grpc
 import pytest
 from google.protobuf.field_mask_pb2 import FieldMask
+from google.type import money_pb2
 
 from shop.catalog.v1 import catalog_pb2, catalog_pb2_grpc, currency_pb2, currency_pb2_grpc
 from tests.integration.catalog_helpers import create_product, usd
@@ -155,4 +156,20 @@ def test_currencies_and_conversion(currency):
     code, details = status_of(currency.Convert, currency_pb2.ConvertRequest(**{"from": usd(1)}, to_currency_code="XXX"))
     assert code == grpc.StatusCode.INVALID_ARGUMENT and "XXX" in details
     code, _ = status_of(currency.Convert, currency_pb2.ConvertRequest(to_currency_code="EUR"))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_convert_many_converts_each_amount_as_convert_does(currency):
+    amounts = [usd(10), usd(12, 500_000_000), money_pb2.Money(currency_code="EUR", units=3, nanos=330_000_000)]
+    many = currency.ConvertMany(currency_pb2.ConvertManyRequest(amounts=amounts, to_currency_code="JPY"), timeout=5)
+    one_by_one = [currency.Convert(currency_pb2.ConvertRequest(**{"from": a}, to_currency_code="JPY"), timeout=5).money
+                  for a in amounts]
+    assert list(many.amounts) == one_by_one
+    assert not currency.ConvertMany(currency_pb2.ConvertManyRequest(to_currency_code="EUR"), timeout=5).amounts
+    code, details = status_of(currency.ConvertMany, currency_pb2.ConvertManyRequest(amounts=[usd(1)], to_currency_code="XXX"))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "XXX" in details
+    code, details = status_of(currency.ConvertMany, currency_pb2.ConvertManyRequest(
+        amounts=[usd(1), money_pb2.Money(currency_code="QQQ", units=1)], to_currency_code="EUR"))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and details.startswith("amounts[1]") and "QQQ" in details
+    code, _ = status_of(currency.ConvertMany, currency_pb2.ConvertManyRequest(amounts=[usd(1)] * 101, to_currency_code="EUR"))
     assert code == grpc.StatusCode.INVALID_ARGUMENT

@@ -30,6 +30,7 @@ class FakeCatalog:
         self.products = {p.id: p for p in products}
         self.converting, self.related_fails = converting, related_fails
         self.conversions: list[tuple[int, int, str]] = []
+        self.calls = 0
 
     def ListProducts(self, request):
         if request.page_token not in ("", "next"):
@@ -48,14 +49,14 @@ class FakeCatalog:
         return catalog_pb2.ListRelatedProductsResponse(
             products=[p for p in self.products.values() if p.id != request.id][:request.page_size])
 
-    def Convert(self, request):
-        source = getattr(request, "from")
-        self.conversions.append((source.units, source.nanos, request.to_currency_code))
+    def ConvertMany(self, request):
+        self.calls += 1
+        self.conversions.extend((m.units, m.nanos, request.to_currency_code) for m in request.amounts)
         if not self.converting:
             raise ServiceUnavailable("catalog", "rates unavailable")
-        units, nanos = to_units_nanos(from_units_nanos(source.units, source.nanos) / 2)
-        return currency_pb2.ConvertResponse(money=money_pb2.Money(currency_code=request.to_currency_code,
-                                                                  units=units, nanos=nanos))
+        halves = [to_units_nanos(from_units_nanos(m.units, m.nanos) / 2) for m in request.amounts]
+        return currency_pb2.ConvertManyResponse(amounts=[
+            money_pb2.Money(currency_code=request.to_currency_code, units=units, nanos=nanos) for units, nanos in halves])
 
 
 @pytest.mark.parametrize("stock, text, css_class, available, most", [
@@ -91,6 +92,7 @@ def test_each_distinct_price_is_converted_once():
     catalog = FakeCatalog([])
     prices = price_book(catalog, [usd("10"), usd("3.5"), usd("10")], "EUR")
     assert sorted(catalog.conversions) == [(3, 500_000_000, "EUR"), (10, 0, "EUR")]
+    assert catalog.calls == 1, "one call for the whole page"
     assert prices.text(usd("10")) == "€5.00" and prices.text(usd("3.5")) == "€1.75" and prices.note == ""
 
 
@@ -104,7 +106,7 @@ def test_when_conversion_fails_the_whole_page_stays_in_dollars_with_a_note():
     prices = price_book(catalog, [usd("10"), usd("3.5")], "EUR")
     assert prices.text(usd("10")) == "$10.00" and prices.text(usd("3.5")) == "$3.50"
     assert prices.note == "We could not show prices in EUR just now, so they are in USD."
-    assert len(catalog.conversions) == 1  # the first failure ends the attempt
+    assert catalog.calls == 1  # one call for the whole page, refused as a whole
 
 
 def test_a_listing_shows_cards_in_the_visitors_currency():

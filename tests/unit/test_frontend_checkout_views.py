@@ -98,7 +98,7 @@ class FakeBackends:
     def __init__(self, items, products, rate=Decimal("0.9"), quote=None):
         self.items, self.products, self.rate, self.quote, self.quote_requests = items, products, rate, quote, []
         self.cart = SimpleNamespace(GetCart=self._cart)
-        self.catalog = SimpleNamespace(BatchGetProducts=self._batch, GetProduct=self._product, Convert=self._convert)
+        self.catalog = SimpleNamespace(BatchGetProducts=self._batch, GetProduct=self._product, ConvertMany=self._convert)
         self.shipping = SimpleNamespace(GetQuote=self._quote)
 
     def _cart(self, request):
@@ -116,11 +116,11 @@ class FakeBackends:
         return catalog_pb2.GetProductResponse(product=self.products[request.id])
 
     def _convert(self, request):
-        amount = (getattr(request, "from").units + Decimal(getattr(request, "from").nanos) / 10**9) * self.rate
         from service_runtime import protomoney
         from service_runtime.money import round_to_minor_unit
-        return currency_pb2.ConvertResponse(money=protomoney.to_proto(
-            round_to_minor_unit(amount, request.to_currency_code), request.to_currency_code))
+        return currency_pb2.ConvertManyResponse(amounts=[protomoney.to_proto(
+            round_to_minor_unit((m.units + Decimal(m.nanos) / 10**9) * self.rate, request.to_currency_code),
+            request.to_currency_code) for m in request.amounts])
 
     def _quote(self, request):
         self.quote_requests.append(request)

@@ -26,7 +26,7 @@ from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.type import money_pb2 as google_dot_type_dot_money__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eshop/catalog/v1/currency.proto\x12\x0fshop.catalog.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/type/money.proto\" \n\x1eListSupportedCurrenciesRequest\"M\n\x1fListSupportedCurrenciesResponse\x12\x16\n\x0e\x63urrency_codes\x18\x01 \x03(\t\x12\x12\n\nrates_date\x18\x02 \x01(\t\"L\n\x0e\x43onvertRequest\x12 \n\x04\x66rom\x18\x01 \x01(\x0b\x32\x12.google.type.Money\x12\x18\n\x10to_currency_code\x18\x02 \x01(\t\"4\n\x0f\x43onvertResponse\x12!\n\x05money\x18\x01 \x01(\x0b\x32\x12.google.type.Money2\x99\x02\n\x0f\x43urrencyService\x12\x94\x01\n\x17ListSupportedCurrencies\x12/.shop.catalog.v1.ListSupportedCurrenciesRequest\x1a\x30.shop.catalog.v1.ListSupportedCurrenciesResponse\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/currencies\x12o\n\x07\x43onvert\x12\x1f.shop.catalog.v1.ConvertRequest\x1a .shop.catalog.v1.ConvertResponse\"!\x82\xd3\xe4\x93\x02\x1b\"\x16/v1/currencies:convert:\x01*b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eshop/catalog/v1/currency.proto\x12\x0fshop.catalog.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/type/money.proto\" \n\x1eListSupportedCurrenciesRequest\"M\n\x1fListSupportedCurrenciesResponse\x12\x16\n\x0e\x63urrency_codes\x18\x01 \x03(\t\x12\x12\n\nrates_date\x18\x02 \x01(\t\"L\n\x0e\x43onvertRequest\x12 \n\x04\x66rom\x18\x01 \x01(\x0b\x32\x12.google.type.Money\x12\x18\n\x10to_currency_code\x18\x02 \x01(\t\"4\n\x0f\x43onvertResponse\x12!\n\x05money\x18\x01 \x01(\x0b\x32\x12.google.type.Money\"S\n\x12\x43onvertManyRequest\x12#\n\x07\x61mounts\x18\x01 \x03(\x0b\x32\x12.google.type.Money\x12\x18\n\x10to_currency_code\x18\x02 \x01(\t\":\n\x13\x43onvertManyResponse\x12#\n\x07\x61mounts\x18\x01 \x03(\x0b\x32\x12.google.type.Money2\x9a\x03\n\x0f\x43urrencyService\x12\x94\x01\n\x17ListSupportedCurrencies\x12/.shop.catalog.v1.ListSupportedCurrenciesRequest\x1a\x30.shop.catalog.v1.ListSupportedCurrenciesResponse\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/currencies\x12o\n\x07\x43onvert\x12\x1f.shop.catalog.v1.ConvertRequest\x1a .shop.catalog.v1.ConvertResponse\"!\x82\xd3\xe4\x93\x02\x1b\"\x16/v1/currencies:convert:\x01*\x12\x7f\n\x0b\x43onvertMany\x12#.shop.catalog.v1.ConvertManyRequest\x1a$.shop.catalog.v1.ConvertManyResponse\"%\x82\xd3\xe4\x93\x02\x1f\"\x1a/v1/currencies:convertMany:\x01*b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,6 +37,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CURRENCYSERVICE'].methods_by_name['ListSupportedCurrencies']._serialized_options = b'\202\323\344\223\002\020\022\016/v1/currencies'
   _globals['_CURRENCYSERVICE'].methods_by_name['Convert']._loaded_options = None
   _globals['_CURRENCYSERVICE'].methods_by_name['Convert']._serialized_options = b'\202\323\344\223\002\033\"\026/v1/currencies:convert:\001*'
+  _globals['_CURRENCYSERVICE'].methods_by_name['ConvertMany']._loaded_options = None
+  _globals['_CURRENCYSERVICE'].methods_by_name['ConvertMany']._serialized_options = b'\202\323\344\223\002\037\"\032/v1/currencies:convertMany:\001*'
   _globals['_LISTSUPPORTEDCURRENCIESREQUEST']._serialized_start=106
   _globals['_LISTSUPPORTEDCURRENCIESREQUEST']._serialized_end=138
   _globals['_LISTSUPPORTEDCURRENCIESRESPONSE']._serialized_start=140
@@ -45,6 +47,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CONVERTREQUEST']._serialized_end=295
   _globals['_CONVERTRESPONSE']._serialized_start=297
   _globals['_CONVERTRESPONSE']._serialized_end=349
-  _globals['_CURRENCYSERVICE']._serialized_start=352
-  _globals['_CURRENCYSERVICE']._serialized_end=633
+  _globals['_CONVERTMANYREQUEST']._serialized_start=351
+  _globals['_CONVERTMANYREQUEST']._serialized_end=434
+  _globals['_CONVERTMANYRESPONSE']._serialized_start=436
+  _globals['_CONVERTMANYRESPONSE']._serialized_end=494
+  _globals['_CURRENCYSERVICE']._serialized_start=497
+  _globals['_CURRENCYSERVICE']._serialized_end=907
 # @@protoc_insertion_point(module_scope)

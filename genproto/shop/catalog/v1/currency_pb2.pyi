@@ -32,3 +32,17 @@ class ConvertResponse(_message.Message):
     MONEY_FIELD_NUMBER: _ClassVar[int]
     money: _money_pb2.Money
     def __init__(self, money: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
+
+class ConvertManyRequest(_message.Message):
+    __slots__ = ("amounts", "to_currency_code")
+    AMOUNTS_FIELD_NUMBER: _ClassVar[int]
+    TO_CURRENCY_CODE_FIELD_NUMBER: _ClassVar[int]
+    amounts: _containers.RepeatedCompositeFieldContainer[_money_pb2.Money]
+    to_currency_code: str
+    def __init__(self, amounts: _Optional[_Iterable[_Union[_money_pb2.Money, _Mapping]]] = ..., to_currency_code: _Optional[str] = ...) -> None: ...
+
+class ConvertManyResponse(_message.Message):
+    __slots__ = ("amounts",)
+    AMOUNTS_FIELD_NUMBER: _ClassVar[int]
+    amounts: _containers.RepeatedCompositeFieldContainer[_money_pb2.Money]
+    def __init__(self, amounts: _Optional[_Iterable[_Union[_money_pb2.Money, _Mapping]]] = ...) -> None: ...

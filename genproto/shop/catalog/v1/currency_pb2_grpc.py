@@ -46,6 +46,11 @@ class CurrencyServiceStub:
                 request_serializer=shop_dot_catalog_dot_v1_dot_currency__pb2.ConvertRequest.SerializeToString,
                 response_deserializer=shop_dot_catalog_dot_v1_dot_currency__pb2.ConvertResponse.FromString,
                 _registered_method=True)
+        self.ConvertMany = channel.unary_unary(
+                '/shop.catalog.v1.CurrencyService/ConvertMany',
+                request_serializer=shop_dot_catalog_dot_v1_dot_currency__pb2.ConvertManyRequest.SerializeToString,
+                response_deserializer=shop_dot_catalog_dot_v1_dot_currency__pb2.ConvertManyResponse.FromString,
+                _registered_method=True)
 
 
 class CurrencyServiceServicer:
@@ -68,6 +73,15 @@ class CurrencyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ConvertMany(self, request, context):
+        """Convert several amounts (a page of prices, an order's lines) to one currency in one
+        call, each exactly as Convert converts it. At most 100 amounts. INVALID_ARGUMENT when
+        any amount is malformed or in an unsupported currency: nothing is converted then.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CurrencyServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -80,6 +94,11 @@ def add_CurrencyServiceServicer_to_server(servicer, server):
                     servicer.Convert,
                     request_deserializer=shop_dot_catalog_dot_v1_dot_currency__pb2.ConvertRequest.FromString,
                     response_serializer=shop_dot_catalog_dot_v1_dot_currency__pb2.ConvertResponse.SerializeToString,
+            ),
+            'ConvertMany': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConvertMany,
+                    request_deserializer=shop_dot_catalog_dot_v1_dot_currency__pb2.ConvertManyRequest.FromString,
+                    response_serializer=shop_dot_catalog_dot_v1_dot_currency__pb2.ConvertManyResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -138,6 +157,33 @@ class CurrencyService:
             '/shop.catalog.v1.CurrencyService/Convert',
             shop_dot_catalog_dot_v1_dot_currency__pb2.ConvertRequest.SerializeToString,
             shop_dot_catalog_dot_v1_dot_currency__pb2.ConvertResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConvertMany(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.catalog.v1.CurrencyService/ConvertMany',
+            shop_dot_catalog_dot_v1_dot_currency__pb2.ConvertManyRequest.SerializeToString,
+            shop_dot_catalog_dot_v1_dot_currency__pb2.ConvertManyResponse.FromString,
             options,
             channel_credentials,
             insecure,
