@@ -5,6 +5,8 @@ import os
 from dataclasses import dataclass
 from typing import Mapping
 
+from service_runtime.call_log import CallLog
+
 # DESIGN.md's port table: service name -> (gRPC port, HTTP port).
 DEFAULT_PORTS: dict[str, tuple[int, int]] = {
     "catalogservice": (50051, 8051),
@@ -89,6 +91,9 @@ class RuntimeConfig:
     health_interval: float
     # Default deadline, in seconds, of every outgoing call without one.
     call_timeout: float
+    # Which calls get an access line: CALL_LOG all (default) | slow | failed, and what
+    # counts as slow (CALL_LOG_SLOW_MS). Failed calls always do.
+    call_log: CallLog = CallLog()
 
     @classmethod
     def from_env(cls, service_name: str, env: Env) -> "RuntimeConfig":
@@ -102,4 +107,12 @@ class RuntimeConfig:
             shutdown_grace=env.float("SHUTDOWN_GRACE_SECONDS", 10.0),
             health_interval=env.float("HEALTH_INTERVAL_SECONDS", 2.0, minimum=0.1),
             call_timeout=env.float("CALL_TIMEOUT_SECONDS", 5.0, minimum=0.1),
+            call_log=_call_log(env),
         )
+
+
+def _call_log(env: Env) -> CallLog:
+    try:
+        return CallLog(env.str("CALL_LOG", "all"), env.float("CALL_LOG_SLOW_MS", 250.0))
+    except ValueError as exc:
+        raise ConfigError(f"CALL_LOG: {exc}") from None

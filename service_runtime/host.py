@@ -86,7 +86,8 @@ class ServiceHost:
         cfg = self._config
         # SO_REUSEPORT off: a second copy on the same port fails loudly instead of
         # silently sharing it.
-        server = grpc.aio.server(interceptors=[ServerInterceptor(self._error_table)], options=SERVER_OPTIONS)
+        server = grpc.aio.server(interceptors=[ServerInterceptor(self._error_table, cfg.call_log)],
+                                 options=SERVER_OPTIONS)
         for service in self._services:
             service.register(service.servicer, server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health.servicer, server)

@@ -11,6 +11,7 @@ from typing import Mapping
 import grpc
 
 from service_runtime import jsonlog, metrics, status_details
+from service_runtime.call_log import CallLog
 
 log = logging.getLogger("service_runtime.calls")
 
@@ -35,16 +36,26 @@ def _incoming_request_id(context: grpc.aio.ServicerContext) -> str:
 
 
 class ServerInterceptor(grpc.aio.ServerInterceptor):
-    def __init__(self, error_table: ErrorTable):
+    def __init__(self, error_table: ErrorTable, call_log: CallLog = CallLog()):
         self._error_table = dict(error_table)
+        self._call_log = call_log
+        self._wrapped: dict[str, grpc.RpcMethodHandler] = {}  # per method, made on its first call
 
     async def intercept_service(self, continuation, handler_call_details):
+        wrapped = self._wrapped.get(handler_call_details.method)
+        if wrapped is not None:
+            return wrapped
         handler = await continuation(handler_call_details)
         if handler is None or handler.unary_unary is None:
             return handler
-        service, _, method = handler_call_details.method.lstrip("/").partition("/")
+        wrapped = self._wrapped[handler_call_details.method] = self._observed(handler, handler_call_details.method)
+        return wrapped
+
+    def _observed(self, handler: grpc.RpcMethodHandler, full_method: str) -> grpc.RpcMethodHandler:
+        service, _, method = full_method.lstrip("/").partition("/")
         inner = handler.unary_unary
         table = self._error_table
+        call_log = self._call_log
 
         async def observed(request, context: grpc.aio.ServicerContext):
             rid = _incoming_request_id(context)
@@ -63,7 +74,7 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
                 mapped = status_for(exc, table)
                 if mapped is None:
                     code = grpc.StatusCode.INTERNAL
-                    log.exception("unexpected error in %s", handler_call_details.method)
+                    log.exception("unexpected error in %s", full_method)
                     await context.abort(code, f"internal error (request id {rid})")
                 code = mapped
                 status = status_details.rich_status(code, str(exc), exc)
@@ -77,15 +88,16 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
                     code = next((c for c in grpc.StatusCode if c.value[0] == code), grpc.StatusCode.UNKNOWN)
                 metrics.GRPC_HANDLED.labels(service, method, code.name).inc()
                 metrics.GRPC_SECONDS.labels(service, method).observe(elapsed)
-                log.info(
-                    "rpc",
-                    extra={
-                        "method": handler_call_details.method,
-                        "code": code.name,
-                        "duration_ms": round(elapsed * 1000, 3),
-                        "request_id": rid,
-                    },
-                )
+                if call_log.wants(code != grpc.StatusCode.OK, elapsed * 1000):
+                    log.info(
+                        "rpc",
+                        extra={
+                            "method": full_method,
+                            "code": code.name,
+                            "duration_ms": round(elapsed * 1000, 3),
+                            "request_id": rid,
+                        },
+                    )
                 jsonlog.request_id.reset(token)
 
         return grpc.unary_unary_rpc_method_handler(

@@ -6,14 +6,21 @@ publisher confirms and marks them sent only after the broker has confirmed them,
 event is never lost: while RabbitMQ is away, rows wait and go out when it returns. A row
 may be published twice (the broker confirmed, the mark did not commit), which consumers
 absorb with `claim`: they record each event id in the same transaction as their
-effect."""
+effect.
+
+The relay is woken by PostgreSQL: a trigger (messaging-0002) NOTIFYs `outbox_rows` when
+rows are added, and the relay LISTENs on a connection of its own, so an event leaves as
+soon as its transaction commits. It still looks every `poll_seconds` (every
+`idle_seconds` while it cannot listen), so a missed notification only delays."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 
 import aio_pika
+import psycopg
 from google.protobuf.message import Message
 from prometheus_client import Gauge
 from psycopg_pool import AsyncConnectionPool
@@ -23,6 +30,8 @@ from opentelemetry import trace
 from service_runtime import jsonlog, messaging, periodic, topology, tracecontext, tracing
 
 log = logging.getLogger("service_runtime.outbox")
+
+CHANNEL = "outbox_rows"
 
 BACKLOG = Gauge("outbox_backlog", "Outbox rows not yet confirmed by the broker.")
 OLDEST_AGE = Gauge("outbox_oldest_unsent_age_seconds",
@@ -68,26 +77,61 @@ class OutboxRelay:
     `sample_seconds` whether or not the broker is there: an outage is when it matters."""
 
     def __init__(self, pool: AsyncConnectionPool, amqp_url: str, *, batch: int = 100, idle_seconds: float = 0.1,
-                 sample_seconds: float = 2.0):
+                 poll_seconds: float = 1.0, sample_seconds: float = 2.0):
         self._pool = pool
         self._url = amqp_url
         self._batch = batch
         self._idle = idle_seconds
+        self._poll = poll_seconds
         self._task: asyncio.Task | None = None
+        self._listener: asyncio.Task | None = None
+        self._listening = False
+        self._rows_added = asyncio.Event()
         self._stopping = asyncio.Event()
         self._measuring = periodic.Periodic("outbox backlog", sample_seconds, self._measure)
 
     async def start(self) -> None:
+        self._listener = asyncio.create_task(self._listen(), name="outbox listener")
         self._task = asyncio.create_task(self._run(), name="outbox relay")
         await self._measuring.start()
 
     async def stop(self, grace: float = 10.0) -> None:
         self._stopping.set()
+        self._rows_added.set()
         await self._measuring.stop(grace)
         if self._task:
             _done, pending = await asyncio.wait([self._task], timeout=grace)
             for task in pending:
                 task.cancel()
+        if self._listener:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+
+    async def _listen(self) -> None:
+        """Wake the relay whenever rows are added; listen again when the connection is lost."""
+        while not self._stopping.is_set():
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                        self._pool.conninfo, autocommit=True, **(self._pool.kwargs or {})) as conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    self._listening = True
+                    self._rows_added.set()  # rows added before LISTEN are looked for at once
+                    async for _note in conn.notifies():
+                        self._rows_added.set()
+            except Exception as exc:  # the database is away: poll meanwhile, listen again later
+                log.debug("outbox listener: %r", exc)
+                if self._listening:
+                    log.warning("outbox notifications lost (%s); polling until they are back", exc.__class__.__name__)
+                self._listening = False
+                await self._sleep(messaging.RECONNECT_SECONDS)
+
+    async def _wait_for_rows(self) -> None:
+        """Until rows are announced, or the poll comes round."""
+        try:
+            await asyncio.wait_for(self._rows_added.wait(), self._poll if self._listening else self._idle)
+        except asyncio.TimeoutError:
+            pass
 
     async def _measure(self) -> None:
         """One sample of the backlog gauges (while the database is away they keep their last values)."""
@@ -109,8 +153,9 @@ class OutboxRelay:
                     channel = await connection.channel(publisher_confirms=True)
                     exchanges: dict[str, aio_pika.abc.AbstractExchange] = {}
                     while not self._stopping.is_set():
+                        self._rows_added.clear()  # before looking: rows added after it wake the wait
                         if await self.relay_batch(channel, exchanges) == 0:
-                            await self._sleep(self._idle)
+                            await self._wait_for_rows()
             except (aio_pika.exceptions.AMQPError, OSError, asyncio.TimeoutError, RuntimeError) as exc:
                 log.warning("lost the broker while publishing (%s); unconfirmed events stay in the outbox",
                             exc.__class__.__name__)

@@ -1,0 +1,96 @@
+"""The outbox relay is woken by PostgreSQL: an event leaves as soon as its transaction
+commits, not at the next poll (the poll here is 30 s, so only the notification can be
+quick); and when its listening connection is cut, it listens again and stays quick."""
+import asyncio
+import time
+import uuid
+
+import aio_pika
+import psycopg
+import pytest
+from psycopg_pool import AsyncConnectionPool
+
+from service_runtime import db, messaging, outbox, topology
+from shop.checkout.v1 import events_pb2
+from tests.support.services import wait_until
+
+QUICK = 0.5  # seconds from commit to the consumer's queue, far below the 30 s poll
+
+
+@pytest.fixture(scope="module")
+def database(postgres):
+    postgres.create_databases(["outbox_relay"])
+    url = postgres.url("outbox_relay")
+    db.apply_migrations(url, db.MESSAGING_MIGRATIONS)
+    return url
+
+
+@pytest.fixture(scope="module")
+def amqp_url(rabbitmq):
+    with rabbitmq.vhost(f"outbox-relay-{uuid.uuid4().hex[:8]}") as url:
+        yield url
+
+
+async def _received_within(pool, amqp_url, seconds_between: list[float], cut_listener=None) -> list[float]:
+    """Enqueue one event per entry (after that pause), each in its own transaction; the
+    seconds each took from commit to a message in payment's queue."""
+    relay = outbox.OutboxRelay(pool, amqp_url, poll_seconds=30.0, idle_seconds=30.0)
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        [subscription] = [s for s in topology.subscriptions_of(topology.CHECKOUT_EVENTS) if s.consumer == "payment"]
+        queue = await messaging.declare_subscription(channel, subscription)
+        await queue.purge()
+        await relay.start()
+        try:
+            await asyncio.sleep(1.0)  # listening, and the first look at the table done
+            took = []
+            for pause in seconds_between:
+                await asyncio.sleep(pause)
+                if cut_listener:
+                    await cut_listener()
+                event = events_pb2.OrderPlaced(event_id=str(uuid.uuid4()), order_id=f"order-{uuid.uuid4().hex}")
+                async with pool.connection() as conn, conn.transaction():
+                    await outbox.enqueue(conn, topology.CHECKOUT_EVENTS, event)
+                committed = time.monotonic()
+                while (message := await queue.get(fail=False)) is None:
+                    assert time.monotonic() - committed < 10, "the event never arrived"
+                    await asyncio.sleep(0.005)
+                await message.ack()
+                assert message.message_id == event.event_id
+                took.append(time.monotonic() - committed)
+            return took
+        finally:
+            await relay.stop(2)
+
+
+def test_an_event_leaves_as_soon_as_its_transaction_commits(database, amqp_url):
+    async def run():
+        async with AsyncConnectionPool(database, min_size=1, max_size=4) as pool:
+            return await _received_within(pool, amqp_url, [0.0, 0.3, 1.5])
+
+    took = asyncio.run(run())
+    assert max(took) < QUICK, took
+
+
+def test_a_relay_whose_listening_connection_is_cut_listens_again(database, amqp_url):
+    def listeners() -> int:
+        with psycopg.connect(database, autocommit=True) as conn:
+            return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN outbox_rows%%'"
+                                ).fetchone()[0]
+
+    async def cut() -> None:
+        with psycopg.connect(database, autocommit=True) as conn:
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                         "WHERE query LIKE 'LISTEN outbox_rows%%' AND pid <> pg_backend_pid()")
+        await asyncio.to_thread(wait_until, lambda: listeners() == 0, 5, "the listener gone")
+        # it listens again after messaging.RECONNECT_SECONDS; events meanwhile wait for the poll (30 s)
+        await asyncio.sleep(messaging.RECONNECT_SECONDS + 1.0)
+        assert listeners() == 1, "the relay listens again"
+
+    async def run():
+        async with AsyncConnectionPool(database, min_size=1, max_size=4) as pool:
+            return await _received_within(pool, amqp_url, [0.0], cut_listener=cut)
+
+    took = asyncio.run(run())
+    assert max(took) < QUICK, took
