@@ -13,6 +13,7 @@ authorize after the undo has run, so its attempt is kept for the sweeper, which 
 when such a call must have landed."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
@@ -52,12 +53,17 @@ class OrderPlacer:
     async def place(self, checkout: Checkout) -> orders.Order:
         email = orders.check_email(checkout.email)
         request_id = orders.check_request_id(checkout.request_id)
-        if request_id:
-            earlier = await self._repo.find_by_request(checkout.user_id, request_id)
+        if request_id:  # a retry finds its order (whatever the cart says); the cart is read meanwhile
+            earlier, items = await asyncio.gather(self._repo.find_by_request(checkout.user_id, request_id),
+                                                  self._cart.items(checkout.user_id), return_exceptions=True)
+            if isinstance(earlier, BaseException):
+                raise earlier
             if earlier:
                 return earlier
-
-        items = await self._cart.items(checkout.user_id)
+            if isinstance(items, BaseException):
+                raise items
+        else:
+            items = await self._cart.items(checkout.user_id)
         if not items:
             raise OrderRefused("your cart is empty", "CART_EMPTY")
         lines = await self._priced_lines(items, checkout.currency)

@@ -42,6 +42,15 @@ def shipping_midway(postgres):
         yield
 
 
+@contextmanager
+def checkout_not_hearing(postgres):
+    """checkoutservice's event handlers wait, before they touch an order, until the block
+    ends (they claim the event in `processed_events` first; CancelOrder never does)."""
+    with psycopg.connect(postgres.url("checkout_test")) as hold:
+        hold.execute("LOCK TABLE processed_events IN EXCLUSIVE MODE")
+        yield
+
+
 def outcome_in_shipping(postgres, order_id: str) -> tuple[str | None, int]:
     """(order_outcomes.outcome, number of shipments) for the order in shipping's database."""
     with psycopg.connect(postgres.url("shipping_test")) as conn:
@@ -92,18 +101,20 @@ def test_an_order_shipping_has_already_shipped_cannot_be_cancelled_and_nothing_c
     owner = new_shopper()
     with shipping_midway(postgres):
         order = paid_order(checkout, checkout_channel, cart_channel, catalog_channel, owner)
-        # What shipping's handler does with the PAID event; checkout has not heard yet.
-        shipment = shipping.ShipOrder(shipping_pb2.ShipOrderRequest(
-            order_id=order.id, address=ADDRESS, items=[shipping_pb2.ShipmentItem(
-                product_id=order.lines[0].product_id, quantity=1)]), timeout=10).shipment
-        with pytest.raises(grpc.RpcError) as info:
-            checkout.CancelOrder(checkout_pb2.CancelOrderRequest(user_id=owner, order_id=order.id), timeout=10)
-        error = info.value
-        assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
-        assert refusal(error)[:2] == ("ALREADY_SHIPPED", {"tracking_id": shipment.tracking_id})
-        assert "already shipped and can no longer be cancelled" in error.details()
-        assert get(checkout, owner, order.id).status == checkout_pb2.ORDER_STATUS_PAID
-        assert payment_status(payment_channel, order.payment_id) == payment_pb2.PAYMENT_STATUS_CAPTURED
+        # What shipping's handler does with the PAID event; checkout has not heard yet
+        # (shipping's OrderShipped leaves at once, so checkout is kept from hearing it).
+        with checkout_not_hearing(postgres):
+            shipment = shipping.ShipOrder(shipping_pb2.ShipOrderRequest(
+                order_id=order.id, address=ADDRESS, items=[shipping_pb2.ShipmentItem(
+                    product_id=order.lines[0].product_id, quantity=1)]), timeout=10).shipment
+            with pytest.raises(grpc.RpcError) as info:
+                checkout.CancelOrder(checkout_pb2.CancelOrderRequest(user_id=owner, order_id=order.id), timeout=10)
+            error = info.value
+            assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
+            assert refusal(error)[:2] == ("ALREADY_SHIPPED", {"tracking_id": shipment.tracking_id})
+            assert "already shipped and can no longer be cancelled" in error.details()
+            assert get(checkout, owner, order.id).status == checkout_pb2.ORDER_STATUS_PAID
+            assert payment_status(payment_channel, order.payment_id) == payment_pb2.PAYMENT_STATUS_CAPTURED
     shipped = wait_for_status(checkout_channel, owner, order.id, "SHIPPED")
     assert shipped.tracking_id == shipment.tracking_id
 
