@@ -55,7 +55,11 @@ def run(stack: Stack) -> int:
 
 def main(argv: list[str]) -> int:
     command = argv[1] if len(argv) > 1 else "run"
-    stack = Stack.from_env()
+    try:
+        stack = Stack.from_env()
+    except ValueError as exc:  # a STACK_LIMITS that names no profile
+        print(f"Cannot start: {exc}", file=sys.stderr)
+        return 2
     if command == "run":
         return run(stack)
     if command == "postgres":
@@ -68,9 +72,10 @@ def main(argv: list[str]) -> int:
         return rabbitmq.run_server(stack.state / "rabbitmq", p["STACK_AMQP_PORT"], p["STACK_RABBITMQ_DIST_PORT"],
                              p["STACK_EPMD_PORT"])
     if command == "krakend":
-        # Signing keys made on first run, kept with the stack's other state.
+        # Signing keys made on first run, kept with the stack's other state; the per-client
+        # rate limits of the stack's limits profile (STACK_LIMITS, in stack.env).
         krakend.run_foreground(stack.state, stack.ports["STACK_GATEWAY_PORT"], stack.service_http_ports(),
-                               keys_dir=stack.state / "krakend-keys")
+                               keys_dir=stack.state / "krakend-keys", client_rate=stack.limits.gateway_client_rate)
     print("usage: python -m devstack [run|postgres|redis|rabbitmq|krakend]", file=sys.stderr)
     return 2
 

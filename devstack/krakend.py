@@ -3,9 +3,10 @@
 krakend/krakend.json is the one configuration. It is written for `make run`: backends on
 127.0.0.1 at the services' default HTTP ports, keys in krakend/keys/. `render` moves it to
 other addresses (the tests' free ports, a stack whose ports were moved) without changing
-anything else in it, unless it is also told where to export traces and metrics: the
+anything else in it, unless it is also told where to export traces and metrics (the
 committed configuration traces every call and sends B3 trace context to every backend,
-but exports nowhere (docs/decisions/0005-krakend-ce-1.4.md)."""
+but exports nowhere: docs/decisions/0005-krakend-ce-1.4.md) or another per-client rate
+limit (the load test's stack: devstack/limits.py)."""
 from __future__ import annotations
 
 import contextlib
@@ -34,6 +35,7 @@ SERVICE_BY_DEFAULT_HTTP_PORT = {http_port: service for service, (_, http_port) i
 SIGNER = "github.com/devopsfaith/krakend-jose/signer"
 VALIDATOR = "github.com/devopsfaith/krakend-jose/validator"
 OPENCENSUS = "github_com/devopsfaith/krakend-opencensus"
+RATELIMIT = "github.com/devopsfaith/krakend-ratelimit/juju/router"
 
 
 def load(path: Path = CONFIG) -> dict:
@@ -49,16 +51,20 @@ def backend_service(host: str) -> str:
 
 
 def render(config: Mapping, *, port: int, http_urls: Mapping[str, str], keys_dir: Path,
-           listen_ip: str = "127.0.0.1", exporters: Mapping | None = None) -> dict:
+           listen_ip: str = "127.0.0.1", exporters: Mapping | None = None, client_rate: int | None = None) -> dict:
     """config with the gateway on listen_ip:port, each backend at http_urls[service] and the
     signing keys read from keys_dir; given exporters (krakend-opencensus's "exporters", e.g.
-    {"zipkin": {"collector_url": ...}}), KrakenD's spans and metrics go there. Pure."""
+    {"zipkin": {"collector_url": ...}}), KrakenD's spans and metrics go there; given
+    client_rate, every per-client-IP rate limit allows that many requests a second. Pure."""
     rendered = copy.deepcopy(dict(config))
     rendered["port"] = port
     rendered["listen_ip"] = listen_ip
     if exporters is not None:
         rendered["extra_config"][OPENCENSUS]["exporters"] = copy.deepcopy(dict(exporters))
     for endpoint in rendered["endpoints"]:
+        limit = endpoint.get("extra_config", {}).get(RATELIMIT)
+        if client_rate is not None and limit and limit.get("strategy") == "ip":
+            limit["clientMaxRate"] = client_rate
         for backend in endpoint["backend"]:
             backend["host"] = [http_urls[backend_service(host)] for host in backend["host"]]
         for namespace in (SIGNER, VALIDATOR):
@@ -97,20 +103,24 @@ def environment() -> dict[str, str]:
 
 
 def write_rendered(path: Path, *, port: int, http_urls: Mapping[str, str], keys_dir: Path,
-                   exporters: Mapping | None = None) -> Path:
+                   exporters: Mapping | None = None, client_rate: int | None = None) -> Path:
     """Make the keys if missing and write the rendered configuration to path."""
     jwk.ensure_keys(keys_dir)
-    config = render(load(), port=port, http_urls=http_urls, keys_dir=keys_dir, exporters=exporters)
+    config = render(load(), port=port, http_urls=http_urls, keys_dir=keys_dir, exporters=exporters,
+                    client_rate=client_rate)
     path.write_text(json.dumps(config, indent=2))
     return path
 
 
-def run_foreground(state: Path, port: int, http_ports: Mapping[str, int], keys_dir: Path = KEYS_DIR) -> None:
+def run_foreground(state: Path, port: int, http_ports: Mapping[str, int], keys_dir: Path = KEYS_DIR,
+                   client_rate: int | None = None) -> None:
     """`make run`'s gateway: keys in keys_dir (made on first run), configuration rendered
-    to the stack's ports in the state directory; replaces this process with KrakenD."""
+    to the stack's ports (and its limits profile's client_rate) in the state directory;
+    replaces this process with KrakenD."""
     urls = {service: f"http://127.0.0.1:{http_port}" for service, http_port in http_ports.items()}
     state.mkdir(parents=True, exist_ok=True)
-    config_path = write_rendered(state / "krakend.json", port=port, http_urls=urls, keys_dir=keys_dir)
+    config_path = write_rendered(state / "krakend.json", port=port, http_urls=urls, keys_dir=keys_dir,
+                                 client_rate=client_rate)
     command = argv(config_path)
     os.execve(command[0], command, environment())
 

@@ -10,6 +10,7 @@ from typing import Mapping
 
 from service_runtime.config import DEFAULT_PORTS
 
+from devstack import limits as stack_limits
 from devstack import postgres, rabbitmq, redis
 
 REPO = Path(__file__).resolve().parents[1]
@@ -77,6 +78,8 @@ def _prefix(service: str) -> str:
 class Stack:
     state: Path
     ports: dict[str, int] = field(default_factory=dict)
+    # Per-client sign-in and registration limits (devstack/limits.py; STACK_LIMITS).
+    limits: stack_limits.Limits = stack_limits.DEFAULT
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Stack":
@@ -86,7 +89,7 @@ class Stack:
             grpc_port, http_port = DEFAULT_PORTS[service]
             ports[f"{_prefix(service)}_GRPC_PORT"] = int(environ.get(f"{_prefix(service)}_GRPC_PORT", grpc_port))
             ports[f"{_prefix(service)}_HTTP_PORT"] = int(environ.get(f"{_prefix(service)}_HTTP_PORT", http_port))
-        return cls(Path(environ.get("STACK_DIR", REPO / ".stack")).resolve(), ports)
+        return cls(Path(environ.get("STACK_DIR", REPO / ".stack")).resolve(), ports, stack_limits.chosen(environ))
 
     @property
     def cluster(self) -> postgres.Cluster:
@@ -104,6 +107,7 @@ class Stack:
             "DEV_ADMIN_EMAIL": DEV_ADMIN_EMAIL,
             "DEV_ADMIN_PASSWORD": dev_admin_password(self.state),
             "WEB_SECRET_KEY": kept_secret(self.state, WEB_SECRET_KEY_FILE, 32),
+            **stack_limits.environment(self.limits),
         })
         for service, database in DATABASES.items():
             env[f"{_prefix(service)}_DATABASE_URL"] = self.cluster.url(database)
@@ -132,7 +136,8 @@ class Stack:
         first_grpc = p[f"{_prefix(SERVICES[0])}_GRPC_PORT"]
         admin = (f"  first admin: {DEV_ADMIN_EMAIL} / {dev_admin_password(self.state)}"
                  f"  (kept in {self.state / DEV_ADMIN_PASSWORD_FILE})")
-        return "\n".join(["The shop runs here (Ctrl-C stops everything):", *lines, admin,
+        limits = f"  sign-in and registration limits: {self.limits.describe()}"
+        return "\n".join(["The shop runs here (Ctrl-C stops everything):", *lines, admin, limits,
                           f"  try: .tools/bin/grpcurl -plaintext localhost:{first_grpc} list",
                           f"       curl http://localhost:{p['STACK_GATEWAY_PORT']}/api/v1/products?page_size=3"])
 

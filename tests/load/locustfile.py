@@ -3,25 +3,27 @@
 WebsiteShopper browses the website as Online Boutique's locustfile does (index 1, set
 currency 2, browse product 10, add to cart 2, view cart 3, checkout 1), and also searches,
 signs in again and looks at its order history. ApiShopper uses the public API through
-KrakenD: browse, search, cart, orders, login. Pick one with its class name on the command
-line (`locust -f tests/load/locustfile.py ApiShopper`); both run when none is named.
+KrakenD: browse, search, cart, orders; it signs in once and refreshes its tokens as a real
+client does. Pick one with its class name on the command line
+(`locust -f tests/load/locustfile.py ApiShopper`); both run when none is named.
 
 Each class has its own host (LOADTEST_WEB_HOST, LOADTEST_API_HOST): locust's --host would
 set both, so give it only when running one class. Every check that fails (a checkout that
-does not end on its order's page, a cart that did not change) is a locust failure."""
+does not end on its order's page, a cart that did not change) is a locust failure, and so
+is every 429, which the shopper then waits out (polite_client.py). Sign-ins and
+registrations are paced to stay well under the shop's per-client limits (signins.py): this
+process is one client address to the shop, and it says so (no forged X-Forwarded-For)."""
 from __future__ import annotations
 
-import ipaddress
-import itertools
 import os
 import random
 import time
 import uuid
 
-from locust import HttpUser, between, task
+from locust import between, task
 
-from tests.load import pages, products
-from tests.load.signins import SignInBudget
+from tests.load import pages, products, signins, tokens
+from tests.load.polite_client import PoliteUser
 
 WEB_HOST = os.environ.get("LOADTEST_WEB_HOST", "http://127.0.0.1:8080")
 API_HOST = os.environ.get("LOADTEST_API_HOST", "http://127.0.0.1:8000")
@@ -30,26 +32,27 @@ CURRENCIES = ("EUR", "USD", "JPY", "CAD", "GBP", "TRY")
 SEARCHES = ("mug", "jacket", "camera", "wool", "kettle", "lamp", "bag", "sun", "coffee", "steel")
 WAIT_MIN, WAIT_MAX = (float(s) for s in os.environ.get("LOADTEST_WAIT", "1,3").split(","))
 PASSWORD = "Load-test passphrase 7"
+# Refresh API tokens after this many seconds instead of at three quarters of their life.
+REFRESH_EVERY = float(os.environ["LOADTEST_TOKEN_REFRESH_SECONDS"]) if os.environ.get(
+    "LOADTEST_TOKEN_REFRESH_SECONDS") else None
+# How often a sign-in or registration refused with 429 is tried again (after waiting).
+ATTEMPTS = 3
+# After an API sign-in that failed otherwise (a timeout, a 5xx), the shopper waits this long
+# before the next one, and skips what needs a token meanwhile: no storm of password checks.
+LOGIN_RETRY_SECONDS = 30.0
 
-# Sign-ins through the website all come from its one address: stay under identity's limit.
-WEB_SIGN_INS = SignInBudget(per_minute=float(os.environ.get("LOADTEST_WEB_SIGNINS_PER_MINUTE", "40")),
-                            burst=int(os.environ.get("LOADTEST_WEB_SIGNIN_BURST", "8")))
-
-# Each API shopper is its own client address (from 198.18.0.0/15, the range set aside for
-# benchmarks), so the per-address limits on registration and sign-in apply per shopper.
-_CLIENT_NETWORK = ipaddress.ip_network("198.18.0.0/15")
-_client_numbers = itertools.count(random.randrange(_CLIENT_NETWORK.num_addresses))
-
-
-def _client_address() -> str:
-    return str(_CLIENT_NETWORK[next(_client_numbers) % (_CLIENT_NETWORK.num_addresses - 2) + 1])
+# Every password check and API registration of this process, paced for the stack's limits.
+PACING = signins.pacing(os.environ)
+SIGN_INS = PACING.sign_ins()
+API_REGISTRATIONS = PACING.registrations()
+WEB_SIGN_INS_AGAIN = PACING.sign_ins_again()
 
 
 def _new_email(kind: str) -> str:
     return f"load-{kind}-{uuid.uuid4().hex[:12]}@example.com"
 
 
-class WebsiteShopper(HttpUser):
+class WebsiteShopper(PoliteUser):
     """A registered shopper on the website: HTML pages, forms with their CSRF token, the
     session cookie, a currency, and real checkouts with the demo address and good card."""
     host = WEB_HOST
@@ -59,13 +62,30 @@ class WebsiteShopper(HttpUser):
         self.csrf = ""
         self.email = _new_email("web")
         self._page("/register")
-        WEB_SIGN_INS.take()
+        SIGN_INS.take()  # registering signs in
         with self.client.post("/register", data={"csrf_token": self.csrf, "email": self.email,
                                                  "display_name": "Load Shopper", "password": PASSWORD},
                               catch_response=True) as reply:
-            self._expect_page(reply, "/account", "registering did not end signed in on the account page")
+            signed_in = self._expect_page(reply, "/account", "registering did not end signed in on the account page")
+        if reply.ok and not signed_in:
+            # The account exists but its sign-in was refused (the website then asks for one):
+            # already a failure; sign in, so the shopper can go on.
+            SIGN_INS.take()
+            self._sign_in()
 
     # --- helpers -------------------------------------------------------------------------
+
+    def _sign_in(self) -> None:
+        """The sign-in form, sent again after a 429 (which the client waits out). The caller
+        has taken the first try's sign-in from the budget; each later try takes its own."""
+        self._page("/login")
+        for _ in range(ATTEMPTS):
+            with self.client.post("/login", data={"csrf_token": self.csrf, "email": self.email,
+                                                  "password": PASSWORD}, catch_response=True) as reply:
+                if reply.status_code != 429:
+                    self._expect_page(reply, "/account", "signing in did not end on the account page")
+                    return
+            SIGN_INS.take()
 
     def _remember_token(self, reply) -> None:
         token = pages.csrf_token(reply.text or "")
@@ -153,16 +173,14 @@ class WebsiteShopper(HttpUser):
 
     @task(1)
     def sign_in_again(self):
-        """Sign out and back in, when the website's sign-in budget allows."""
-        if not WEB_SIGN_INS.try_take():
+        """Sign out and back in, when both its own budget and the sign-in budget have room
+        (else nothing this time)."""
+        if not (WEB_SIGN_INS_AGAIN.try_take() and SIGN_INS.try_take()):
             return
         with self.client.post("/logout", data={"csrf_token": self.csrf}, catch_response=True) as reply:
             if not self._expect_page(reply, "/", "signing out did not go home"):
                 return
-        self._page("/login")
-        with self.client.post("/login", data={"csrf_token": self.csrf, "email": self.email, "password": PASSWORD},
-                              catch_response=True) as reply:
-            self._expect_page(reply, "/account", "signing in did not end on the account page")
+        self._sign_in()
 
     @task(1)
     def order_history(self):
@@ -170,47 +188,84 @@ class WebsiteShopper(HttpUser):
             self._expect_page(reply, "/account", "the account page sent a signed-in shopper away")
 
 
-class ApiShopper(HttpUser):
-    """A client of the public API through KrakenD: registers, logs in (JWT), browses,
-    fills its cart and places orders with the good test card."""
+class ApiShopper(PoliteUser):
+    """A client of the public API through KrakenD: registers, signs in once (JWT), browses,
+    fills its cart and places orders with the good test card. It refreshes its tokens before
+    the access token expires (tokens.py) and signs in with its password again only when a
+    refresh is refused."""
     host = API_HOST
     wait_time = between(WAIT_MIN, WAIT_MAX)
-    # Access tokens live 15 minutes; sign in again well before.
-    TOKEN_SECONDS = 600
 
     def on_start(self):
-        self.client.headers["X-Forwarded-For"] = _client_address()
         self.email = _new_email("api")
-        self.token, self.token_at = "", 0.0
-        with self.client.post("/api/v1/users", json={"email": self.email, "password": PASSWORD,
-                                                     "displayName": "Load Client"}, catch_response=True) as reply:
-            if reply.ok and not reply.json().get("user", {}).get("id"):
-                reply.failure("registration answered no user id")
-        self.login()
+        self.session: tokens.Session | None = None
+        self.next_login_at = 0.0
+        self._register()
+        self._log_in()
 
-    def _auth(self) -> dict:
-        if time.monotonic() - self.token_at > self.TOKEN_SECONDS:
-            self.login()
-        return {"Authorization": f"Bearer {self.token}"}
+    def _register(self) -> None:
+        for _ in range(ATTEMPTS):
+            API_REGISTRATIONS.take()
+            with self.client.post("/api/v1/users", json={"email": self.email, "password": PASSWORD,
+                                                         "displayName": "Load Client"}, catch_response=True) as reply:
+                if reply.status_code == 429:
+                    continue  # counted; the client waits it out before the next try
+                if reply.ok and not reply.json().get("user", {}).get("id"):
+                    reply.failure("registration answered no user id")
+                return
+
+    def _keep_tokens(self, reply) -> None:
+        try:
+            self.session = tokens.Session.from_pair(reply.json(), received_at=time.monotonic())
+        except ValueError as exc:
+            reply.failure(f"the token pair is unusable: {exc}")
+
+    def _log_in(self) -> None:
+        for _ in range(ATTEMPTS):
+            SIGN_INS.take()
+            with self.client.post("/api/v1/login", json={"email": self.email, "password": PASSWORD},
+                                  catch_response=True) as reply:
+                if reply.status_code == 429:
+                    continue
+                if reply.ok:
+                    self._keep_tokens(reply)
+                break
+        if self.session is None:
+            self.next_login_at = time.monotonic() + LOGIN_RETRY_SECONDS
+
+    def _refresh(self) -> None:
+        """Exchange the refresh token (the bearer, no body) for a new pair; when that is
+        refused, sign in again."""
+        bearer = {"Authorization": f"Bearer {self.session.refresh_token}"}
+        with self.client.post("/api/v1/token/refresh", headers=bearer, catch_response=True) as reply:
+            if reply.ok:
+                self._keep_tokens(reply)
+                return
+        self.session = None
+        self._log_in()
+
+    def _auth(self) -> dict | None:
+        """The Authorization header, refreshing or signing in first when due; None when the
+        shopper has no token (its failed sign-in is already counted), to skip the call."""
+        if self.session is None:
+            if time.monotonic() < self.next_login_at:
+                return None
+            self._log_in()
+        elif self.session.refresh_due(time.monotonic(), REFRESH_EVERY):
+            self._refresh()
+        return {"Authorization": f"Bearer {self.session.access_token}"} if self.session else None
 
     def _cart_items(self) -> list | None:
-        with self.client.get("/api/v1/cart", headers=self._auth(), catch_response=True) as reply:
+        auth = self._auth()
+        if auth is None:
+            return None
+        with self.client.get("/api/v1/cart", headers=auth, catch_response=True) as reply:
             if not reply.ok:
                 return None
             items = reply.json().get("cart", {}).get("items")
             if items is None:
                 reply.failure("the cart has no items list")
             return items
-
-    @task(1)
-    def login(self):
-        with self.client.post("/api/v1/login", json={"email": self.email, "password": PASSWORD},
-                              catch_response=True) as reply:
-            token = reply.json().get("access_token") if reply.ok else None
-            if reply.ok and not token:
-                reply.failure("login answered no access token")
-            if token:
-                self.token, self.token_at = token, time.monotonic()
 
     @task(3)
     def list_products(self):
@@ -233,8 +288,11 @@ class ApiShopper(HttpUser):
 
     @task(2)
     def add_to_cart(self):
+        auth = self._auth()
+        if auth is None:
+            return
         body = {"productId": random.choice(PRODUCTS), "quantity": random.choice((1, 1, 2, 3))}
-        self.client.post("/api/v1/cart/items", json=body, headers=self._auth())
+        self.client.post("/api/v1/cart/items", json=body, headers=auth)
 
     @task(3)
     def view_cart(self):
@@ -252,12 +310,18 @@ class ApiShopper(HttpUser):
                             "region": "MA", "postalCode": "02108", "countryCode": "US"},
                 "creditCard": {"number": "4242 4242 4242 4242", "cvv": "123", "expiryMonth": 12,
                                "expiryYear": time.gmtime().tm_year + 3, "holderName": "Ada Lovelace"}}
-        with self.client.post("/api/v1/orders", json=body, headers=self._auth(), catch_response=True) as reply:
+        auth = self._auth()
+        if auth is None:
+            return
+        with self.client.post("/api/v1/orders", json=body, headers=auth, catch_response=True) as reply:
             if reply.ok and not reply.json().get("order", {}).get("id"):
                 reply.failure("the order came back without an id")
 
     @task(1)
     def order_history(self):
-        with self.client.get("/api/v1/orders", headers=self._auth(), catch_response=True) as reply:
+        auth = self._auth()
+        if auth is None:
+            return
+        with self.client.get("/api/v1/orders", headers=auth, catch_response=True) as reply:
             if reply.ok and "orders" not in reply.json():
                 reply.failure("the order history has no orders list")

@@ -7,8 +7,10 @@ import csv
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.load.throttling import Tally, csv_path
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 REPO = LOCUSTFILE.parents[2]
@@ -38,6 +40,8 @@ class Outcome:
     rows: list[Row]
     output: str
     csv_prefix: Path
+    # The 429 answers the shoppers got, by request (polite_client.py writes them).
+    too_many: Tally = field(default_factory=Tally)
 
     def row(self, name: str, method: str | None = None) -> Row | None:
         return next((r for r in self.rows if r.name == name and (method is None or r.method == method)), None)
@@ -68,6 +72,7 @@ def run_locust(users: list[str], *, count: int, seconds: int, csv_prefix: Path, 
     """Run the named user classes headless for `seconds` with `count` users in all, and
     wait for locust to stop them (each finishes its task first, within 10 s)."""
     csv_prefix.parent.mkdir(parents=True, exist_ok=True)
+    csv_path(csv_prefix).unlink(missing_ok=True)  # a tally only of this run
     argv = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--only-summary",
             "--users", str(count), "--spawn-rate", str(spawn_rate), "--run-time", f"{seconds}s",
             "--stop-timeout", "10", "--csv", str(csv_prefix), "--exit-code-on-error", "1", "--loglevel", "WARNING"]
@@ -77,4 +82,5 @@ def run_locust(users: list[str], *, count: int, seconds: int, csv_prefix: Path, 
     done = subprocess.run([*argv, *users], cwd=REPO, env=environment, capture_output=True, text=True,
                           timeout=timeout or seconds + 60)
     rows = read_stats(csv_prefix) if Path(f"{csv_prefix}_stats.csv").exists() else []
-    return Outcome(done.returncode, rows, done.stdout + done.stderr, csv_prefix)
+    too_many = Tally.read_csv(csv_path(csv_prefix)) if csv_path(csv_prefix).exists() else Tally()
+    return Outcome(done.returncode, rows, done.stdout + done.stderr, csv_prefix, too_many)
