@@ -28,6 +28,7 @@ from pathlib import Path
 import psutil
 
 from bench import shop, tracing_cost
+from bench.memory import MIB, rss_mib, tree
 from bench.settings import IDLE_SECONDS, RESULTS
 from devstack import rabbitmq as devstack_rabbitmq
 from devstack import redis as devstack_redis
@@ -46,7 +47,6 @@ PROJECT = "shopbench"
 RUNNING = ("postgres", "redis", "rabbitmq", "mailpit", "catalogservice", "cartservice", "shippingservice",
            "paymentservice", "emailservice", "identityservice", "checkoutservice", "frontend", "krakend")
 ENGINE_ROW = "the engine itself"
-MIB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Image:
@@ -91,25 +91,6 @@ def parse_size(text: str) -> float:
 def mem_usage_mib(text: str) -> float:
     """The used part of docker stats' MemUsage, "45.2MiB / 23.54GiB", in MiB."""
     return parse_size(text.split("/")[0]) / MIB
-
-
-# -- process memory ---------------------------------------------------------------------------------
-def tree(pid: int, include_self: bool = True) -> set[int]:
-    """pid and every descendant of it (or only the descendants)."""
-    try:
-        process = psutil.Process(pid)
-        found = {child.pid for child in process.children(recursive=True)}
-    except psutil.NoSuchProcess:
-        return set()
-    return found | ({pid} if include_self else set())
-
-
-def rss_mib(pids: set[int]) -> float:
-    total = 0
-    for pid in pids:
-        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-            total += psutil.Process(pid).memory_info().rss
-    return total / MIB
 
 
 # -- the containers -----------------------------------------------------------------------------------

@@ -32,3 +32,12 @@ def run(name: str, address: str, call: str, data: dict, *, concurrency: int, tot
     report = json.loads(out)
     errors = sum(n for code, n in (report.get("statusCodeDistribution") or {}).items() if code != "OK")
     return Result(name, report["rps"], _percentile(report, 50), _percentile(report, 99), errors, report["count"])
+
+
+def run_warmed(runs: list[tuple[str, str, str, dict]], *, concurrency: int, total: int,
+               warmup: int = 500) -> list[Result]:
+    """Each (name, address, call, data) run for total calls, after every one of them ran
+    min(warmup, total) calls first (connections, caches, pools)."""
+    for name, address, call, data in runs:
+        run(name, address, call, data, concurrency=concurrency, total=min(warmup, total))
+    return [run(*each, concurrency=concurrency, total=total) for each in runs]

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.containers import rss_mib, tree
+from bench.memory import rss_mib, tree
 from bench.settings import IDLE_SECONDS, RESULTS
 from devstack import kubeshop
 from devstack.containers import ComposeShop, write_loopback_env

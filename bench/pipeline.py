@@ -3,7 +3,6 @@ service and consumer running, and the time from PlaceOrder returning to the orde
 reaching SHIPPED (through capture, the outbox relays and three consumers)."""
 from __future__ import annotations
 
-import statistics
 import threading
 import time
 import uuid
@@ -13,6 +12,7 @@ from dataclasses import dataclass
 import grpc
 from google.protobuf.field_mask_pb2 import FieldMask
 
+from bench.percentiles import percentile
 from shop.cart.v1 import cart_pb2, cart_pb2_grpc
 from shop.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from shop.checkout.v1 import checkout_pb2, checkout_pb2_grpc
@@ -40,10 +40,6 @@ class PipelineResult:
     @property
     def orders_per_second(self) -> float:
         return self.orders / self.seconds
-
-
-def _percentile(values: list[float], q: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
 
 def stock_up(catalog_address: str) -> None:
@@ -86,6 +82,21 @@ def run(cart_address: str, checkout_address: str, *, orders: int, concurrency: i
         list(pool.map(shop, range(orders)))
     elapsed = time.perf_counter() - began
 
+    shipped_ms, unshipped = wait_until_shipped(checkout, placed_at, timeout)
+    cart_channel.close()
+    checkout_channel.close()
+    return PipelineResult(
+        orders=len(placed_at), failures=failures + unshipped, seconds=elapsed,
+        place_p50_ms=percentile(place_ms, 50), place_p99_ms=percentile(place_ms, 99),
+        to_shipped_p50_ms=percentile(shipped_ms, 50), to_shipped_p99_ms=percentile(shipped_ms, 99),
+    )
+
+
+def wait_until_shipped(checkout: checkout_pb2_grpc.CheckoutServiceStub, placed_at: dict[str, tuple[str, float]],
+                       timeout: float) -> tuple[list[float], int]:
+    """The ms from each order's PlaceOrder returning (placed_at: order id -> (owner, wall
+    clock time)) to its SHIPPED, and how many were not SHIPPED within timeout. Read from
+    checkout's ship_time, so how often this polls changes nothing but the load."""
     shipped_ms: list[float] = []
     pending = dict(placed_at)
     deadline = time.monotonic() + timeout
@@ -97,13 +108,7 @@ def run(cart_address: str, checkout_address: str, *, orders: int, concurrency: i
                 shipped_ms.append((status.ship_time.ToNanoseconds() / 1e9 - returned) * 1000)
                 del pending[order_id]
         time.sleep(0.05)
-    cart_channel.close()
-    checkout_channel.close()
-    return PipelineResult(
-        orders=len(placed_at), failures=failures + len(pending), seconds=elapsed,
-        place_p50_ms=_percentile(place_ms, 50), place_p99_ms=_percentile(place_ms, 99),
-        to_shipped_p50_ms=_percentile(shipped_ms, 50), to_shipped_p99_ms=_percentile(shipped_ms, 99),
-    )
+    return shipped_ms, len(pending)
 
 
 def table(result: PipelineResult) -> str:

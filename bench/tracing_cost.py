@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bench import otlp_sink, pipeline, shop, wrk
 from bench.ghz import Result
+from bench.goals import ratio
 from bench.settings import CONCURRENCY, HTTP_SECONDS, ORDERS, RESULTS, SHOPPERS, WARMUP_SECONDS
 from service_runtime.tracing import OTLP_ENDPOINT_ENV, SAMPLER_ARG_ENV, SAMPLER_ENV, TRACE_FILE_ENV
 from tests.support import scale
@@ -91,8 +92,8 @@ def measure_place_order(stack: Stack, orders: int) -> Result:
 def merged(rounds: list[Result]) -> Result:
     """Rounds of one call as one row: req/s over all of them, p50 and p99 their mean."""
     count = sum(r.count for r in rounds)
-    seconds = sum(r.count / r.rps for r in rounds)
-    return Result(rounds[0].name, count / seconds, statistics.mean(r.p50_ms for r in rounds),
+    seconds = sum(r.count / r.rps for r in rounds if r.rps > 0)  # a round that finished no call adds none
+    return Result(rounds[0].name, count / seconds if seconds else 0.0, statistics.mean(r.p50_ms for r in rounds),
                   statistics.mean(r.p99_ms for r in rounds), sum(r.errors for r in rounds), count)
 
 
@@ -130,10 +131,10 @@ def table(modes: list[Mode]) -> str:
     return "\n".join(lines)
 
 
-def section(cluster, redis, broker, logs: Path) -> tuple[str, bool]:
-    """Every mode measured, as printable text, and whether the run is sound: no errors, no
-    spans with tracing off, spans with it on, and fewer of them sampled than not. Rows also
-    go to tracing.json."""
+def section(cluster, redis, broker, logs: Path) -> tuple[str, bool, dict[str, float]]:
+    """Every mode measured, as printable text; whether the run is sound: no errors, no
+    spans with tracing off, spans with it on, and fewer of them sampled than not; and the
+    ratios issue 15 sets goals for (bench/goals.py keys). Rows also go to tracing.json."""
     with contextlib.ExitStack() as sinks:
         sink = {tracing: sinks.enter_context(otlp_sink.running()) for tracing in MODES}
         with contextlib.ExitStack() as cleanup:
@@ -156,4 +157,12 @@ def section(cluster, redis, broker, logs: Path) -> tuple[str, bool]:
     rows = [r for mode in modes for r in (mode.home, mode.place_order)]
     sound = (all(r.errors == 0 for r in rows) and off.received.spans == 0
              and 0 < sampled.received.spans < on.received.spans)
-    return f"{intro}\n\n{table(modes)}", sound
+    return f"{intro}\n\n{table(modes)}", sound, goal_values(off, on, sampled)
+
+
+def goal_values(off: Mode, on: Mode, sampled: Mode) -> dict[str, float]:
+    """Each traced mode's throughput over tracing off's, for the home page and PlaceOrder."""
+    return {"tracing_on_home": ratio(on.home.rps, off.home.rps),
+            "tracing_on_place_order": ratio(on.place_order.rps, off.place_order.rps),
+            "tracing_sampled_home": ratio(sampled.home.rps, off.home.rps),
+            "tracing_sampled_place_order": ratio(sampled.place_order.rps, off.place_order.rps)}
