@@ -3,9 +3,10 @@ product's page, and the product images. Views translate a request into a call to
 catalog_views layer and its answer into a template."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-from flask import Blueprint, abort, g, render_template, request, send_from_directory
+from flask import Blueprint, abort, current_app, g, render_template, request, send_from_directory
 
 from frontend import backends, cart_count, catalog_views
 from frontend.together import together
@@ -18,6 +19,10 @@ bp = Blueprint("shop", __name__)
 IMAGES_DIR = Path(__file__).resolve().parent.parent / "catalogservice" / "images" / "products"
 IMAGE_MAX_AGE = 7 * 24 * 3600
 
+# The categories change only with the catalog's migrations (there is no call that changes
+# them), so each process asks for them once a minute rather than on every page.
+CATEGORIES_MAX_AGE = 60.0
+
 UNKNOWN_PAGE = "That page of results is not one we know. Please start again from the first page."
 
 
@@ -29,13 +34,21 @@ def home():
     try:
         products, categories, _ = together(
             lambda: catalog_views.product_listing(catalog, g.currency, category=category, page_token=page_token),
-            lambda: catalog_views.categories(catalog),
+            lambda: _categories(catalog),
             cart_count)
     except UnknownPage:
         abort(400, UNKNOWN_PAGE)
     current = next((c for c in categories if c.slug == category), None)
     return render_template("shop/home.html", listing=products, categories=categories, category=current,
                            page_token=page_token)
+
+
+def _categories(catalog) -> list[catalog_views.CategoryLink]:
+    """The catalog's categories, asked at most once a minute per process."""
+    cache = current_app.extensions.setdefault("categories", {"links": None, "at": 0.0})
+    if cache["links"] is None or time.monotonic() - cache["at"] > CATEGORIES_MAX_AGE:
+        cache.update(links=catalog_views.categories(catalog), at=time.monotonic())
+    return cache["links"]
 
 
 @bp.get("/search")
