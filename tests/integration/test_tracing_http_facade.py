@@ -20,6 +20,8 @@ from tests.support.http import request
 from tests.support.services import ServiceProcess, wait_until
 
 PRODUCT = "/v1/products/stoneware-mug"
+# A call that goes down to the database (the catalog answers product reads from memory).
+SEARCH = "/v1/products:search?query=mug"
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +46,7 @@ def facade_trace(trace_file, trace_id: str) -> list[dict] | None:
     """The trace's spans once its facade span, the gRPC server span and a query are in."""
     trace = [s for s in read_spans(trace_file) if s["trace_id"] == trace_id]
     facade = [s for s in trace if s["name"].startswith("HTTP GET ")]
-    served = [s for s in trace if s["kind"] == "SERVER" and "GetProduct" in s["name"]]
+    served = [s for s in trace if s["kind"] == "SERVER" and "SearchProducts" in s["name"]]
     queries = [s for s in trace if s["attributes"].get("db.system") == "postgresql"]
     return trace if facade and served and queries else None
 
@@ -59,7 +61,7 @@ def ancestors(span: dict, by_id: dict) -> list[dict]:
 
 def test_a_facade_call_is_one_trace_rooted_at_the_facades_server_span(traced_catalog):
     service, trace_file = traced_catalog
-    reply = request("GET", service.http_url + PRODUCT)
+    reply = request("GET", service.http_url + SEARCH)
     assert reply.status == 200, reply.body
     trace_id = reply.headers["X-Request-Id"]  # no id sent: the trace id is the request id
     assert len(trace_id) == 32
@@ -68,11 +70,11 @@ def test_a_facade_call_is_one_trace_rooted_at_the_facades_server_span(traced_cat
     by_id = {s["span_id"]: s for s in trace}
     (root,) = [s for s in trace if s["parent_span_id"] not in by_id]
     assert root["parent_span_id"] is None
-    assert (root["service"], root["name"], root["kind"]) == ("catalogservice", "HTTP GET /v1/products/{id}", "SERVER")
+    assert (root["service"], root["name"], root["kind"]) == ("catalogservice", "HTTP GET /v1/products:search", "SERVER")
     assert root["attributes"]["http.request.method"] == "GET"
-    assert root["attributes"]["http.route"] == "/v1/products/{id}"
+    assert root["attributes"]["http.route"] == "/v1/products:search"
     assert root["attributes"]["http.response.status_code"] == 200
-    (served,) = [s for s in trace if s["kind"] == "SERVER" and "GetProduct" in s["name"]]
+    (served,) = [s for s in trace if s["kind"] == "SERVER" and "SearchProducts" in s["name"]]
     client = by_id[served["parent_span_id"]]
     assert client["kind"] == "CLIENT" and client["parent_span_id"] == root["span_id"]
     query = next(s for s in trace if s["attributes"].get("db.system") == "postgresql")
@@ -82,10 +84,10 @@ def test_a_facade_call_is_one_trace_rooted_at_the_facades_server_span(traced_cat
 def test_a_caller_traceparent_is_continued_and_a_caller_request_id_kept(traced_catalog):
     service, trace_file = traced_catalog
     trace_id, parent_id = secrets.token_hex(16), secrets.token_hex(8)
-    reply = request("GET", service.http_url + PRODUCT, headers={"traceparent": f"00-{trace_id}-{parent_id}-01"})
+    reply = request("GET", service.http_url + SEARCH, headers={"traceparent": f"00-{trace_id}-{parent_id}-01"})
     assert reply.status == 200 and reply.headers["X-Request-Id"] == trace_id
     trace = wait_until(lambda: facade_trace(trace_file, trace_id), 15, "the continued trace", interval=0.2)
-    (root,) = [s for s in trace if s["name"] == "HTTP GET /v1/products/{id}"]
+    (root,) = [s for s in trace if s["name"] == "HTTP GET /v1/products:search"]
     assert root["parent_span_id"] == parent_id
 
     missing = request("GET", service.http_url + "/v1/products/no-such-product",
@@ -101,7 +103,7 @@ def test_health_and_metrics_are_not_traced(traced_catalog):
     service, trace_file = traced_catalog
     assert request("GET", service.http_url + "/healthz").status == 200
     assert request("GET", service.http_url + "/metrics").status == 200
-    reply = request("GET", service.http_url + PRODUCT)  # a traced call after them, to know spans are flushed
+    reply = request("GET", service.http_url + SEARCH)  # a traced call after them, to know spans are flushed
     wait_until(lambda: facade_trace(trace_file, reply.headers["X-Request-Id"]), 15, "a later trace", interval=0.2)
     assert not [s for s in read_spans(trace_file) if "healthz" in s["name"] or "metrics" in s["name"]]
 
