@@ -44,6 +44,10 @@ class Server(BaseApplication):
         self.cfg.set("worker_class", "gthread")
         self.cfg.set("threads", 8)
         self.cfg.set("graceful_timeout", 10)
+        # An idle keep-alive connection is kept 5 s (gunicorn's default is 2): a browser, or
+        # a load test's shopper, that comes back after 2 or 3 s otherwise races the close
+        # and gets "connection closed without response" on its next request.
+        self.cfg.set("keepalive", 5)
         self.cfg.set("accesslog", None)                # frontend/metrics.py logs each request
         self.cfg.set("logger_class", JsonLogger)
         self.cfg.set("control_socket_disable", True)   # unused, and it would write to $HOME

@@ -50,6 +50,17 @@ class Outcome:
     def total(self) -> Row:
         return self.row(AGGREGATED)
 
+    @property
+    def task_errors(self) -> int:
+        """Exceptions that ended a shopper's task outside a request's own accounting (a
+        connection closed under a request whose answer the task then read, say): locust
+        lists them apart from failures, in `_exceptions.csv`; they are failures all the same."""
+        path = Path(f"{self.csv_prefix}_exceptions.csv")
+        if not path.exists():
+            return 0
+        with open(path, newline="") as file:
+            return sum(int(line["Count"]) for line in csv.DictReader(file) if line.get("Count", "").isdigit())
+
     def failures_text(self) -> str:
         path = Path(f"{self.csv_prefix}_failures.csv")
         return path.read_text() if path.exists() else ""
