@@ -101,10 +101,10 @@ def test_a_replica_whose_listening_connection_is_cut_reloads_and_keeps_up(databa
     one, two = stubs
     with psycopg.connect(database, autocommit=True) as conn:
         cut = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                           "WHERE query LIKE 'LISTEN catalog_changes%%' AND pid <> pg_backend_pid()").fetchall()
+                           "WHERE datname = current_database() AND query LIKE 'LISTEN catalog_changes%%' AND pid <> pg_backend_pid()").fetchall()
         assert len(cut) == 2, "each replica listens on a connection of its own"
         wait_until(lambda: conn.execute("SELECT count(*) FROM pg_stat_activity "
-                                        "WHERE query LIKE 'LISTEN catalog_changes%%'").fetchone()[0] == 2,
+                                        "WHERE datname = current_database() AND query LIKE 'LISTEN catalog_changes%%'").fetchone()[0] == 2,
                    10, "both replicas listening again")
     product = create_product(channels[0], stock=5)
     one.UpdateProduct(catalog_pb2.UpdateProductRequest(

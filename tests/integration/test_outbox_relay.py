@@ -76,13 +76,13 @@ def test_an_event_leaves_as_soon_as_its_transaction_commits(database, amqp_url):
 def test_a_relay_whose_listening_connection_is_cut_listens_again(database, amqp_url):
     def listeners() -> int:
         with psycopg.connect(database, autocommit=True) as conn:
-            return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN outbox_rows%%'"
+            return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN outbox_rows%%'"
                                 ).fetchone()[0]
 
     async def cut() -> None:
         with psycopg.connect(database, autocommit=True) as conn:
             conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                         "WHERE query LIKE 'LISTEN outbox_rows%%' AND pid <> pg_backend_pid()")
+                         "WHERE datname = current_database() AND query LIKE 'LISTEN outbox_rows%%' AND pid <> pg_backend_pid()")
         await asyncio.to_thread(wait_until, lambda: listeners() == 0, 5, "the listener gone")
         # it listens again after messaging.RECONNECT_SECONDS; events meanwhile wait for the poll (30 s)
         await asyncio.sleep(messaging.RECONNECT_SECONDS + 1.0)
