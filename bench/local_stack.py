@@ -15,7 +15,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from grpc_health.v1 import health_pb2
 from bench import baselines, ghz, orders, pipeline, shop, tables
 from bench.goals import ratio
 from bench.settings import CONCURRENCY, LOCAL_START_SECONDS, PLACE_ORDER_CALLS, RESULTS, TOTAL
+from devstack import processes
 from devstack.stack import SERVICES, Stack
 from service_runtime.tracing import OTLP_ENDPOINT_ENV
 from tests.support.http import request
@@ -38,7 +38,6 @@ from tests.support.services import health_status
 REPO = Path(__file__).resolve().parents[1]
 SERVING = health_pb2.HealthCheckResponse.SERVING
 # Ctrl-C first, as a person stops `make run`; then harder, if honcho hangs.
-STOP_SIGNALS = ((signal.SIGINT, 60), (signal.SIGTERM, 20), (signal.SIGKILL, 10))
 
 
 def moved_ports(state: Path) -> dict[str, str]:
@@ -64,15 +63,6 @@ def _ready(stack: Stack) -> bool:
             and _answers(f"http://127.0.0.1:{stack.ports['STACK_GATEWAY_PORT']}/__health"))
 
 
-def _stop(process: subprocess.Popen) -> None:
-    for sig, grace in STOP_SIGNALS:
-        if process.poll() is not None:
-            return
-        os.killpg(process.pid, sig)  # its own session: honcho and every server it started
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(grace)
-
-
 @contextlib.contextmanager
 def running(log_path: Path) -> Iterator[Stack]:
     """`python -m devstack run` on free ports in a temporary stack directory, until every
@@ -95,7 +85,7 @@ def running(log_path: Path) -> Iterator[Stack]:
                 time.sleep(1)
             yield stack
         finally:
-            _stop(process)
+            processes.interrupt_group(process)
             shutil.rmtree(state, ignore_errors=True)
 
 

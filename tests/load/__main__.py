@@ -8,12 +8,11 @@ sell the shop out."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
 
-from devstack import limits
+from devstack import limits, processes
 from devstack.stack import DEV_ADMIN_EMAIL, Stack, dev_admin_password
 from tests.load import products, signins
 from tests.load.run import REPO, run_locust
@@ -44,18 +43,6 @@ def _wait_for(urls: list[str], seconds: float, stack: subprocess.Popen | None) -
         if time.monotonic() > deadline:
             raise SystemExit(f"the shop did not answer within {seconds:.0f} s: {', '.join(urls)}")
         time.sleep(1)
-
-
-def _stop(stack: subprocess.Popen) -> None:
-    """Stop the stack this run started as Ctrl-C would: honcho stops every server."""
-    for sig, grace in ((signal.SIGINT, 60), (signal.SIGTERM, 20), (signal.SIGKILL, 10)):
-        if stack.poll() is not None:
-            return
-        os.killpg(stack.pid, sig)
-        try:
-            stack.wait(grace)
-        except subprocess.TimeoutExpired:
-            continue
 
 
 def restock(api: str, state) -> None:
@@ -133,7 +120,7 @@ def main() -> int:
     finally:
         if started is not None:
             print("stopping the shop this load test started")
-            _stop(started)
+            processes.interrupt_group(started)
             log.close()
     print(outcome.output.strip())
     print()
