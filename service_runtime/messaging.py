@@ -169,12 +169,23 @@ class Consumer:
                 await asyncio.sleep(RECONNECT_SECONDS)
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
-        task = asyncio.current_task()
+        # A lost connection cancels this callback. The handling runs on in a task of its
+        # own, so an effect is never cut short halfway (an email recorded but not handed
+        # over); its acknowledgement is lost with the connection, and the redelivery finds
+        # the work done.
+        task = asyncio.create_task(self._handle_to_the_end(message))
         self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+        await asyncio.shield(task)
+
+    async def _handle_to_the_end(self, message: AbstractIncomingMessage) -> None:
         try:
             await self._handle(message)
-        finally:
-            self._in_flight.discard(task)
+        except (aio_pika.exceptions.AMQPError, aio_pika.exceptions.ChannelInvalidStateError, RuntimeError) as exc:
+            # The connection went while this message was handled: it comes again.
+            log.warning("the broker's connection was lost before the message was settled (%s); it will be "
+                        "delivered again", exc.__class__.__name__,
+                        extra={"queue": self.subscription.queue, "message_id": message.message_id})
 
     async def _handle(self, message: AbstractIncomingMessage) -> None:
         queue, message_type = self.subscription.queue, message.type or ""

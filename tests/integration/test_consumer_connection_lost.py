@@ -1,0 +1,79 @@
+"""The broker's connection lost while a message is being handled (RabbitMQ killed or
+restarted, a network cut): the handling is not cut short halfway. Its effect finishes,
+the lost acknowledgement brings the message back once the consumer is connected again,
+and the consumer carries on with new messages. Cut halfway, an effect outside the
+database (an email handed to the mail server) would be left for a slow recovery path."""
+import asyncio
+import uuid
+
+import aio_pika
+import pytest
+
+from service_runtime import messaging
+from service_runtime.messaging import Consumer, Delivery, Subscription
+from shop.checkout.v1 import events_pb2
+
+SUBSCRIPTION = Subscription("lost-connection-test", "lost-connection-test.events")
+
+
+@pytest.fixture
+def amqp_url(rabbitmq):
+    vhost = f"consumer-lost-{uuid.uuid4().hex[:8]}"
+    with rabbitmq.vhost(vhost) as url:
+        yield url, vhost
+
+
+async def _publish(url: str, event) -> None:
+    connection = await aio_pika.connect(url)
+    async with connection:
+        channel = await connection.channel()
+        exchange = await messaging.declare_exchange(channel, SUBSCRIPTION.exchange)
+        await exchange.publish(messaging.build_message(event.SerializeToString(), message_type=event.DESCRIPTOR.full_name,
+                                                       message_id=event.event_id, traceparent=None), routing_key="")
+
+
+async def _until(predicate, seconds: float, what: str) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if predicate():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{what} did not happen within {seconds} s")
+
+
+def test_a_message_being_handled_when_the_connection_drops_is_finished_then_redelivered(rabbitmq, amqp_url):
+    url, vhost = amqp_url
+    started, finished, release = [], [], asyncio.Event()
+
+    async def handle(event, delivery: Delivery) -> None:
+        started.append((event.event_id, delivery.redelivered))
+        if len(started) == 1:
+            await release.wait()  # the first delivery is held while its connection is cut
+        finished.append((event.event_id, delivery.redelivered))
+
+    async def scenario() -> None:
+        consumer = Consumer(url, SUBSCRIPTION, {events_pb2.OrderPlaced: handle})
+        await consumer.start()
+        try:
+            await asyncio.wait_for(consumer.connected.wait(), 30)
+            first = events_pb2.OrderPlaced(event_id=str(uuid.uuid4()), order_id="order-held")
+            await _publish(url, first)
+            await _until(lambda: started, 10, "the first handling")
+
+            await asyncio.to_thread(rabbitmq.ctl, "close_all_connections", "-p", vhost, "a test cuts the connection")
+            await asyncio.sleep(1.0)  # the client has seen the connection go
+            release.set()
+            await _until(lambda: finished, 5, "the held handling finishing after its connection was lost")
+            assert finished == [(first.event_id, False)]
+
+            # Its acknowledgement was lost with the connection: the broker delivers it again.
+            await _until(lambda: len(finished) == 2, 30, "the redelivery of the unacknowledged message")
+            assert finished[1] == (first.event_id, True)
+
+            second = events_pb2.OrderPlaced(event_id=str(uuid.uuid4()), order_id="order-after")
+            await _publish(url, second)
+            await _until(lambda: len(finished) == 3, 30, "a new message handled after the reconnection")
+            assert finished[2] == (second.event_id, False)
+        finally:
+            await consumer.stop(grace=2)
+
+    asyncio.run(scenario())
