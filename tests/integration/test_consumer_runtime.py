@@ -1,8 +1,11 @@
-"""The broker's connection lost while a message is being handled (RabbitMQ killed or
-restarted, a network cut): the handling is not cut short halfway. Its effect finishes,
-the lost acknowledgement brings the message back once the consumer is connected again,
-and the consumer carries on with new messages. Cut halfway, an effect outside the
-database (an email handed to the mail server) would be left for a slow recovery path."""
+"""The runtime's consumer against a real RabbitMQ.
+
+- The connection lost while a message is being handled (RabbitMQ killed or restarted, a
+  network cut): the handling is not cut short halfway. Its effect finishes, the lost
+  acknowledgement brings the message back once the consumer is connected again, and the
+  consumer carries on with new messages. Cut halfway, an effect outside the database (an
+  email handed to the mail server) would be left for a slow recovery path.
+- Several messages at once, an order's own events still one after another in queue order."""
 import asyncio
 import uuid
 
@@ -13,7 +16,7 @@ from service_runtime import messaging
 from service_runtime.messaging import Consumer, Delivery, Subscription
 from shop.checkout.v1 import events_pb2
 
-SUBSCRIPTION = Subscription("lost-connection-test", "lost-connection-test.events")
+SUBSCRIPTION = Subscription("consumer-test", "consumer-test.events")
 
 
 @pytest.fixture
@@ -23,13 +26,16 @@ def amqp_url(rabbitmq):
         yield url, vhost
 
 
-async def _publish(url: str, event) -> None:
+async def _publish(url: str, *events) -> None:
     connection = await aio_pika.connect(url)
     async with connection:
         channel = await connection.channel()
+        await messaging.declare_subscription(channel, SUBSCRIPTION)
         exchange = await messaging.declare_exchange(channel, SUBSCRIPTION.exchange)
-        await exchange.publish(messaging.build_message(event.SerializeToString(), message_type=event.DESCRIPTOR.full_name,
-                                                       message_id=event.event_id, traceparent=None), routing_key="")
+        for event in events:
+            await exchange.publish(messaging.build_message(
+                event.SerializeToString(), message_type=event.DESCRIPTOR.full_name, message_id=event.event_id,
+                traceparent=None), routing_key="")
 
 
 async def _until(predicate, seconds: float, what: str) -> None:
@@ -77,3 +83,34 @@ def test_a_message_being_handled_when_the_connection_drops_is_finished_then_rede
             await consumer.stop(grace=2)
 
     asyncio.run(scenario())
+
+
+def test_several_orders_at_once_each_orders_events_in_queue_order(amqp_url):
+    url, _vhost = amqp_url
+    handled, running, most_at_once = [], set(), [0]
+
+    async def handle(event, delivery: Delivery) -> None:
+        running.add(event.event_id)
+        most_at_once[0] = max(most_at_once[0], len(running))
+        # the slow one is each order's first event: a later one must still wait for it
+        await asyncio.sleep(0.3 if event.event_id.endswith("-1") else 0.01)
+        handled.append(event.event_id)
+        running.discard(event.event_id)
+
+    orders = [f"order-{n}" for n in range(3)]
+    events = [events_pb2.OrderPlaced(event_id=f"{order}-{step}", order_id=order)
+              for step in range(1, 4) for order in orders]  # interleaved, as orders progress together
+
+    async def scenario() -> None:
+        await _publish(url, *events)
+        consumer = Consumer(url, SUBSCRIPTION, {events_pb2.OrderPlaced: handle})
+        await consumer.start()
+        try:
+            await _until(lambda: len(handled) == len(events), 30, "every event handled")
+        finally:
+            await consumer.stop(grace=2)
+
+    asyncio.run(scenario())
+    for order in orders:
+        assert [e for e in handled if e.startswith(order + "-")] == [f"{order}-{step}" for step in range(1, 4)]
+    assert most_at_once[0] > 1, "different orders' events were never handled at the same time"
