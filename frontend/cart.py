@@ -16,6 +16,14 @@ from frontend.visitor import owner_id
 
 bp = Blueprint("cart", __name__)
 
+
+@bp.after_request
+def _not_stored(response):
+    """The cart, checkout and order pages carry a shopper's address, order and payment
+    form: no browser or proxy keeps a copy."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
 # PlaceOrder does the most work of any call (five services); it gets a longer deadline,
 # and a retry after a timeout is safe because it carries the form's request id.
 PLACE_ORDER_DEADLINE_FACTOR = 3
@@ -127,6 +135,4 @@ def order_status(order_id: str):
         return jsonify(error="not found"), 404
     except ServiceUnavailable:
         return jsonify(error="unavailable"), 503
-    response = jsonify(views.order_status(found))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return jsonify(views.order_status(found))

@@ -66,8 +66,8 @@ class CheckoutForm:
 
     def kept_for_retry(self) -> "CheckoutForm":
         """The form as shown again after a refusal: everything the visitor typed except
-        the security code, which is never sent back to a browser."""
-        return replace(self, card_cvv="")
+        the card number and its security code, which are never sent back to a browser."""
+        return replace(self, card_number="", card_cvv="")
 
     def address(self) -> shipping_pb2.Address:
         lines = [line for line in (self.address_line1, self.address_line2) if line]

@@ -46,10 +46,11 @@ def test_an_order_is_placed_and_its_page_follows_it_to_shipped(web, product):
     add(web, product.id, 2)
     order_id = placed_order_id(submit(web))
     page = web.get(f"/orders/{order_id}")
-    assert page.status_code == 200
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     assert order_id in page.text and product.name in page.text and "$25.00" in page.text
     assert 'src="/static/js/order-status.js"' in page.text and 'id="order-status"' in page.text
-    assert "Your cart is empty" in web.get("/cart").text
+    cart_page = web.get("/cart")
+    assert "Your cart is empty" in cart_page.text and cart_page.headers["Cache-Control"] == "no-store"
 
     seen, deadline = [], time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -87,8 +88,11 @@ def test_a_declined_card_brings_the_form_back_with_a_message_at_the_card(web, pr
     assert field_error(reply.text, "card_number") == "Your card was declined. Please try another card."
     assert 'id="f-card_number"' in reply.text and 'aria-invalid="true" aria-describedby="e-card_number"' in reply.text
     assert input_value(reply.text, "email") == "grace@example.com" and input_value(reply.text, "city") == "Cambridge"
-    assert input_value(reply.text, "card_number") == "4000 0000 0000 0002"
-    assert input_value(reply.text, "card_cvv") == "", "the security code is never sent back"
+    assert input_value(reply.text, "card_number") == "" and input_value(reply.text, "card_cvv") == ""
+    shown_anyway = web.get("/cart").text.count("4000 0000 0000 0002")  # the page's list of test cards
+    assert reply.text.count("4000 0000 0000 0002") == shown_anyway and "4000000000000002" not in reply.text, \
+        "the card number is never sent back"
+    assert reply.headers["Cache-Control"] == "no-store"
     assert line_row(reply.text, product.id), "the cart is still there"
 
 

@@ -37,9 +37,10 @@ def test_a_form_is_read_trimmed_and_an_empty_second_address_line_is_left_out():
     assert list(form.address().address_lines) == ["1 Main St"] and form.address().country_code == "DE"
 
 
-def test_a_refused_form_comes_back_without_its_security_code():
+def test_a_refused_form_comes_back_without_its_card_number_and_security_code():
     form = views.demo_form(date(2030, 1, 1), "r").kept_for_retry()
-    assert form.card_cvv == "" and form.card_number == "4242 4242 4242 4242" and form.request_id == "r"
+    assert form.card_cvv == "" and form.card_number == "" and form.request_id == "r"
+    assert form.card_holder == "Ada Lovelace" and form.card_expiry_month == "12" and form.email == "ada@example.com"
 
 
 def test_an_expiry_that_is_not_numbers_is_caught_before_checkout():
