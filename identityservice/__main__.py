@@ -17,7 +17,7 @@ from shop.identity.v1 import identity_pb2, identity_pb2_grpc
 from identityservice import config as identity_config
 from identityservice.accounts import Accounts
 from identityservice.client_limits import ClientLimits, parse_rates
-from identityservice.errors import AdminPasswordRequired, InvalidArgument
+from identityservice.errors import AdminPasswordRequired, AdminWouldBePromoted, InvalidArgument
 from identityservice.hashing import Argon2Hasher
 from identityservice.housekeeping import Housekeeping
 from identityservice.repository import IdentityRepository
@@ -27,12 +27,12 @@ HERE = Path(__file__).parent
 log = logging.getLogger("identityservice")
 
 
-async def ensure_first_admin(accounts: Accounts, email: str, password: str) -> None:
+async def ensure_first_admin(accounts: Accounts, email: str, password: str, *, promote_existing: bool) -> None:
     """ADMIN_EMAIL's account gets the admin role; a configuration that cannot do that
     stops the start with a message naming the variable (never showing the password)."""
     try:
-        outcome = await accounts.ensure_admin(email, password)
-    except AdminPasswordRequired as exc:
+        outcome = await accounts.ensure_admin(email, password, promote_existing=promote_existing)
+    except (AdminPasswordRequired, AdminWouldBePromoted) as exc:
         raise ConfigError(str(exc)) from None
     except InvalidArgument as exc:
         raise ConfigError(str(exc) if exc.field == "ADMIN_EMAIL" else f"ADMIN_PASSWORD: {exc}") from None
@@ -54,7 +54,8 @@ async def main() -> None:
             dummy_hash=await hasher.hash(secrets.token_urlsafe(32)),
         )
         if config.admin_email:
-            await ensure_first_admin(accounts, config.admin_email, config.admin_password)
+            await ensure_first_admin(accounts, config.admin_email, config.admin_password,
+                                     promote_existing=config.admin_promote_existing)
         host = ServiceHost(
             config.runtime,
             [

@@ -13,8 +13,9 @@ from typing import Callable, Protocol
 from service_runtime.paging import Paging
 
 from identityservice import emails, lockout, passwords, tokens, users
-from identityservice.errors import (AdminPasswordRequired, EmailTaken, InvalidArgument, InvalidCredentials,
-                                    InvalidRefreshToken, TooManyAttempts, UserNotFound, WrongPassword)
+from identityservice.errors import (AdminPasswordRequired, AdminWouldBePromoted, EmailTaken, InvalidArgument,
+                                    InvalidCredentials, InvalidRefreshToken, TooManyAttempts, UserNotFound,
+                                    WrongPassword)
 from identityservice.lockout import AttemptState, LockoutPolicy
 from identityservice.sessions import Renewal, Rotation, Session, session_for
 from identityservice.tokens import TokenPair, TokenPolicy
@@ -312,9 +313,10 @@ class Accounts:
         log.info("roles set", extra={"user_id": user_id, "roles": list(new_roles)})
         return user
 
-    async def ensure_admin(self, email: str, password: str) -> AdminSetup:
-        """The configured first admin: create the account with the admin role, or give an
-        existing account the role. An existing account's password is never changed."""
+    async def ensure_admin(self, email: str, password: str, *, promote_existing: bool = False) -> AdminSetup:
+        """The configured first admin: create the account with the admin role, or, when
+        promote_existing allows it, give an existing ordinary account the role (else
+        AdminWouldBePromoted). An existing account's password is never changed."""
         email = emails.normalize_allowing_special_use(email, "ADMIN_EMAIL")
         stored = await self._store.find_user_by_email(email)
         if stored is None:
@@ -328,5 +330,9 @@ class Accounts:
                 stored = await self._store.find_user_by_email(email)
         if stored.user.is_admin:
             return AdminSetup.ALREADY_ADMIN
+        if not promote_existing:
+            raise AdminWouldBePromoted(
+                "ADMIN_EMAIL names an existing account that is not an admin; it is not given the admin role "
+                "unasked: set ADMIN_PROMOTE_EXISTING=true to promote it, or choose another ADMIN_EMAIL")
         await self._store.add_role(stored.user.id, users.ADMIN, self._clock())
         return AdminSetup.PROMOTED

@@ -25,6 +25,9 @@ class Config:
     admin_email: str
     # Only used to create that account; kept out of repr so it never reaches a log line.
     admin_password: str = field(repr=False)
+    # Whether an existing ordinary account with ADMIN_EMAIL may be given the admin role;
+    # without it such an account stops the start, so nobody is promoted unawares.
+    admin_promote_existing: bool = False
     # Threads hashing passwords at once (each argon2id hash takes 64 MiB).
     hash_workers: int = 2
     # Password checks one client address may ask for, in limits' notation.
@@ -57,6 +60,7 @@ def load(env: Env | None = None) -> Config:
         ),
         admin_email=admin_email,
         admin_password=admin_password,
+        admin_promote_existing=env.flag("ADMIN_PROMOTE_EXISTING", False),
         hash_workers=env.int("PASSWORD_HASH_WORKERS", 2, minimum=1, maximum=32),
         client_rates=_rates(env.str("LOGIN_RATE_PER_CLIENT", "10/second;60/minute")),
         housekeeping_interval=env.float("HOUSEKEEPING_SECONDS", 600.0, minimum=1.0),

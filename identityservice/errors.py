@@ -86,3 +86,7 @@ class LastAdmin(IdentityError):
 
 class AdminPasswordRequired(IdentityError):
     """ADMIN_EMAIL names no account yet and ADMIN_PASSWORD is not set."""
+
+
+class AdminWouldBePromoted(IdentityError):
+    """ADMIN_EMAIL names an ordinary account, and promoting it was not allowed."""

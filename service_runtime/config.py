@@ -72,6 +72,17 @@ class Env:
             raise ConfigError(f"{name} must be at least {minimum}, got {value}")
         return value
 
+    def flag(self, name: str, default: bool = False) -> bool:
+        """true/false (also 1/0, yes/no), any case; unset is the default."""
+        raw = self._environ.get(name, "").strip().lower()
+        if not raw:
+            return default
+        if raw in ("true", "1", "yes"):
+            return True
+        if raw in ("false", "0", "no"):
+            return False
+        raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
     def address(self, name: str) -> str:
         return self.str(name, DEFAULT_ADDRESSES[name])
 

@@ -1,6 +1,7 @@
 """The first admin from ADMIN_EMAIL/ADMIN_PASSWORD, each case with a process of its own:
-an account is created or promoted (its password never overwritten), a configuration that
-cannot make an admin stops the start with a message naming the variable; and no
+an account is created, or promoted only when ADMIN_PROMOTE_EXISTING allows it (its
+password never overwritten); a configuration that cannot make an admin, or would promote
+an ordinary account unasked, stops the start with a message naming the variable; and no
 password, hash or token ever reaches the service's log."""
 import uuid
 
@@ -23,12 +24,24 @@ def identity_process(database_url, artifacts_dir, **env) -> ServiceProcess:
                           artifacts_dir / f"identityservice-{uuid.uuid4().hex[:8]}.log")
 
 
-def test_an_existing_account_is_promoted_and_keeps_its_password(postgres, identity_service, identity_channel,
-                                                               artifacts_dir):
+def test_an_existing_ordinary_account_is_not_promoted_unasked_the_start_stops(postgres, identity_service,
+                                                                              identity_channel, artifacts_dir):
+    user = register(identity_channel)
+    with pytest.raises(RuntimeError, match="exited with 2") as caught:
+        identity_process(postgres.url("identity_test"), artifacts_dir, ADMIN_EMAIL=user.email,
+                         ADMIN_PASSWORD="not-the-users-Passphrase-9").start()
+    assert "configuration error: ADMIN_EMAIL names an existing account that is not an admin" in str(caught.value)
+    assert "ADMIN_PROMOTE_EXISTING=true" in str(caught.value)
+    profile = stub(identity_channel).GetProfile(I.GetProfileRequest(user_id=user.id))
+    assert list(profile.user.roles) == ["customer"]
+
+
+def test_an_existing_account_is_promoted_when_allowed_and_keeps_its_password(postgres, identity_service,
+                                                                            identity_channel, artifacts_dir):
     user = register(identity_channel)
     other_password = "not-the-users-Passphrase-9"
     with identity_process(postgres.url("identity_test"), artifacts_dir, ADMIN_EMAIL=user.email.upper(),
-                          ADMIN_PASSWORD=other_password) as second:
+                          ADMIN_PASSWORD=other_password, ADMIN_PROMOTE_EXISTING="true") as second:
         assert "gave the existing account the admin role" in second.log_text()
     identity = stub(identity_channel)
     assert list(identity.GetProfile(I.GetProfileRequest(user_id=user.id)).user.roles) == ["customer", "admin"]

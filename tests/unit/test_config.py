@@ -23,3 +23,11 @@ def test_bad_values_stop_start_up_naming_the_variable(environ, name):
 def test_a_missing_required_variable_is_named():
     with pytest.raises(ConfigError, match="DATABASE_URL is required"):
         Env({}).str("DATABASE_URL")
+
+
+def test_a_flag_reads_true_or_false_and_names_the_variable_otherwise():
+    env = Env({"A": "TRUE", "B": "0", "C": "yes", "D": "maybe"})
+    assert (env.flag("A"), env.flag("B"), env.flag("C"), env.flag("UNSET"), env.flag("UNSET", True)) == \
+        (True, False, True, False, True)
+    with pytest.raises(ConfigError, match="D must be true or false"):
+        env.flag("D")
