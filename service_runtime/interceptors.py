@@ -3,9 +3,12 @@ context, domain errors turned into status codes through the service's table, and
 anything unexpected turned into INTERNAL without leaking internals."""
 from __future__ import annotations
 
+import functools
 import logging
+import sys
 import time
 import uuid
+from pathlib import Path
 from typing import Mapping
 
 import grpc
@@ -26,6 +29,31 @@ def status_for(exc: BaseException, table: ErrorTable) -> grpc.StatusCode | None:
         if cls in table:
             return table[cls]
     return None
+
+
+# The project's own code: its exceptions carry messages written for the caller.
+_PROJECT = Path(__file__).resolve().parents[1]
+# What a caller is told instead of a library's text (hosts, ports, SQL), which goes to the log.
+_PUBLIC_TEXT = {
+    grpc.StatusCode.UNAVAILABLE: "the service cannot reach what it depends on right now; try again shortly",
+    grpc.StatusCode.DEADLINE_EXCEEDED: "the service took too long",
+}
+
+
+@functools.lru_cache(maxsize=256)
+def written_for_callers(cls: type) -> bool:
+    """Whether an exception class is the project's own (defined under its root): its
+    message is then meant for the caller. A library's message is not."""
+    module = sys.modules.get(cls.__module__)
+    path = getattr(module, "__file__", None)
+    return bool(path) and Path(path).resolve().is_relative_to(_PROJECT) and "site-packages" not in path
+
+
+def public_message(exc: BaseException, code: grpc.StatusCode, rid: str) -> str:
+    """What the caller reads: the project's own message, or a stable one with the request id."""
+    if written_for_callers(type(exc)):
+        return str(exc)
+    return f"{_PUBLIC_TEXT.get(code, 'the call failed')} (request id {rid})"
 
 
 def _incoming_request_id(context: grpc.aio.ServicerContext) -> str:
@@ -77,11 +105,14 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
                     log.exception("unexpected error in %s", full_method)
                     await context.abort(code, f"internal error (request id {rid})")
                 code = mapped
-                status = status_details.rich_status(code, str(exc), exc)
+                message = public_message(exc, code, rid)
+                if message != str(exc):  # the detail is for the operator
+                    log.warning("%s in %s: %s: %s", code.name, full_method, type(exc).__name__, exc)
+                status = status_details.rich_status(code, message, exc)
                 if status is not None:  # its trailers replace ours: keep the request id in them
                     await context.abort_with_status(status._replace(
                         trailing_metadata=(*status.trailing_metadata, (REQUEST_ID_KEY, rid))))
-                await context.abort(code, str(exc))
+                await context.abort(code, message)
             finally:
                 elapsed = time.perf_counter() - started
                 if isinstance(code, int):  # context.code() may give the raw integer

@@ -94,6 +94,14 @@ def test_redis_down_means_not_serving_and_fast_unavailable_and_it_recovers(own_r
     assert time.monotonic() - started < 3, "fails fast"
     http = request("GET", f"{short_lived_carts.http_url}/v1/users/{owner}/cart")
     assert http.status == 503 and http.json()["error"]["status"] == "UNAVAILABLE"
+    # No internal detail reaches the caller: a stable message and the request id; the
+    # detail (Redis's address) is in the service's log.
+    rid = http.headers["X-Request-Id"]
+    for message in (info.value.details(), http.json()["error"]["message"]):
+        assert str(own_redis.port) not in message and "127.0.0.1" not in message and "Error" not in message
+        assert message.startswith("the service cannot reach what it depends on right now")
+    assert f"(request id {rid})" in http.json()["error"]["message"]
+    wait_until(lambda: str(own_redis.port) in short_lived_carts.log_text(), 5, "the detail in the log")
 
     own_redis.start()  # same port, empty (the private Redis keeps nothing on disk)
     wait_until(lambda: health_status(address) == health_pb2.HealthCheckResponse.SERVING, 15, "SERVING again")
