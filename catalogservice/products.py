@@ -114,13 +114,11 @@ def new_product(draft: Product) -> Product:
 
 
 def apply_update(current: Product, changes: Product, paths: list[str]) -> Product:
-    """current with the fields named by paths taken from changes (all writable fields
-    when paths is empty), validated."""
+    """current with the fields named by paths taken from changes, validated."""
     unknown = [p for p in paths if p not in UPDATABLE_FIELDS]
     if unknown:
         raise InvalidArgument(f"cannot update {', '.join(unknown)}; updatable fields: {', '.join(UPDATABLE_FIELDS)}")
-    chosen = paths or list(UPDATABLE_FIELDS)
-    updates = {name: getattr(changes, name) for name in chosen}
+    updates = {name: getattr(changes, name) for name in paths}
     if "price" in updates:
         updates["currency"] = changes.currency
     return validate(replace(current, **updates))

@@ -53,6 +53,15 @@ def product_from_proto(message: catalog_pb2.Product, *, price_required: bool = T
     )
 
 
+def given_fields(message: catalog_pb2.Product) -> list[str]:
+    """The writable fields a product message sets (AIP-134's implied mask for an update
+    without one): a price that is present, and any other field that is not empty or 0.
+    So setting a field to empty or 0 takes a mask (the HTTP API makes one from the body)."""
+    given = {"name": message.name, "description": message.description, "image_url": message.image_url,
+             "price": message.HasField("price"), "categories": len(message.categories), "stock": message.stock}
+    return [name for name in products.UPDATABLE_FIELDS if given[name]]
+
+
 class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
     """Reads come from the live read model (each product's message built once); writes go
     to the repository, and what they touched is refreshed before the reply."""
@@ -106,8 +115,10 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
         return catalog_pb2.CreateProductResponse(product=product_to_proto(created))
 
     async def UpdateProduct(self, request, context):
-        paths = list(request.update_mask.paths)
-        changes = product_from_proto(request.product, price_required=not paths or "price" in paths)
+        paths = list(request.update_mask.paths) or given_fields(request.product)
+        if not paths:
+            raise errors.InvalidArgument("nothing to change: give a field, or name the fields in update_mask")
+        changes = product_from_proto(request.product, price_required="price" in paths)
         updated = await self._repo.update(
             products.check_id(request.product.id),
             lambda current: products.apply_update(current, changes, paths),

@@ -195,9 +195,13 @@ def build_request(
     message_class,
 ):
     """The request message for one HTTP call: body first, then query, then path (path
-    variables win: a body cannot redirect a call to another resource)."""
+    variables win: a body cannot redirect a call to another resource). Where the whole
+    request is the body, an empty body is an object with no fields: an action that needs
+    none (cancel) takes a bare POST, and one that needs some names what is missing."""
     tree: dict[str, Any] = {}
     if route.body == "*":
+        if body is None:
+            body = {}
         if not isinstance(body, dict):
             raise BadHttpRequest("the request body must be a JSON object")
         tree = dict(body)
@@ -231,12 +235,36 @@ def build_request(
             node = child
         node[names[-1]] = _json_scalar(_field_at(descriptor, field_path), path_values[f"v{index}"])
 
+    _mask_from_body(route, tree, body)
     message = message_class()
     try:
         json_format.ParseDict(tree, message)
     except json_format.ParseError as exc:
         raise BadHttpRequest(f"invalid request: {exc}") from None
     return message
+
+
+def _mask_from_body(route: Route, tree: dict, body: Any) -> None:
+    """A PATCH without update_mask changes exactly the fields its body names (as
+    grpc-gateway does): the mask is made from the body's keys, so `{"stock": 0}` sets the
+    stock to 0 instead of being read as "no stock given". Fields the path gives (the id)
+    are not changes."""
+    if route.http_method != "PATCH" or not route.body or route.body == "*" or not isinstance(body, dict):
+        return
+    request_fields = route.method.input_type.fields_by_name
+    mask_field = request_fields.get("update_mask")
+    if mask_field is None or mask_field.message_type is None \
+            or mask_field.message_type.full_name != "google.protobuf.FieldMask" or "update_mask" in tree:
+        return
+    target = request_fields[route.body].message_type
+    # A FieldMask's JSON form: the fields' JSON names, comma-separated. An unknown key is
+    # kept as it is: ParseDict then refuses the body, naming it.
+    json_name = {f.json_name: f.json_name for f in target.fields} | {f.name: f.json_name for f in target.fields}
+    from_path = {json_name.get(v.split(".", 1)[1]) for v in route.variables if v.startswith(route.body + ".")}
+    paths = [json_name.get(key, key) for key in body]
+    paths = [path for path in paths if path not in from_path]
+    if paths:
+        tree["update_mask"] = ",".join(paths)
 
 
 def response_json(message) -> dict:

@@ -135,6 +135,18 @@ def test_update_changes_masked_fields_only(catalog, catalog_channel):
     assert code == grpc.StatusCode.NOT_FOUND
 
 
+def test_an_update_without_a_mask_changes_the_fields_the_product_sets(catalog, catalog_channel):
+    """AIP-134: no mask means the fields given (not empty, not 0), never a whole replacement."""
+    made = create_product(catalog_channel, stock=4)
+    updated = catalog.UpdateProduct(catalog_pb2.UpdateProductRequest(
+        product=catalog_pb2.Product(id=made.id, stock=9)), timeout=5).product
+    assert (updated.stock, updated.name, updated.price, list(updated.categories), updated.description) == \
+        (9, made.name, made.price, list(made.categories), made.description)
+    code, details = status_of(catalog.UpdateProduct, catalog_pb2.UpdateProductRequest(
+        product=catalog_pb2.Product(id=made.id)))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "nothing to change" in details
+
+
 def test_a_deleted_product_is_gone_everywhere_and_keeps_its_id(catalog, catalog_channel):
     made = create_product(catalog_channel, name="Vanishing Quokka Vase")
     catalog.DeleteProduct(catalog_pb2.DeleteProductRequest(id=made.id), timeout=5)

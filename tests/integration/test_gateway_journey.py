@@ -9,6 +9,7 @@ import uuid
 
 from tests.support.gateway import (ACCESS_AUDIENCE, ADDRESS, GOOD_CARD, ISSUER, REFRESH_AUDIENCE, User, register,
                                    stock_a_product, token_claims)
+from tests.support.identity import ADMIN_EMAIL, ADMIN_PASSWORD
 
 def wait_for_status(user: User, order_id: str, wanted: set[str], timeout: float = 30) -> dict:
     deadline = time.monotonic() + timeout
@@ -86,3 +87,23 @@ def test_a_products_image_loads_from_the_gateway_at_its_image_url(gateway):
     assert image.status == 200 and image.headers["Content-Type"].startswith("image/svg+xml")
     assert image.body.lstrip().startswith(b"<svg") or b"<svg" in image.body[:200]
     assert gateway.call("GET", "/images/products/no-such-image.svg").status == 404
+
+
+def test_an_admin_patch_changes_only_the_fields_it_sends(gateway):
+    """AIP-134 through the gateway: without update_mask, a PATCH changes the fields its body
+    names and nothing else, and a field sent as 0 is set to 0."""
+    product = stock_a_product(gateway, stock=7)
+    admin = User(gateway, ADMIN_EMAIL, ADMIN_PASSWORD)
+    assert admin.login().status == 200
+    path = f"/api/v1/admin/products/{product['id']}"
+    renamed = admin.call("PATCH", path, {"name": "Renamed Teapot"})
+    assert renamed.status == 200, renamed.body
+    after = renamed.json()["product"]
+    assert (after["name"], after["stock"], after["price"], after["categories"], after["description"]) == \
+        ("Renamed Teapot", 7, product["price"], product["categories"], product["description"])
+    sold_out = admin.call("PATCH", path, {"stock": 0})
+    assert sold_out.status == 200 and sold_out.json()["product"]["stock"] == 0
+    assert sold_out.json()["product"]["name"] == "Renamed Teapot"
+    masked = admin.call("PATCH", path + "?update_mask=stock", {"stock": 3, "name": "Ignored"})
+    assert masked.status == 200 and (masked.json()["product"]["stock"], masked.json()["product"]["name"]) == \
+        (3, "Renamed Teapot")

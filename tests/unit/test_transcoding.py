@@ -4,9 +4,11 @@ import pytest
 from service_runtime import transcoding
 from service_runtime.transcoding import BadHttpRequest, UnsupportedRule, build_request, parse_template, routes_for
 from shop.catalog.v1 import catalog_pb2, currency_pb2
+from shop.checkout.v1 import checkout_pb2
 
 CATALOG = catalog_pb2.DESCRIPTOR.services_by_name["CatalogService"]
 CURRENCY = currency_pb2.DESCRIPTOR.services_by_name["CurrencyService"]
+CHECKOUT = checkout_pb2.DESCRIPTOR.services_by_name["CheckoutService"]
 
 
 def route(service, rpc):
@@ -87,6 +89,12 @@ def test_malformed_http_requests_are_bad_requests(rpc, query, body, message):
         build_request(r, {}, query, body, request_class)
 
 
+def test_an_empty_star_body_is_a_request_with_only_its_path_fields():
+    message = build_request(route(CHECKOUT, "CancelOrder"), {"v0": "user-1", "v1": "order-1"}, [], None,
+                            checkout_pb2.CancelOrderRequest)
+    assert (message.user_id, message.order_id) == ("user-1", "order-1")
+
+
 def test_a_star_body_must_be_an_object():
     with pytest.raises(BadHttpRequest, match="JSON object"):
         build_request(route(CURRENCY, "Convert"), {}, [], [1, 2], currency_pb2.ConvertRequest)
@@ -107,3 +115,15 @@ def test_status_codes_map_to_http_the_standard_way(code, status):
     http_status, body = transcoding.error_json(code, "why")
     assert http_status == status
     assert body == {"error": {"code": status, "status": code.name, "message": "why"}}
+
+
+def test_a_patch_without_a_mask_changes_exactly_the_fields_its_body_names():
+    patch = route(CATALOG, "UpdateProduct")
+    message = build_request(patch, {"v0": "mug"}, [], {"stock": 0, "imageUrl": "/x.png"},
+                            catalog_pb2.UpdateProductRequest)
+    assert list(message.update_mask.paths) == ["stock", "image_url"] and message.product.id == "mug"
+    named = build_request(patch, {"v0": "mug"}, [("update_mask", "name")], {"name": "A", "stock": 3},
+                          catalog_pb2.UpdateProductRequest)
+    assert list(named.update_mask.paths) == ["name"], "a mask the client gives is kept"
+    with pytest.raises(BadHttpRequest, match="invalid request"):
+        build_request(patch, {"v0": "mug"}, [], {"nope": 1}, catalog_pb2.UpdateProductRequest)

@@ -148,7 +148,9 @@ class CatalogServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def UpdateProduct(self, request, context):
-        """Admin: change the fields named in update_mask (all writable fields if empty).
+        """Admin: change the fields named in update_mask; without a mask, the fields the
+        product sets (AIP-134: not empty, not 0; a price that is present). Over HTTP, a
+        PATCH without update_mask changes exactly the fields its JSON body names.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
