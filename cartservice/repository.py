@@ -65,21 +65,54 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return answer(KEYS[1], 1, 0)
 """
 
-# KEYS[1] source cart, KEYS[2] target cart; ARGV max units per line, ttl ms. Moves every
-# line, adding quantities (capped), then deletes the source. Answers with the target cart
-# (value: lines moved).
+# KEYS[1] source cart, KEYS[2] target cart; ARGV max units per line, max lines, ttl ms.
+# Moves the lines in product id order, adding quantities up to the max per line and new
+# lines while the target has fewer than the max lines, then deletes the source. Answers
+# with the target cart; value: what did not fit, as product, units, product, units...
 _MERGE = _ANSWER + """
-local lines = redis.call('HGETALL', KEYS[1])
-for i = 1, #lines, 2 do
-  local total = tonumber(redis.call('HGET', KEYS[2], lines[i]) or '0') + tonumber(lines[i + 1])
-  if total > tonumber(ARGV[1]) then total = tonumber(ARGV[1]) end
-  redis.call('HSET', KEYS[2], lines[i], total)
+local flat = redis.call('HGETALL', KEYS[1])
+local products = {}
+for i = 1, #flat, 2 do products[#products + 1] = flat[i] end
+table.sort(products)
+local moving = {}
+for i = 1, #flat, 2 do moving[flat[i]] = tonumber(flat[i + 1]) end
+local max_units, max_lines = tonumber(ARGV[1]), tonumber(ARGV[2])
+local left = {}
+for _, product in ipairs(products) do
+  local units = moving[product]
+  local current = tonumber(redis.call('HGET', KEYS[2], product) or '0')
+  if current == 0 and redis.call('HLEN', KEYS[2]) >= max_lines then
+    left[#left + 1] = product
+    left[#left + 1] = units
+  else
+    local total = current + units
+    if total > max_units then
+      left[#left + 1] = product
+      left[#left + 1] = total - max_units
+      total = max_units
+    end
+    if total > current then redis.call('HSET', KEYS[2], product, total) end
+  end
 end
-if #lines > 0 then
+if #products > 0 then
   redis.call('DEL', KEYS[1])
-  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+  redis.call('PEXPIRE', KEYS[2], ARGV[3])
 end
-return answer(KEYS[2], 1, #lines / 2)
+return answer(KEYS[2], 1, left)
+"""
+
+# KEYS[1] cart; ARGV ttl ms, then product, units, product, units... Takes the units away;
+# a line left with none is removed. Outcome 1.
+_SUBTRACT = _ANSWER + """
+for i = 2, #ARGV, 2 do
+  local current = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '0')
+  if current > 0 then
+    local rest = current - tonumber(ARGV[i + 1])
+    if rest > 0 then redis.call('HSET', KEYS[1], ARGV[i], rest) else redis.call('HDEL', KEYS[1], ARGV[i]) end
+  end
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return answer(KEYS[1], 1, 0)
 """
 
 
@@ -96,6 +129,7 @@ class CartRepository:
         self._set = client.register_script(_SET)
         self._remove = client.register_script(_REMOVE)
         self._merge = client.register_script(_MERGE)
+        self._subtract = client.register_script(_SUBTRACT)
 
     async def get(self, owner_id: str) -> rules.Cart:
         _, cart = await self._run(self._read, owner_id)
@@ -123,9 +157,15 @@ class CartRepository:
     async def empty(self, owner_id: str) -> None:
         await self._redis.delete(cart_key(owner_id))
 
-    async def merge(self, source_owner_id: str, target_owner_id: str) -> rules.Cart:
-        _, cart = await self._run(self._merge, target_owner_id, rules.MAX_QUANTITY, self._ttl_ms,
-                                  keys=[cart_key(source_owner_id), cart_key(target_owner_id)])
+    async def merge(self, source_owner_id: str, target_owner_id: str) -> tuple[rules.Cart, list[tuple[str, int]]]:
+        """The target cart after the merge, and what did not fit (product id, units)."""
+        (_, left), cart = await self._run(self._merge, target_owner_id, rules.MAX_QUANTITY, rules.MAX_LINES,
+                                          self._ttl_ms, keys=[cart_key(source_owner_id), cart_key(target_owner_id)])
+        return cart, [(left[i], int(left[i + 1])) for i in range(0, len(left), 2)]
+
+    async def subtract(self, owner_id: str, items: list[tuple[str, int]]) -> rules.Cart:
+        flat = [value for product_id, quantity in items for value in (product_id, quantity)]
+        _, cart = await self._run(self._subtract, owner_id, self._ttl_ms, *flat)
         return cart
 
     async def _run(self, script, owner_id: str, *args, keys: list[str] | None = None) -> tuple[tuple, rules.Cart]:

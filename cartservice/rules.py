@@ -46,6 +46,20 @@ def check_new_quantity(quantity: int) -> int:
     return quantity
 
 
+def check_subtracted(items: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """An order's lines to take out of a cart: known-shaped ids, each once, 1..99 units."""
+    if len(items) > MAX_LINES:
+        raise InvalidArgument(f"at most {MAX_LINES} items at once")
+    seen = set()
+    for product_id, quantity in items:
+        check_product_id(product_id)
+        check_added_quantity(quantity)
+        if product_id in seen:
+            raise InvalidArgument(f"{product_id!r} is given more than once")
+        seen.add(product_id)
+    return items
+
+
 def line_too_large(product_id: str, in_cart: int, adding: int) -> InvalidArgument:
     return InvalidArgument(
         f"a cart line holds at most {MAX_QUANTITY} units: {product_id!r} has {in_cart}, adding {adding} would make "

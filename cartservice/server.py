@@ -77,6 +77,14 @@ class CartServicer(cart_pb2_grpc.CartServiceServicer):
         target = rules.check_owner_id(request.target_owner_id, "target_owner_id")
         if source == target:
             raise errors.InvalidArgument("source_owner_id and target_owner_id must be different owners")
-        cart = await self._repo.merge(source, target)
+        cart, left = await self._repo.merge(source, target)
         CHANGES.labels("merge").inc()
-        return cart_pb2.MergeCartsResponse(cart=cart_to_proto(cart))
+        return cart_pb2.MergeCartsResponse(
+            cart=cart_to_proto(cart), not_merged=[cart_pb2.CartItem(product_id=p, quantity=q) for p, q in left])
+
+    async def SubtractItems(self, request, context):
+        owner = rules.check_owner_id(request.owner_id)
+        items = rules.check_subtracted([(item.product_id, item.quantity) for item in request.items])
+        cart = await self._repo.subtract(owner, items)
+        CHANGES.labels("subtract").inc()
+        return cart_pb2.SubtractItemsResponse(cart=cart_to_proto(cart))

@@ -36,8 +36,10 @@ class CartClient:
             raise _unavailable("cart service", error) from None
         return [(item.product_id, item.quantity) for item in reply.cart.items]
 
-    async def empty(self, owner_id: str) -> None:
-        await self._stub.EmptyCart(cart_pb2.EmptyCartRequest(owner_id=owner_id))
+    async def take_ordered(self, owner_id: str, items: list[tuple[str, int]]) -> None:
+        """Take the ordered units out of the cart; lines added meanwhile stay."""
+        await self._stub.SubtractItems(cart_pb2.SubtractItemsRequest(
+            owner_id=owner_id, items=[cart_pb2.CartItem(product_id=p, quantity=q) for p, q in items]))
 
 
 class CatalogClient:

@@ -1,8 +1,8 @@
 """PlaceOrder, step by step, as DESIGN.md orders them: read the cart, price every line
 from the catalog in the order's currency, quote shipping, reserve the stock, authorize
-the payment, store the order with its OrderPlaced event in one transaction, empty the
-cart. A failure undoes what came before (stock released, authorization voided), so a
-failed checkout leaves nothing behind.
+the payment, store the order with its OrderPlaced event in one transaction, take the
+ordered units out of the cart. A failure undoes what came before (stock released,
+authorization voided), so a failed checkout leaves nothing behind.
 
 Before it takes anything, a checkout records an attempt (order id, user, time) in the
 orders database. The transaction that stores the order deletes it, and so does a failed
@@ -101,10 +101,11 @@ class OrderPlacer:
             if await self._attempt_open(order_id):
                 await self._undo(order_id, payment_id, forget=True)
             raise
-        try:
-            await self._cart.empty(checkout.user_id)
+        try:  # exactly what was ordered: a line added while the order was placed stays
+            await self._cart.take_ordered(checkout.user_id, items)
         except Exception:  # the order stands; a cart left full is the lesser harm
-            log.warning("order placed but the cart could not be emptied", extra={"order_id": order_id})
+            log.warning("order placed but the ordered items could not be taken out of the cart",
+                        extra={"order_id": order_id})
         return stored
 
     async def _priced_lines(self, items: list[tuple[str, int]], currency: str) -> list[orders.Line]:

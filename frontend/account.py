@@ -13,7 +13,7 @@ from shop.cart.v1 import cart_pb2
 from shop.checkout.v1 import checkout_pb2
 from shop.identity.v1 import identity_pb2
 
-from frontend import account_views, backends
+from frontend import account_views, backends, checkout_views
 from frontend.account_views import AccountForm
 from frontend.clients import BackendError, NotFound, Refused, ServiceUnavailable
 from frontend.currencies import safe_next
@@ -43,25 +43,35 @@ def _renew_session_id() -> None:
     g.new_session = True
 
 
-def _merge_guest_cart(user_id: str) -> bool:
-    """Move the anonymous cart into the user's; False when the cart service could not."""
+def _merge_guest_cart(user_id: str) -> tuple[bool, str | None]:
+    """Move the anonymous cart into the user's: whether the cart service could, and what
+    to tell the shopper about anything that did not fit."""
     try:
-        backends().cart.MergeCarts(cart_pb2.MergeCartsRequest(source_owner_id=f"guest:{g.session_id}",
-                                                              target_owner_id=user_id))
+        merged = backends().cart.MergeCarts(cart_pb2.MergeCartsRequest(source_owner_id=f"guest:{g.session_id}",
+                                                                       target_owner_id=user_id))
     except BackendError as error:
         log.warning("cart merge failed at sign-in", extra={"backend": error.service, "detail": error.message})
-        return False
-    return True
+        return False, None
+    if not merged.not_merged:
+        return True, None
+    left_out = [(item.product_id, item.quantity) for item in merged.not_merged]
+    try:
+        left_out = checkout_views.named_lines(backends(), left_out)
+    except BackendError:
+        pass  # the ids still tell the shopper what stayed out
+    return True, account_views.not_merged_message(left_out)
 
 
 def _sign_in(user_id: str) -> None:
-    merged = _merge_guest_cart(user_id)
+    merged, left_out = _merge_guest_cart(user_id)
     # Against session fixation: nothing from before the sign-in survives it (the CSRF
     # token included); the session then holds the user id alone.
     session.clear()
     session["user_id"] = user_id
     if merged:
         _renew_session_id()
+        if left_out:
+            flash(left_out, "error")
     else:
         # Keep the anonymous id, so the items are still there after signing out.
         flash("You are signed in, but we could not bring over the items in your cart just now.", "error")

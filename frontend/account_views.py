@@ -156,3 +156,11 @@ def cancel_refusal_message(order_id: str, refusal: Refused) -> str:
     if refusal.code == grpc.StatusCode.FAILED_PRECONDITION:
         return sentence(refusal.message) or f"Order {order_id} can no longer be cancelled."
     return f"Order {order_id} could not be cancelled: {sentence(refusal.message)}"
+
+
+def not_merged_message(lines: list[tuple[str, int]]) -> str:
+    """What the shopper is told when the cart from before signing in did not all fit in
+    their account's cart: (name, units) that stayed out."""
+    parts = ", ".join(f"{name} ({units} unit{'' if units == 1 else 's'})" for name, units in lines)
+    return (f"Not everything from before you signed in fitted in your cart, so these stayed out: {parts}. "
+            "A cart holds up to 50 products and 99 units of each.")

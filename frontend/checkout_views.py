@@ -257,6 +257,13 @@ def _products(backends, ids: list[str]) -> dict:
         return found
 
 
+def named_lines(backends, lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """(product id, units) -> (the product's name, units); an id the catalog no longer
+    sells keeps its id."""
+    products = _products(backends, [product_id for product_id, _ in lines])
+    return [(products[p].name if p in products else p, units) for p, units in lines]
+
+
 def _unit_prices(backends, products: list, currency: str) -> dict[str, Decimal]:
     """id -> the catalog price converted as checkout converts it (one ConvertMany call,
     rounded half-even to the currency's minor unit)."""

@@ -14,6 +14,8 @@ from tests.integration.catalog_helpers import create_product
 from tests.support.http import request
 from tests.support.tools import tool
 
+MAX_LINES = 50
+
 
 @pytest.fixture
 def cart(cart_channel):
@@ -148,17 +150,18 @@ def test_concurrent_adds_near_the_cap_stop_exactly_at_99(cart, owner):
     assert items(cart.GetCart(cart_pb2.GetCartRequest(owner_id=owner), timeout=5).cart) == [("stoneware-mug", 99)]
 
 
-def test_merge_adds_quantities_caps_them_and_empties_the_source(cart, owner):
+def test_merge_adds_quantities_caps_them_says_what_did_not_fit_and_empties_the_source(cart, owner):
     user = f"user-{uuid.uuid4().hex}"
     add(cart, owner, "stoneware-mug", 60)
     add(cart, owner, "aviator-sunglasses", 1)
     add(cart, user, "stoneware-mug", 50)
     add(cart, user, "canvas-tote-bag", 2)
-    merged = cart.MergeCarts(cart_pb2.MergeCartsRequest(source_owner_id=owner, target_owner_id=user), timeout=5).cart
-    assert items(merged) == [("aviator-sunglasses", 1), ("canvas-tote-bag", 2), ("stoneware-mug", 99)]
+    reply = cart.MergeCarts(cart_pb2.MergeCartsRequest(source_owner_id=owner, target_owner_id=user), timeout=5)
+    assert items(reply.cart) == [("aviator-sunglasses", 1), ("canvas-tote-bag", 2), ("stoneware-mug", 99)]
+    assert [(i.product_id, i.quantity) for i in reply.not_merged] == [("stoneware-mug", 11)]
     assert items(cart.GetCart(cart_pb2.GetCartRequest(owner_id=owner), timeout=5).cart) == []
-    retried = cart.MergeCarts(cart_pb2.MergeCartsRequest(source_owner_id=owner, target_owner_id=user), timeout=5).cart
-    assert items(retried) == items(merged)
+    retried = cart.MergeCarts(cart_pb2.MergeCartsRequest(source_owner_id=owner, target_owner_id=user), timeout=5)
+    assert items(retried.cart) == items(reply.cart) and not retried.not_merged
     code, _ = error_of(cart.MergeCarts, cart_pb2.MergeCartsRequest(source_owner_id=user, target_owner_id=user))
     assert code == grpc.StatusCode.INVALID_ARGUMENT
 
@@ -187,3 +190,39 @@ def test_grpcurl_lists_and_calls_the_cart(cart_service, owner):
     )
     assert called.returncode == 0, called.stderr
     assert json.loads(called.stdout)["cart"]["items"] == [{"product_id": "stoneware-mug", "quantity": 1}]
+
+
+def test_merge_respects_the_50_line_limit_and_answers_the_lines_left_out(cart, owner, catalog_channel):
+    user = f"user-{uuid.uuid4().hex}"
+    made = [create_product(catalog_channel, stock=5).id for _ in range(MAX_LINES)]
+    for product_id in made[:MAX_LINES - 1]:
+        add(cart, user, product_id)
+    add(cart, owner, "stoneware-mug", 2)
+    add(cart, owner, "aviator-sunglasses", 3)
+    add(cart, owner, made[0], 4)  # already in the target: adds up, needs no new line
+    reply = cart.MergeCarts(cart_pb2.MergeCartsRequest(source_owner_id=owner, target_owner_id=user), timeout=5)
+    merged = dict(items(reply.cart))
+    assert len(merged) == MAX_LINES and merged[made[0]] == 5
+    # one new line fitted (the first in product id order); the other stayed out, reported
+    assert merged.get("aviator-sunglasses") == 3 and "stoneware-mug" not in merged
+    assert [(i.product_id, i.quantity) for i in reply.not_merged] == [("stoneware-mug", 2)]
+
+
+def test_subtracting_an_order_takes_exactly_its_units_and_keeps_what_came_meanwhile(cart, owner):
+    add(cart, owner, "stoneware-mug", 2)
+    add(cart, owner, "canvas-tote-bag", 1)
+    add(cart, owner, "aviator-sunglasses", 1)
+    ordered = [cart_pb2.CartItem(product_id="stoneware-mug", quantity=2),
+               cart_pb2.CartItem(product_id="canvas-tote-bag", quantity=1),
+               cart_pb2.CartItem(product_id="vintage-typewriter", quantity=1)]  # no longer in the cart: skipped
+    add(cart, owner, "canvas-tote-bag", 2)  # raised while the order was placed
+    left = cart.SubtractItems(cart_pb2.SubtractItemsRequest(owner_id=owner, items=ordered), timeout=5).cart
+    assert items(left) == [("aviator-sunglasses", 1), ("canvas-tote-bag", 2)]
+    assert left.HasField("expire_time")
+    code, _ = error_of(cart.SubtractItems, cart_pb2.SubtractItemsRequest(owner_id=owner, items=[
+        cart_pb2.CartItem(product_id="stoneware-mug", quantity=1), cart_pb2.CartItem(product_id="stoneware-mug",
+                                                                                    quantity=1)]))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    code, _ = error_of(cart.SubtractItems, cart_pb2.SubtractItemsRequest(owner_id=owner, items=[
+        cart_pb2.CartItem(product_id="stoneware-mug", quantity=0)]))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT

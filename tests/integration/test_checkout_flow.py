@@ -284,3 +284,23 @@ def test_one_request_id_follows_the_order_through_the_event_pipeline(checkout, c
     wait_until(lambda: any(f'"request_id": "{rid}"' in line and "email sent" in line
                            for line in email_service.log_text().splitlines()), 20,
                "email's log line carrying the PlaceOrder request id")
+
+
+def test_a_line_added_while_the_order_is_placed_stays_in_the_cart(checkout, cart_channel, catalog_channel, postgres):
+    """The order takes exactly its own lines out of the cart. A lock on the orders table
+    holds PlaceOrder after it has read the cart; meanwhile the shopper adds a product and
+    raises a line; the order then takes only what it read."""
+    owner = new_shopper()
+    mug, tote = create_product(catalog_channel, stock=10), create_product(catalog_channel, stock=10)
+    fill_cart(cart_channel, owner, (mug.id, 2))
+    with psycopg.connect(postgres.url("checkout_test")) as hold, ThreadPoolExecutor(1) as pool:
+        hold.execute("LOCK TABLE orders IN EXCLUSIVE MODE")
+        placing = pool.submit(checkout.PlaceOrder, place_request(owner), timeout=30)
+        wait_until(lambda: hold.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                        "AND datname = current_database()").fetchone()[0] > 0,
+                   20, "PlaceOrder waiting to store the order")
+        fill_cart(cart_channel, owner, (tote.id, 1), (mug.id, 1))
+        hold.rollback()  # let go
+        placed = placing.result(30).order
+    assert [(line.product_id, line.quantity) for line in placed.lines] == [(mug.id, 2)]
+    assert sorted(cart_items(cart_channel, owner)) == sorted([(mug.id, 1), (tote.id, 1)])

@@ -144,6 +144,23 @@ def test_signing_in_brings_the_guest_cart_along(web, account, cart_channel, cata
     assert 'aria-label="3 items in cart"' in web.get("/account").text
 
 
+def test_signing_in_says_what_of_the_guest_cart_did_not_fit(web, account, cart_channel, catalog_channel):
+    mug, tote = create_product(catalog_channel, stock=200), create_product(catalog_channel)
+    web.get("/login")
+    guest = "guest:" + web.get_cookie(COOKIE).value
+    fill_cart(cart_channel, guest, (mug.id, 60), (tote.id, 1))
+    fill_cart(cart_channel, account.id, (mug.id, 50))  # 60 more would pass 99 a line
+
+    reply = sign_in(web, account.email)
+    assert reply.status_code == 303
+    page = web.get(reply.headers["Location"]).text
+    assert "Not everything from before you signed in fitted in your cart" in page
+    assert f"{mug.name} (11 units)" in page and tote.name not in page.split("stayed out")[1][:200]
+    merged = cart_pb2_grpc.CartServiceStub(cart_channel).GetCart(
+        cart_pb2.GetCartRequest(owner_id=account.id), timeout=5).cart
+    assert sorted((item.product_id, item.quantity) for item in merged.items) == sorted([(mug.id, 99), (tote.id, 1)])
+
+
 def test_signing_in_starts_a_fresh_session(web, account):
     web.get("/login")
     planted_id = web.get_cookie(COOKIE).value

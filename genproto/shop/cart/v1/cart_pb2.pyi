@@ -105,6 +105,22 @@ class MergeCartsRequest(_message.Message):
     def __init__(self, source_owner_id: _Optional[str] = ..., target_owner_id: _Optional[str] = ...) -> None: ...
 
 class MergeCartsResponse(_message.Message):
+    __slots__ = ("cart", "not_merged")
+    CART_FIELD_NUMBER: _ClassVar[int]
+    NOT_MERGED_FIELD_NUMBER: _ClassVar[int]
+    cart: Cart
+    not_merged: _containers.RepeatedCompositeFieldContainer[CartItem]
+    def __init__(self, cart: _Optional[_Union[Cart, _Mapping]] = ..., not_merged: _Optional[_Iterable[_Union[CartItem, _Mapping]]] = ...) -> None: ...
+
+class SubtractItemsRequest(_message.Message):
+    __slots__ = ("owner_id", "items")
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    owner_id: str
+    items: _containers.RepeatedCompositeFieldContainer[CartItem]
+    def __init__(self, owner_id: _Optional[str] = ..., items: _Optional[_Iterable[_Union[CartItem, _Mapping]]] = ...) -> None: ...
+
+class SubtractItemsResponse(_message.Message):
     __slots__ = ("cart",)
     CART_FIELD_NUMBER: _ClassVar[int]
     cart: Cart

@@ -77,6 +77,11 @@ class CartServiceStub:
                 request_serializer=shop_dot_cart_dot_v1_dot_cart__pb2.MergeCartsRequest.SerializeToString,
                 response_deserializer=shop_dot_cart_dot_v1_dot_cart__pb2.MergeCartsResponse.FromString,
                 _registered_method=True)
+        self.SubtractItems = channel.unary_unary(
+                '/shop.cart.v1.CartService/SubtractItems',
+                request_serializer=shop_dot_cart_dot_v1_dot_cart__pb2.SubtractItemsRequest.SerializeToString,
+                response_deserializer=shop_dot_cart_dot_v1_dot_cart__pb2.SubtractItemsResponse.FromString,
+                _registered_method=True)
 
 
 class CartServiceServicer:
@@ -136,10 +141,21 @@ class CartServiceServicer:
 
     def MergeCarts(self, request, context):
         """Internal (the frontend, at sign-in): move the source owner's lines into the target
-        owner's cart, atomically. Quantities of the same product add up, capped at 99; the
-        50-line limit does not apply, so nothing is lost. The source cart is emptied. A retry
-        finds the source empty and changes nothing. INVALID_ARGUMENT if source and target are
-        the same owner.
+        owner's cart, atomically, in product id order. Quantities of the same product add up
+        to at most 99, and a new line is added only while the target has fewer than 50 lines;
+        what does not fit is answered in not_merged, so the shopper can be told. The source
+        cart is emptied. A retry finds the source empty and changes nothing. INVALID_ARGUMENT
+        if source and target are the same owner.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubtractItems(self, request, context):
+        """Internal (checkout, once an order is stored): take away exactly the units the order
+        took. A line left with none is removed; a line added, or raised, meanwhile keeps
+        what was not ordered. A product no longer in the cart is skipped. Each call takes
+        the units again: call it once per order.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -177,6 +193,11 @@ def add_CartServiceServicer_to_server(servicer, server):
                     servicer.MergeCarts,
                     request_deserializer=shop_dot_cart_dot_v1_dot_cart__pb2.MergeCartsRequest.FromString,
                     response_serializer=shop_dot_cart_dot_v1_dot_cart__pb2.MergeCartsResponse.SerializeToString,
+            ),
+            'SubtractItems': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubtractItems,
+                    request_deserializer=shop_dot_cart_dot_v1_dot_cart__pb2.SubtractItemsRequest.FromString,
+                    response_serializer=shop_dot_cart_dot_v1_dot_cart__pb2.SubtractItemsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -354,6 +375,33 @@ class CartService:
             '/shop.cart.v1.CartService/MergeCarts',
             shop_dot_cart_dot_v1_dot_cart__pb2.MergeCartsRequest.SerializeToString,
             shop_dot_cart_dot_v1_dot_cart__pb2.MergeCartsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubtractItems(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.cart.v1.CartService/SubtractItems',
+            shop_dot_cart_dot_v1_dot_cart__pb2.SubtractItemsRequest.SerializeToString,
+            shop_dot_cart_dot_v1_dot_cart__pb2.SubtractItemsResponse.FromString,
             options,
             channel_credentials,
             insecure,
