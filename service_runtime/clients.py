@@ -1,5 +1,5 @@
-"""Outgoing gRPC: every call gets a deadline (the caller's or the default) and carries
-the current request id. (When tracing is on, the grpc instrumentation adds its client
+"""Outgoing gRPC: every call gets a deadline (the caller's or the default, never past what
+the call being handled has left: deadlines.py) and carries the current request id. (When tracing is on, the grpc instrumentation adds its client
 span and the W3C trace context to every channel made here.)
 
 The defaults are added by the channel's multicallables, not by a client interceptor:
@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import grpc
 
-from service_runtime import jsonlog
+from service_runtime import deadlines, jsonlog
 from service_runtime.interceptors import REQUEST_ID_KEY
 
 
 class _WithDefaults:
-    """A unary-unary multicallable whose calls get the default deadline and the request id."""
+    """A unary-unary multicallable whose calls get the default deadline (capped by the
+    handled call's) and the request id."""
 
     def __init__(self, call: grpc.aio.UnaryUnaryMultiCallable, timeout: float):
         self._call = call
@@ -24,8 +25,8 @@ class _WithDefaults:
         rid = jsonlog.request_id.get()
         if rid and not any(key == REQUEST_ID_KEY for key, _ in metadata or ()):
             metadata = (*(metadata or ()), (REQUEST_ID_KEY, rid))
-        return self._call(request, timeout=self._timeout if timeout is None else timeout, metadata=metadata,
-                          **kwargs)
+        own = self._timeout if timeout is None else timeout
+        return self._call(request, timeout=deadlines.capped(own), metadata=metadata, **kwargs)
 
 
 class _Channel:

@@ -105,7 +105,10 @@ class ServiceHost:
             [s.descriptor for s in self._services], lambda: self._loopback, self.health,
             timeout=cfg.call_timeout, static_dirs=self._static_dirs, max_connection_age=MAX_CONNECTION_AGE,
         )
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=cfg.shutdown_grace)
+        # handler_cancellation: a caller that gives up (KrakenD's endpoint timeout closes the
+        # connection) cancels the handler, and with it the gRPC call and every hop below.
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=cfg.shutdown_grace,
+                                     handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, cfg.bind_host, cfg.http_port)
         await site.start()

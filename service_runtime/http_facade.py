@@ -8,6 +8,7 @@ gRPC call it makes (client and server spans, and what they do) sits under it; /h
 /metrics are not traced."""
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -74,7 +75,11 @@ def _handler_for(route: transcoding.Route, channel_getter: Callable[[], grpc.aio
     async def _handle(request: web.Request) -> web.Response:
         started = time.perf_counter()
         rid = tracecontext.request_id_for(request.headers.get("X-Request-Id"))
-        status, payload = await _transcode(request, rid)
+        try:
+            status, payload = await _transcode(request, rid)
+        except asyncio.CancelledError:  # the client went away: counted as nginx does, 499
+            metrics.HTTP_HANDLED.labels(route.http_method, route.template, "499").inc()
+            raise
         metrics.HTTP_HANDLED.labels(route.http_method, route.template, str(status)).inc()
         metrics.HTTP_SECONDS.labels(route.http_method, route.template).observe(time.perf_counter() - started)
         return _json_response(status, payload, rid)

@@ -3,6 +3,7 @@ context, domain errors turned into status codes through the service's table, and
 anything unexpected turned into INTERNAL without leaking internals."""
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import sys
@@ -13,12 +14,14 @@ from typing import Mapping
 
 import grpc
 
-from service_runtime import jsonlog, metrics, status_details
+from service_runtime import deadlines, jsonlog, metrics, status_details
 from service_runtime.call_log import CallLog
 
 log = logging.getLogger("service_runtime.calls")
 
 REQUEST_ID_KEY = "x-request-id"
+# A handler cancelled with less than this left was cancelled by its deadline.
+DEADLINE_TOLERANCE = 0.1
 
 ErrorTable = Mapping[type[BaseException], grpc.StatusCode]
 
@@ -92,11 +95,19 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
             code = grpc.StatusCode.OK
             try:
                 context.set_trailing_metadata(((REQUEST_ID_KEY, rid),))
-                response = await inner(request, context)
+                with deadlines.handling(context.time_remaining()):
+                    response = await inner(request, context)
                 code = context.code() or grpc.StatusCode.OK
                 return response
             except grpc.aio.AbortError:
                 code = context.code() or grpc.StatusCode.UNKNOWN
+                raise
+            except asyncio.CancelledError:
+                # The caller went away: its deadline passed (grpc cancels the handler at
+                # about that moment, give or take the clocks' tick), or it cancelled the call.
+                left = context.time_remaining()
+                code = grpc.StatusCode.DEADLINE_EXCEEDED if left is not None and left < DEADLINE_TOLERANCE \
+                    else grpc.StatusCode.CANCELLED
                 raise
             except Exception as exc:  # every failure leaves as a status, never a trace
                 mapped = status_for(exc, table)
