@@ -9,6 +9,7 @@ from datetime import timezone
 
 import grpc
 
+from service_runtime.transcoding import http_status
 from shop.checkout.v1 import checkout_pb2
 from shop.identity.v1 import identity_pb2
 
@@ -107,9 +108,9 @@ def register_refusal(form: AccountForm, refusal: Refused) -> int:
     """Put a Register refusal on the form; the page's status code."""
     if refusal.code == grpc.StatusCode.ALREADY_EXISTS or refusal.reason == "EMAIL_TAKEN":
         form.errors["email"] = "An account with this email address already exists. Sign in instead, or use another address."
-        return 409
-    field_or_problem(form, refusal, FORM_FIELDS)
-    return 400
+    else:
+        field_or_problem(form, refusal, FORM_FIELDS)
+    return http_status(refusal.code)
 
 
 def login_refusal(form: AccountForm, refusal: Refused) -> int:

@@ -14,6 +14,7 @@ from typing import Mapping
 import grpc
 
 from service_runtime import protomoney
+from service_runtime.transcoding import http_status
 from shop.cart.v1 import cart_pb2
 from shop.catalog.v1 import catalog_pb2, currency_pb2
 from shop.checkout.v1 import checkout_pb2
@@ -165,24 +166,25 @@ def field_message(service_field: str, message: str, label: str) -> str:
 
 
 def problem_for(refused: Refused) -> Problem:
-    """Where a refused PlaceOrder's message belongs on the page. Pure."""
+    """Where a refused PlaceOrder's message belongs on the page, with the status the
+    public API gives the same refusal (docs/decisions/0010). Pure."""
+    status = http_status(refused.code)
     if refused.reason in _CARD_REFUSALS:
         input_name, message = _CARD_REFUSALS[refused.reason]
-        return Problem(409, "Your payment did not go through.", fields={input_name: message})
+        return Problem(status, "Your payment did not go through.", fields={input_name: message})
     if refused.reason in ("OUT_OF_STOCK", "PRODUCT_UNAVAILABLE"):
         product_id = refused.metadata.get("product_id", "")
         line = _sentence(refused.message) if refused.reason == "OUT_OF_STOCK" else \
             "This product is no longer sold. Please remove it from your cart."
-        return Problem(409, "Some of your cart cannot be ordered as it stands; see the marked items.",
+        return Problem(status, "Some of your cart cannot be ordered as it stands; see the marked items.",
                        lines={product_id: line} if product_id else {})
     if refused.reason == "CART_EMPTY":
-        return Problem(409, "Your cart is empty: add something before checking out.")
+        return Problem(status, "Your cart is empty: add something before checking out.")
     target = form_field(refused.field) if refused.field else None
     if target:
         input_name, label = target
-        return Problem(400, "Please check the marked fields.",
+        return Problem(status, "Please check the marked fields.",
                        fields={input_name: field_message(refused.field, refused.message, label)})
-    status = 409 if refused.code == grpc.StatusCode.FAILED_PRECONDITION else 400
     return Problem(status, _sentence(refused.message))
 
 

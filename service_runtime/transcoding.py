@@ -272,6 +272,12 @@ def response_json(message) -> dict:
     return json_format.MessageToDict(message, always_print_fields_with_no_presence=True)
 
 
+def http_status(code: grpc.StatusCode) -> int:
+    """The HTTP status of a gRPC status code, for the API and the website alike
+    (docs/decisions/0010: google.rpc.Code's own mapping)."""
+    return HTTP_STATUS_BY_CODE.get(code, 500)
+
+
 def error_json(code: grpc.StatusCode, message: str) -> tuple[int, dict]:
-    status = HTTP_STATUS_BY_CODE.get(code, 500)
+    status = http_status(code)
     return status, {"error": {"code": status, "status": code.name, "message": message}}

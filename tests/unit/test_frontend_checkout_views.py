@@ -54,12 +54,12 @@ def test_card_refusals_point_at_the_card_fields():
     assert views.problem_for(refused("INSUFFICIENT_FUNDS")).fields.keys() == {"card_number"}
     assert views.problem_for(refused("INCORRECT_CVV")).fields.keys() == {"card_cvv"}
     assert views.problem_for(refused("EXPIRED_CARD")).fields.keys() == {"card_expiry"}
-    assert views.problem_for(refused("CARD_DECLINED")).status == 409
+    assert views.problem_for(refused("CARD_DECLINED")).status == 400
 
 
 def test_out_of_stock_is_a_message_at_the_cart_line():
     problem = views.problem_for(refused("OUT_OF_STOCK", message="only 1 of Mug left", product_id="mug"))
-    assert problem.status == 409 and problem.lines == {"mug": "Only 1 of Mug left."}
+    assert problem.status == 400 and problem.lines == {"mug": "Only 1 of Mug left."}
     assert views.problem_for(refused("PRODUCT_UNAVAILABLE", product_id="gone")).lines.keys() == {"gone"}
 
 
