@@ -8,10 +8,12 @@ must never ship. If the order has already shipped, the cancel is refused (Alread
 FAILED_PRECONDITION ALREADY_SHIPPED); if shipping does not answer, it fails
 (DependencyUnavailable, UNAVAILABLE) and the order stays as it was.
 
-The call is made while the order's row is locked (repository.change's `first`), so the
-order cannot become PAID, or be cancelled by someone else, between the look and the
-change. A PLACED order needs no call: shipping ships only on the PAID event, and the
-move to PAID waits for the lock and is then refused (a cancelled order cannot be paid).
+No lock is held while shipping is called: under load, slow calls holding row locks
+and pooled connections would starve PlaceOrder. Instead the order is read, shipping is
+called if it is PAID, and the change is made under the row lock only if the order is
+still in a state that call covered; if it became PAID meanwhile (it was PLACED when read),
+the cancel looks again and stops the shipment first. A PLACED order needs no call:
+shipping ships only on the PAID event, and a cancelled order can no longer be paid.
 
 A failure after shipping stopped the shipment but before the order's change committed
 (a lost connection, the process killed, a call that timed out after it landed) cannot
@@ -23,7 +25,12 @@ from __future__ import annotations
 
 from checkoutservice import convert, orders
 from checkoutservice.clients import ShippingClient
-from checkoutservice.repository import OrderRepository
+from checkoutservice.errors import DependencyUnavailable
+from checkoutservice.repository import OrderMoved, OrderRepository
+
+
+# Looks before giving up when the order keeps moving under the cancel (PLACED, then PAID).
+ATTEMPTS = 3
 
 
 class OrderCanceller:
@@ -35,12 +42,17 @@ class OrderCanceller:
         """The cancelled order (or the order unchanged, if it already was). user_id None
         is an admin's cancel, of anyone's order."""
         reason = orders.check_reason(reason)
-
-        async def stop_shipment(order: orders.Order) -> None:
-            if order.status == orders.Status.PAID:
-                await self._shipping.cancel_shipment(order.id, reason)
-
-        return await self._repo.change(
-            order_id, lambda order, now: orders.cancellation(order, now, reason),
-            convert.cancelled_events(by_admin=user_id is None), user_id=user_id, first=stop_shipment,
-        )
+        for _ in range(ATTEMPTS):
+            order = await self._repo.get(order_id, user_id)
+            stopped = order.status == orders.Status.PAID
+            if stopped:
+                await self._shipping.cancel_shipment(order.id, reason)  # no lock held
+            try:
+                return await self._repo.change(
+                    order_id, lambda current, now: orders.cancellation(current, now, reason),
+                    convert.cancelled_events(by_admin=user_id is None), user_id=user_id,
+                    only_if=lambda current: stopped or current.status != orders.Status.PAID,
+                )
+            except OrderMoved:
+                continue  # it became PAID after the look: stop its shipment first
+        raise DependencyUnavailable("the order kept changing while it was being cancelled; please try again")

@@ -11,7 +11,7 @@ import logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import AsyncIterator, Awaitable, Callable, Collection, Iterable
+from typing import AsyncIterator, Callable, Collection, Iterable
 
 import psycopg
 from google.protobuf.message import Message
@@ -33,6 +33,11 @@ Events = Iterable[tuple[str, Message]]
 
 class DuplicateRequest(Exception):
     """An order with this user's request id already exists."""
+
+
+class OrderMoved(Exception):
+    """The order changed between a caller's look and its change (repository.change's
+    only_if): look again."""
 
 
 class AttemptGone(Exception):
@@ -195,13 +200,14 @@ class OrderRepository:
     async def change(self, order_id: str, change: Callable[[Order, datetime], Order | None],
                      events: Callable[[Order, Order], Events], *, user_id: str | None = None,
                      handled_event: tuple[str, str] | None = None,
-                     first: Callable[[Order], Awaitable[None]] | None = None) -> Order | None:
+                     only_if: Callable[[Order], bool] | None = None) -> Order | None:
         """Apply change(order, now) under a row lock and store the result with its events.
         change returns None for "nothing to do". With handled_event (event id, type), the
         change happens at most once per event: a redelivery returns None.
         IllegalTransition propagates, and nothing is written but the handled-event record.
-        `first(order)`, when given, is awaited under the lock before change: the order
-        cannot move meanwhile, and if it raises nothing is written."""
+        `only_if(order)`, when given, is checked under the lock: when it is false the
+        order moved since the caller looked, OrderMoved is raised and nothing is written.
+        Nothing here waits on another service while the lock is held."""
         async with self._pool.connection() as conn, conn.transaction():
             if handled_event and not await outbox.claim(conn, *handled_event):
                 return None
@@ -210,8 +216,8 @@ class OrderRepository:
             if not found or (user_id is not None and found[0].user_id != user_id):
                 raise OrderNotFound(order_id)
             before = found[0]
-            if first is not None:
-                await first(before)
+            if only_if is not None and not only_if(before):
+                raise OrderMoved(order_id)
             now = datetime.now(timezone.utc)
             try:
                 after = change(before, now)

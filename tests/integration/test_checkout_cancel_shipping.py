@@ -9,6 +9,8 @@ lock goes, the handler carries on exactly as it would have."""
 from __future__ import annotations
 
 import json
+import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import grpc
@@ -194,3 +196,52 @@ def test_with_shipping_unreachable_a_paid_order_cannot_be_cancelled_and_stays_as
         shipping_process.start()
     # Nothing was stopped: back, shipping takes the PAID event again and ships the order.
     wait_for_status(checkout_channel, owner, order.id, "SHIPPED")
+
+
+SLOW_CANCELS = 3  # as many as the small checkout's database pool holds
+
+
+def test_cancels_waiting_on_a_slow_shipping_hold_no_connection_and_orders_keep_flowing(
+        checkout, checkout_channel, cart_channel, catalog_channel, postgres, rabbitmq, catalog_service,
+        cart_service, shipping_service, payment_service, tmp_path):
+    """Cancels of PAID orders wait on shipping (its order_outcomes table is locked, so each
+    CancelShipment waits). A checkout with a database pool of 3 answers three such cancels
+    at once and still places an order meanwhile: no row lock or pooled connection is held
+    across the call to shipping. Held, the three would take the whole pool, and the order
+    would fail after the pool's 3 s wait."""
+    small = ServiceProcess("checkoutservice", {
+        "DATABASE_URL": postgres.url("checkout_test"), "AMQP_URL": rabbitmq.url, "DB_POOL_SIZE": str(SLOW_CANCELS),
+        "CART_ADDR": cart_service.address, "CATALOG_ADDR": catalog_service.address,
+        "SHIPPING_ADDR": shipping_service.address, "PAYMENT_ADDR": payment_service.address,
+    }, tmp_path / "checkout-small-pool.log").start()
+    try:
+        with grpc.insecure_channel(small.address) as channel, shipping_midway(postgres):
+            small_checkout = checkout_pb2_grpc.CheckoutServiceStub(channel)
+            owners = [new_shopper() for _ in range(SLOW_CANCELS)]
+            orders = [paid_order(checkout, checkout_channel, cart_channel, catalog_channel, owner) for owner in owners]
+            with psycopg.connect(postgres.url("shipping_test")) as slow, ThreadPoolExecutor(SLOW_CANCELS) as pool:
+                slow.execute("LOCK TABLE order_outcomes IN EXCLUSIVE MODE")
+                cancels = [pool.submit(small_checkout.CancelOrder, checkout_pb2.CancelOrderRequest(
+                    user_id=owner, order_id=order.id, reason="slow shipping"), timeout=20)
+                    for owner, order in zip(owners, orders)]
+                wait_until(lambda: waiting_on_lock(postgres, "shipping_test", "order_outcomes") >= SLOW_CANCELS, 20,
+                           "every CancelShipment waiting on shipping's lock")
+                buyer = new_shopper()
+                fill_cart(cart_channel, buyer, (create_product(catalog_channel, stock=5).id, 1))
+                started = time.monotonic()
+                placed = small_checkout.PlaceOrder(place_request(buyer), timeout=20).order
+                took = time.monotonic() - started
+                assert placed.status == checkout_pb2.ORDER_STATUS_PLACED
+                assert took < 2.5, f"PlaceOrder took {took:.1f} s while the cancels waited"
+                slow.rollback()  # shipping answers again
+                cancelled = [future.result(20).order for future in cancels]
+            assert {order.status for order in cancelled} == {checkout_pb2.ORDER_STATUS_CANCELLED}
+    finally:
+        small.stop()
+
+
+def waiting_on_lock(postgres, database: str, table: str) -> int:
+    """How many statements on the table wait on a lock in the database."""
+    with psycopg.connect(postgres.url(database)) as conn:
+        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                            "AND datname = current_database() AND query LIKE %s", (f"%{table}%",)).fetchone()[0]
