@@ -6,7 +6,7 @@ import uuid
 from dataclasses import replace
 from datetime import date
 
-from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 
 from shop.cart.v1 import cart_pb2
 
@@ -27,6 +27,9 @@ def _not_stored(response):
 # PlaceOrder does the most work of any call (five services); it gets a longer deadline,
 # and a retry after a timeout is safe because it carries the form's request id.
 PLACE_ORDER_DEADLINE_FACTOR = 3
+# The session key naming the order just placed: its page says thank you, however far the
+# order got before the page was drawn (payment can be quicker than the redirect).
+JUST_PLACED = "just_placed"
 
 
 def _cart_page(form: views.CheckoutForm, problem: views.Problem | None = None, status: int = 200):
@@ -109,6 +112,7 @@ def checkout():
         except Refused as refused:
             problem = views.problem_for(refused)
         else:
+            session[JUST_PLACED] = order.id  # the order page thanks the shopper once
             return redirect(url_for("cart.order", order_id=order.id), code=303)
     return _cart_page(form.kept_for_retry(), problem, problem.status)
 
@@ -123,7 +127,10 @@ def _order(order_id: str):
 @bp.get("/orders/<order_id>")
 def order(order_id: str):
     found = _order(order_id)
-    return render_template("cart/order.html", order=found, status=views.order_status(found))
+    just_placed = session.get(JUST_PLACED) == order_id
+    if just_placed:
+        session.pop(JUST_PLACED)
+    return render_template("cart/order.html", order=found, status=views.order_status(found), just_placed=just_placed)
 
 
 @bp.get("/orders/<order_id>/status")
