@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from service_runtime import db
+from service_runtime import db, pruning
+from service_runtime.config import Env
 from service_runtime.host import GrpcService, ServiceHost, run, serve_until_signalled
 from service_runtime.jsonlog import configure_logging
 from shop.catalog.v1 import catalog_pb2, catalog_pb2_grpc, currency_pb2, currency_pb2_grpc
@@ -18,6 +19,13 @@ from catalogservice.repository import CatalogRepository
 from catalogservice.server import STATUS_BY_ERROR, CatalogServicer, CurrencyServicer, product_to_proto
 
 HERE = Path(__file__).parent
+
+
+def released_reservations() -> pruning.Rule:
+    """Released reservations stop a late retry of a released order from reserving again;
+    past RELEASED_RESERVATIONS_KEEP_SECONDS (a week) no retry can come."""
+    keep = Env().float("RELEASED_RESERVATIONS_KEEP_SECONDS", 7 * pruning.DAY, minimum=pruning.HOUR)
+    return pruning.Rule("stock_reservations", "status = 'released' AND released_at < {cutoff}", keep)
 
 
 async def main() -> None:
@@ -47,7 +55,8 @@ async def main() -> None:
             checks={"postgres": db.pool_check(pool)},
             error_table=STATUS_BY_ERROR,
             static_dirs={"/images": HERE / "images"},
-            workers=[OrderEvents(repository).consumer(config.amqp_url)],
+            workers=[OrderEvents(repository).consumer(config.amqp_url),
+                     pruning.Pruner(pool, [*pruning.messaging_rules(), released_reservations()], every=pruning.interval())],
         )
         await serve_until_signalled(host)
     finally:

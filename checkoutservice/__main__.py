@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from service_runtime import clients, db
+from service_runtime import clients, db, pruning
 from service_runtime.host import GrpcService, ServiceHost, run, serve_until_signalled
 from service_runtime.jsonlog import configure_logging
 from service_runtime.outbox import OutboxRelay
@@ -51,7 +51,8 @@ async def main() -> None:
                          checkout_pb2_grpc.add_CheckoutServiceServicer_to_server)],
             checks={"postgres": db.pool_check(pool)},
             error_table=STATUS_BY_ERROR,
-            workers=[OutboxRelay(pool, config.amqp_url), *OrderEvents(repository).consumers(config.amqp_url), sweeper],
+            workers=[OutboxRelay(pool, config.amqp_url), *OrderEvents(repository).consumers(config.amqp_url), sweeper,
+                     pruning.Pruner(pool, pruning.messaging_rules(), every=pruning.interval())],
         )
         await serve_until_signalled(host)
     finally:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from service_runtime import db
+from service_runtime import db, pruning
 from service_runtime.host import GrpcService, ServiceHost, run, serve_until_signalled
 from service_runtime.jsonlog import configure_logging
 from shop.email.v1 import email_pb2, email_pb2_grpc
@@ -62,7 +62,8 @@ async def main() -> None:
             checks={"postgres": db.pool_check(pool)},
             error_table=STATUS_BY_ERROR,
             workers=[EmailConsumer(mailer).consumer(config.amqp_url),
-                     RetryWorker(mailer, interval=config.retry_poll)],
+                     RetryWorker(mailer, interval=config.retry_poll),
+                     pruning.Pruner(pool, pruning.messaging_rules(), every=pruning.interval())],
         )
         await serve_until_signalled(host)
     finally:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from service_runtime import db
+from service_runtime import db, pruning
 from service_runtime.host import GrpcService, ServiceHost, run, serve_until_signalled
 from service_runtime.jsonlog import configure_logging
 from service_runtime.outbox import OutboxRelay
@@ -45,7 +45,8 @@ async def main() -> None:
             # RabbitMQ; events wait in the outbox, and order events in their queue.
             checks={"postgres": db.pool_check(pool)},
             error_table=STATUS_BY_ERROR,
-            workers=[checkout_events_consumer(config.amqp_url, processor), OutboxRelay(pool, config.amqp_url)],
+            workers=[checkout_events_consumer(config.amqp_url, processor), OutboxRelay(pool, config.amqp_url),
+                     pruning.Pruner(pool, pruning.messaging_rules(), every=pruning.interval())],
         )
         await serve_until_signalled(host)
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from service_runtime import clients, db
+from service_runtime import clients, db, pruning
 from service_runtime.host import GrpcService, ServiceHost, run, serve_until_signalled
 from service_runtime.jsonlog import configure_logging
 from service_runtime.outbox import OutboxRelay
@@ -45,7 +45,8 @@ async def main() -> None:
             # catalog, and a quote needing conversion answers UNAVAILABLE on its own.
             checks={"postgres": db.pool_check(pool)},
             error_table=STATUS_BY_ERROR,
-            workers=[OutboxRelay(pool, config.amqp_url), OrderEvents(shipper).consumer(config.amqp_url)],
+            workers=[OutboxRelay(pool, config.amqp_url), OrderEvents(shipper).consumer(config.amqp_url),
+                     pruning.Pruner(pool, pruning.messaging_rules(), every=pruning.interval())],
         )
         await serve_until_signalled(host)
     finally:
