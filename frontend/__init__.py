@@ -7,6 +7,7 @@ import re
 from flask import Flask, current_app, g, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service_runtime import tracecontext, tracing
 
@@ -61,6 +62,9 @@ def _outgoing_metadata() -> tuple:
 
 def create_app(config: Config, backends_: Backends | None = None) -> Flask:
     app = Flask(__name__)
+    if config.trusted_proxy_hops:  # the client address as our own proxies saw it, no further left
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.trusted_proxy_hops, x_proto=0, x_host=0, x_port=0,
+                                x_prefix=0)
     tracing.instrument_flask(app)  # first: its span is open before the hooks below run
     from frontend import metrics  # here, not above: see frontend/metrics.py
     metrics.init_app(app)          # next: the clock starts before any other hook

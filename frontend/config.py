@@ -27,6 +27,10 @@ class Config:
     workers: int = 2
     # Every gRPC call's deadline, in seconds.
     rpc_timeout: float = 5.0
+    # X-Forwarded-For entries, from the right, that proxies in front of the website wrote
+    # (werkzeug's ProxyFix x_for). 0, the default: the website is reached directly, and the
+    # peer is the client whatever a browser sends.
+    trusted_proxy_hops: int = 0
     default_currency: str = "USD"
     log_level: str = "INFO"
 
@@ -45,6 +49,7 @@ def load(env: Env | None = None) -> Config:
         metrics_port=env.int("METRICS_PORT", DEFAULT_METRICS_PORT, minimum=1, maximum=65535),
         workers=env.int("WEB_WORKERS", 2, minimum=1, maximum=64),
         rpc_timeout=env.float("RPC_TIMEOUT_SECONDS", 5.0, minimum=0.1),
+        trusted_proxy_hops=env.int("TRUSTED_PROXY_HOPS", 0, minimum=0, maximum=10),
         default_currency=env.str("DEFAULT_CURRENCY", "USD"),
         log_level=env.str("LOG_LEVEL", "INFO"),
     )

@@ -1,8 +1,12 @@
 """Which client a call comes from, for per-client limits.
 
-The public door (KrakenD) sets X-Forwarded-For on the calls it makes; the HTTP facade
-passes it on as the gRPC metadata key FORWARDED_FOR_KEY, and a trusted gRPC caller (the
-website) may set that key itself. Without it, the caller's own peer address counts. Pure."""
+The public door (KrakenD) sets X-Forwarded-For on the calls it makes, to the address that
+connected to it (its build ignores the client's own header: docs/decisions/0005). Each
+proxy appends the address it saw, so only the last `trusted_hops` entries were written by
+our own proxies; anything left of them may be the client's invention. The HTTP facade
+passes the client on as the gRPC metadata key FORWARDED_FOR_KEY, and a trusted gRPC caller
+(the website) may set that key itself. Without it, the caller's own peer address counts.
+Pure."""
 from __future__ import annotations
 
 import ipaddress
@@ -10,12 +14,15 @@ import ipaddress
 FORWARDED_FOR_KEY = "x-forwarded-for"
 
 
-def first_forwarded(header: str) -> str | None:
-    """The original client in an X-Forwarded-For value ("client, proxy1, proxy2"), if it
-    is an IP address."""
-    candidate = header.split(",", 1)[0].strip()
+def forwarded_client(header: str, trusted_hops: int = 1) -> str | None:
+    """The client as the first of our trusted proxies saw it: the address `trusted_hops`
+    from the right of an X-Forwarded-For value ("client?, proxy1, proxy2"). None when no
+    hop is trusted, the header is shorter than that, or that entry is not an IP address."""
+    entries = [entry.strip() for entry in header.split(",")] if header.strip() else []
+    if trusted_hops < 1 or len(entries) < trusted_hops:
+        return None
     try:
-        return str(ipaddress.ip_address(candidate))
+        return str(ipaddress.ip_address(entries[-trusted_hops]))
     except ValueError:
         return None
 
@@ -34,8 +41,8 @@ def from_peer(peer: str) -> str:
 def of_call(metadata, peer: str) -> str:
     """The client address of a gRPC call, given its invocation metadata and peer."""
     for key, value in metadata or ():
-        if key == FORWARDED_FOR_KEY:
-            forwarded = first_forwarded(value)
+        if key == FORWARDED_FOR_KEY:  # set by our own facade or website: its last entry
+            forwarded = forwarded_client(value)
             if forwarded:
                 return forwarded
     return from_peer(peer)

@@ -105,6 +105,9 @@ class RuntimeConfig:
     # Which calls get an access line: CALL_LOG all (default) | slow | failed, and what
     # counts as slow (CALL_LOG_SLOW_MS). Failed calls always do.
     call_log: CallLog = CallLog()
+    # How many X-Forwarded-For entries, from the right, our own proxies wrote (KrakenD: 1);
+    # the HTTP facade takes the client from there and ignores anything left of it.
+    trusted_proxy_hops: int = 1
 
     @classmethod
     def from_env(cls, service_name: str, env: Env) -> "RuntimeConfig":
@@ -119,6 +122,7 @@ class RuntimeConfig:
             health_interval=env.float("HEALTH_INTERVAL_SECONDS", 2.0, minimum=0.1),
             call_timeout=env.float("CALL_TIMEOUT_SECONDS", 5.0, minimum=0.1),
             call_log=_call_log(env),
+            trusted_proxy_hops=env.int("TRUSTED_PROXY_HOPS", 1, minimum=0, maximum=10),
         )
 
 

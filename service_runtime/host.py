@@ -104,6 +104,7 @@ class ServiceHost:
         app = http_facade.build_app(
             [s.descriptor for s in self._services], lambda: self._loopback, self.health,
             timeout=cfg.call_timeout, static_dirs=self._static_dirs, max_connection_age=MAX_CONNECTION_AGE,
+            trusted_proxy_hops=cfg.trusted_proxy_hops,
         )
         # handler_cancellation: a caller that gives up (KrakenD's endpoint timeout closes the
         # connection) cancels the handler, and with it the gRPC call and every hop below.

@@ -42,15 +42,16 @@ def _json_response(status: int, payload: dict, request_id: str) -> web.Response:
     )
 
 
-def _metadata(request: web.Request, rid: str) -> tuple[tuple[str, str], ...]:
-    """The request id, and the client the call is made for: the X-Forwarded-For that the
-    gateway set, else this connection's peer."""
-    forwarded = client_address.first_forwarded(request.headers.get("X-Forwarded-For", ""))
+def _metadata(request: web.Request, rid: str, trusted_hops: int) -> tuple[tuple[str, str], ...]:
+    """The request id, and the client the call is made for: the address our own proxy (the
+    gateway) wrote into X-Forwarded-For, else this connection's peer."""
+    forwarded = client_address.forwarded_client(request.headers.get("X-Forwarded-For", ""), trusted_hops)
     client = forwarded or request.remote or ""
     return ((REQUEST_ID_KEY, rid), (client_address.FORWARDED_FOR_KEY, client)) if client else ((REQUEST_ID_KEY, rid),)
 
 
-def _handler_for(route: transcoding.Route, channel_getter: Callable[[], grpc.aio.Channel], timeout: float):
+def _handler_for(route: transcoding.Route, channel_getter: Callable[[], grpc.aio.Channel], timeout: float,
+                 trusted_hops: int):
     request_class = message_factory.GetMessageClass(route.method.input_type)
     response_class = message_factory.GetMessageClass(route.method.output_type)
     route_label = f"{route.http_method} {route.template}"
@@ -105,7 +106,7 @@ def _handler_for(route: transcoding.Route, channel_getter: Callable[[], grpc.aio
             response_deserializer=response_class.FromString,
         )
         try:
-            response = await call(message, timeout=timeout, metadata=_metadata(request, rid))
+            response = await call(message, timeout=timeout, metadata=_metadata(request, rid, trusted_hops))
         except grpc.aio.AioRpcError as exc:
             status, payload = transcoding.error_json(exc.code(), exc.details() or exc.code().name)
             details = status_details.details_json(exc)
@@ -126,6 +127,7 @@ def build_app(
     timeout: float,
     static_dirs: Mapping[str, Path] | None = None,
     max_connection_age: float | None = None,
+    trusted_proxy_hops: int = 1,
 ) -> web.Application:
     """max_connection_age: seconds after which a keep-alive connection's next response
     closes it (Connection: close), so a client that keeps one connection, as KrakenD does,
@@ -133,7 +135,7 @@ def build_app(
     app = web.Application()
     for service in services:
         for route in transcoding.routes_for(service):
-            handler, _ = _handler_for(route, channel_getter, timeout)
+            handler, _ = _handler_for(route, channel_getter, timeout, trusted_proxy_hops)
             app.router.add_route(route.http_method, route.pattern, handler)
 
     async def healthz(_request: web.Request) -> web.Response:

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 
@@ -17,7 +18,9 @@ from tests.support.gateway import User, register
 from tests.support.identity import ADMIN_EMAIL, ADMIN_PASSWORD
 
 OPENAPI = Path(__file__).resolve().parents[2] / "krakend" / "openapi.yaml"
-FUZZ_CLIENT = {"X-Forwarded-For": "203.0.113.50"}
+# The fuzz's requests come from a loopback address of their own, so the per-client limits
+# they run into (registration, sign-in) are theirs alone and hold back no other test.
+FUZZ_SOURCE = "127.0.0.31"
 # Cases per operation (each is one request); FUZZ_EXAMPLES raises it for a longer hunt.
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 
@@ -36,13 +39,26 @@ def fuzz_admin_token(gateway) -> str:
     return fuzzer.access_token
 
 
+class _FromSource(requests.adapters.HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (FUZZ_SOURCE, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def fuzz_session():
+    with requests.Session() as session:
+        session.mount("http://", _FromSource())
+        yield session
+
+
 @schema.parametrize()
 @settings(deadline=None, suppress_health_check=list(HealthCheck))
-def test_no_generated_request_gets_a_server_error(case, gateway, fuzz_admin_token):
-    headers = dict(FUZZ_CLIENT)
+def test_no_generated_request_gets_a_server_error(case, gateway, fuzz_admin_token, fuzz_session):
+    headers = {}
     if case.operation.definition.raw.get("security") != []:
         headers["Authorization"] = f"Bearer {fuzz_admin_token}"
-    response = case.call(base_url=gateway.url, headers=headers, timeout=20)
+    response = case.call(base_url=gateway.url, session=fuzz_session, headers=headers, timeout=20)
     assert response.status_code < 500, (
         f"{case.method} {case.formatted_path} → {response.status_code} {response.text[:300]!r}\n"
         f"{case.as_curl_command(headers=headers)}")

@@ -13,6 +13,7 @@ from jwcrypto import jwk
 
 from tests.support.gateway import (ADDRESS, GOOD_CARD, REFRESH_AUDIENCE, User, claims, new_email, register, sign,
                                    signed_in, stock_a_product, unsigned)
+from tests.support.http import request_from
 from tests.support.identity import ADMIN_EMAIL, ADMIN_PASSWORD, LOGIN_RATE_PER_CLIENT
 
 ADMIN_ENDPOINTS = [
@@ -184,28 +185,41 @@ def test_health(gateway):
     assert reply.status == 200 and reply.json()["status"] == "ok"
 
 
-def test_too_many_sign_ins_from_one_client_get_429(gateway):
-    """Login's limit per client lives in identityservice (KrakenD 1.4's signer skips the
-    gateway's own limiter: docs/decisions/0005); the gateway's X-Forwarded-For names the
-    client, so this burst comes from an address no other test uses."""
+def _sign_in_burst(gateway, source: str, forged: bool) -> list[int]:
+    """More sign-ins than the per-client limit allows, at once, from one loopback address;
+    with `forged`, each names itself a different client in X-Forwarded-For."""
     burst = int(LOGIN_RATE_PER_CLIENT.split("/")[0]) + 15
-    client = {"X-Forwarded-For": "198.51.100.77"}
 
-    def attempt(_):
-        return gateway.call("POST", "/api/v1/login", {"email": new_email("burst"), "password": "wrong password!"},
-                            headers=client)
+    def attempt(n):
+        headers = {"X-Forwarded-For": f"198.51.100.{n % 250 + 1}"} if forged else {}
+        return request_from(source, "POST", f"{gateway.url}/api/v1/login",
+                            {"email": new_email("burst"), "password": "wrong password!"}, headers=headers)
 
     with ThreadPoolExecutor(max_workers=burst) as pool:
-        replies = list(pool.map(attempt, range(burst)))
-    statuses = sorted(r.status for r in replies)
-    assert set(statuses) == {401, 429}, statuses
+        return list(pool.map(attempt, range(burst)))
+
+
+def test_too_many_sign_ins_from_one_client_get_429(gateway):
+    """Login's limit per client lives in identityservice (KrakenD 1.4's signer skips the
+    gateway's own limiter: docs/decisions/0005), keyed on the address that connected to
+    the gateway. Each burst comes from a loopback address no other test uses."""
+    replies = _sign_in_burst(gateway, "127.0.0.21", forged=False)
+    assert {r.status for r in replies} == {401, 429}, sorted(r.status for r in replies)
     limited = json.loads(next(r for r in replies if r.status == 429).json()["error_identity"]["http_body"])["error"]
     assert limited["status"] == "RESOURCE_EXHAUSTED"
     assert limited["details"][0]["reason"] == "TOO_MANY_REQUESTS"
     # Another client is not held back by that one.
-    other = gateway.call("POST", "/api/v1/login", {"email": new_email("other"), "password": "wrong password!"},
-                         headers={"X-Forwarded-For": "198.51.100.78"})
+    other = request_from("127.0.0.22", "POST", f"{gateway.url}/api/v1/login",
+                         {"email": new_email("other"), "password": "wrong password!"})
     assert other.status == 401
+
+
+def test_a_forged_x_forwarded_for_buys_no_sign_ins(gateway):
+    """A client naming itself a different address with every request is still one client:
+    the gateway's build gives the backends the address that connected (docs/decisions/0005),
+    and the services trust only that hop."""
+    replies = _sign_in_burst(gateway, "127.0.0.23", forged=True)
+    assert sum(r.status == 429 for r in replies) >= 15, sorted(r.status for r in replies)
 
 
 @pytest.mark.parametrize("path", ["/api/v1/products/%1F", "/api/v1/products/a%25zz", "/api/v1/products/%7F/related",
