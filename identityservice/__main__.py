@@ -18,7 +18,7 @@ from identityservice import config as identity_config
 from identityservice.accounts import Accounts
 from identityservice.client_limits import ClientLimits, parse_rates
 from identityservice.errors import AdminPasswordRequired, AdminWouldBePromoted, InvalidArgument
-from identityservice.hashing import Argon2Hasher
+from identityservice.hashing import Argon2Hasher, return_hash_memory
 from identityservice.housekeeping import Housekeeping
 from identityservice.repository import IdentityRepository
 from identityservice.server import STATUS_BY_ERROR, IdentityServicer
@@ -46,6 +46,7 @@ async def main() -> None:
     pool = await db.open_pool(config.database_url, max_size=config.db_pool_size)
     executor = ThreadPoolExecutor(max_workers=config.hash_workers, thread_name_prefix="argon2")
     try:
+        return_hash_memory()
         hasher = Argon2Hasher(executor)
         repository = IdentityRepository(pool)
         accounts = Accounts(

@@ -32,3 +32,25 @@ def test_a_hash_with_the_old_default_parameters_verifies_and_is_redone():
             return await hasher.verify(old, PASSWORD), hasher.needs_rehash(old)
 
     assert asyncio.run(run()) == (True, True)
+
+
+def test_the_memory_of_a_hash_goes_back_to_the_system_when_it_ends():
+    """Many hashes on the service's two threads leave the process no bigger (in a process
+    of its own, as the service runs: return_hash_memory first)."""
+    import subprocess
+    import sys
+    script = """
+import gc, psutil
+from concurrent.futures import ThreadPoolExecutor
+from identityservice.hashing import owasp_hasher, return_hash_memory
+assert return_hash_memory()
+hasher, process = owasp_hasher(), psutil.Process()
+with ThreadPoolExecutor(2) as pool:
+    list(pool.map(lambda _: None, range(4)))  # the threads exist
+    before = process.memory_info().rss
+    list(pool.map(lambda _: hasher.hash("correct horse"), range(40)))
+    gc.collect()
+    print((process.memory_info().rss - before) / 1e6)
+"""
+    grown = float(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout)
+    assert grown < 10, f"RSS grew {grown:.1f} MB over 40 hashes"
