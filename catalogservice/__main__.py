@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from service_runtime import db, pruning
-from service_runtime.config import Env
 from service_runtime.host import GrpcService, ServiceHost, run, serve_until_signalled
 from service_runtime.jsonlog import configure_logging
 from shop.catalog.v1 import catalog_pb2, catalog_pb2_grpc, currency_pb2, currency_pb2_grpc
@@ -20,12 +19,8 @@ from catalogservice.server import STATUS_BY_ERROR, CatalogServicer, CurrencyServ
 
 HERE = Path(__file__).parent
 
-
-def released_reservations() -> pruning.Rule:
-    """Released reservations stop a late retry of a released order from reserving again;
-    past RELEASED_RESERVATIONS_KEEP_SECONDS (a week) no retry can come."""
-    keep = Env().float("RELEASED_RESERVATIONS_KEEP_SECONDS", 7 * pruning.DAY, minimum=pruning.HOUR)
-    return pruning.Rule("stock_reservations", "status = 'released' AND released_at < {cutoff}", keep)
+# Released reservations past their keep time (catalog's config) are pruned.
+RELEASED_AND_OLD = "status = 'released' AND released_at < {cutoff}"
 
 
 async def main() -> None:
@@ -56,7 +51,8 @@ async def main() -> None:
             error_table=STATUS_BY_ERROR,
             static_dirs={"/images": HERE / "images"},
             workers=[OrderEvents(repository).consumer(config.amqp_url),
-                     pruning.Pruner(pool, [*pruning.messaging_rules(), released_reservations()], every=pruning.interval())],
+                     pruning.pruner(pool, pruning.Rule("stock_reservations", RELEASED_AND_OLD,
+                                                       config.released_reservations_keep))],
         )
         await serve_until_signalled(host)
     finally:

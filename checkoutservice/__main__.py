@@ -52,7 +52,7 @@ async def main() -> None:
             checks={"postgres": db.pool_check(pool)},
             error_table=STATUS_BY_ERROR,
             workers=[OutboxRelay(pool, config.amqp_url), *OrderEvents(repository).consumers(config.amqp_url), sweeper,
-                     pruning.Pruner(pool, pruning.messaging_rules(), every=pruning.interval())],
+                     pruning.pruner(pool)],
         )
         await serve_until_signalled(host)
     finally:

@@ -63,7 +63,7 @@ async def main() -> None:
             error_table=STATUS_BY_ERROR,
             workers=[EmailConsumer(mailer).consumer(config.amqp_url),
                      RetryWorker(mailer, interval=config.retry_poll),
-                     pruning.Pruner(pool, pruning.messaging_rules(), every=pruning.interval())],
+                     pruning.pruner(pool)],
         )
         await serve_until_signalled(host)
     finally:

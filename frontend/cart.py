@@ -17,19 +17,20 @@ from frontend.visitor import owner_id
 bp = Blueprint("cart", __name__)
 
 
-@bp.after_request
-def _not_stored(response):
-    """The cart, checkout and order pages carry a shopper's address, order and payment
-    form: no browser or proxy keeps a copy."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
 # PlaceOrder does the most work of any call (five services); it gets a longer deadline,
 # and a retry after a timeout is safe because it carries the form's request id.
 PLACE_ORDER_DEADLINE_FACTOR = 3
 # The session key naming the order just placed: its page says thank you, however far the
 # order got before the page was drawn (payment can be quicker than the redirect).
 JUST_PLACED = "just_placed"
+
+
+@bp.after_request
+def _not_stored(response):
+    """The cart, checkout and order pages carry a shopper's address, order and payment
+    form: no browser or proxy keeps a copy."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _cart_page(form: views.CheckoutForm, problem: views.Problem | None = None, status: int = 200):

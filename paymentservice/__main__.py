@@ -46,7 +46,7 @@ async def main() -> None:
             checks={"postgres": db.pool_check(pool)},
             error_table=STATUS_BY_ERROR,
             workers=[checkout_events_consumer(config.amqp_url, processor), OutboxRelay(pool, config.amqp_url),
-                     pruning.Pruner(pool, pruning.messaging_rules(), every=pruning.interval())],
+                     pruning.pruner(pool)],
         )
         await serve_until_signalled(host)
     finally:

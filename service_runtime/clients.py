@@ -1,6 +1,7 @@
 """Outgoing gRPC: every call gets a deadline (the caller's or the default, never past what
-the call being handled has left: deadlines.py) and carries the current request id. (When tracing is on, the grpc instrumentation adds its client
-span and the W3C trace context to every channel made here.)
+the call being handled has left: deadlines.py) and carries the current request id. (When
+tracing is on, the grpc instrumentation adds its client span and the W3C trace context to
+every channel made here.)
 
 The defaults are added by the channel's multicallables, not by a client interceptor:
 grpc.aio runs each interceptor as a layer of calls and tasks of its own, which cost more

@@ -25,8 +25,8 @@ from google.protobuf.message import DecodeError, Message
 from opentelemetry import trace
 
 from service_runtime import db, jsonlog, tracecontext, tracing
-from service_runtime.metrics import MESSAGE_SECONDS, MESSAGES
 from service_runtime.keylocks import KeyLocks
+from service_runtime.metrics import MESSAGE_SECONDS, MESSAGES
 
 log = logging.getLogger("service_runtime.messaging")
 
@@ -184,8 +184,9 @@ class Consumer:
     async def _handle_to_the_end(self, message: AbstractIncomingMessage) -> None:
         try:
             await self._handle(message)
-        except (aio_pika.exceptions.AMQPError, aio_pika.exceptions.ChannelInvalidStateError, RuntimeError) as exc:
-            # The connection went while this message was handled: it comes again.
+        except (aio_pika.exceptions.AMQPError, RuntimeError) as exc:
+            # The connection went while this message was handled (a closed channel is a
+            # RuntimeError): it comes again.
             log.warning("the broker's connection was lost before the message was settled (%s); it will be "
                         "delivered again", exc.__class__.__name__,
                         extra={"queue": self.subscription.queue, "message_id": message.message_id})

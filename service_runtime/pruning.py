@@ -63,6 +63,13 @@ def interval(env: Env | None = None) -> float:
     return (env or Env()).float("PRUNE_INTERVAL_SECONDS", 600.0, minimum=0.1)
 
 
+def pruner(pool: AsyncConnectionPool, *own: Rule, env: Env | None = None) -> "Pruner":
+    """The worker a service with a database runs: the messaging tables' rules, then the
+    service's own, every PRUNE_INTERVAL_SECONDS (600)."""
+    env = env or Env()
+    return Pruner(pool, [*messaging_rules(env), *own], every=interval(env))
+
+
 class Pruner(Periodic):
     def __init__(self, pool: AsyncConnectionPool, rules: Iterable[Rule], *, every: float):
         super().__init__("pruning", every, self.round)
