@@ -4,7 +4,10 @@ A port the kernel hands out for port 0 comes from its ephemeral range, the range
 takes the local ports of outgoing connections from. Between picking such a port and the
 server binding it, any client connection (to PostgreSQL, RabbitMQ, a service) may take it,
 and the server then fails with "address already in use". So the port is picked at
-random *below* that range, where only listeners go, and checked free by binding it."""
+random *below* that range, where only listeners go, and checked free by binding it.
+
+A port is also never handed out twice by one process: two servers given ports in a row
+(a service's gRPC and HTTP ports) bind them only later, so a probe cannot see the first."""
 from __future__ import annotations
 
 import random
@@ -13,6 +16,7 @@ from pathlib import Path
 
 _EPHEMERAL = Path("/proc/sys/net/ipv4/ip_local_port_range")
 _LOWEST = 10000  # above the well-known and registered ports most daemons use
+_given: set[int] = set()  # ports this process handed out (a test run takes a few thousand)
 
 
 def _ephemeral_start() -> int:
@@ -32,5 +36,8 @@ def free_port() -> int:
                 probe.bind(("127.0.0.1", port))
             except OSError:
                 continue
-            return probe.getsockname()[1]
+            port = probe.getsockname()[1]
+        if port not in _given:
+            _given.add(port)
+            return port
     raise RuntimeError("no free loopback port found below the ephemeral range")

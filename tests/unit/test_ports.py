@@ -20,7 +20,19 @@ def test_a_port_in_use_is_never_picked(monkeypatch):
         taken.bind(("127.0.0.1", 0))
         busy = taken.getsockname()[1]
         taken.listen()
-        free = ports.free_port()
+        with socket.socket() as probe:  # free now, and never handed out before
+            probe.bind(("127.0.0.1", 0))
+            free = probe.getsockname()[1]
         choices = iter([busy, busy, free])
         monkeypatch.setattr(ports.random, "randrange", lambda low, high: next(choices))
         assert ports.free_port() == free
+
+
+def test_a_port_is_never_handed_out_twice_before_its_server_binds_it(monkeypatch):
+    first = ports.free_port()  # nothing binds it yet, as with a service's gRPC port before start
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        other = probe.getsockname()[1]
+    choices = iter([first, first, other])
+    monkeypatch.setattr(ports.random, "randrange", lambda low, high: next(choices))
+    assert ports.free_port() == other
