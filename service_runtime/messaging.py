@@ -37,6 +37,9 @@ DELIVERY_LIMIT = 5
 # different orders' events overlap. Each handling may hold a pooled database connection.
 PREFETCH = 4
 RECONNECT_SECONDS = 2.0
+# A broker that takes the TCP connection but not the AMQP handshake (one still starting)
+# must not hold a consumer's first connection for good: the attempt ends and is made again.
+CONNECT_TIMEOUT_SECONDS = 15.0
 # A failed message waits before it goes back to the queue (0.5 s, 1 s, 2 s, ... up to
 # 10 s), so a dependency that is away for a few seconds does not use up the delivery
 # limit and send good messages to the dead-letter queue.
@@ -151,7 +154,8 @@ class Consumer:
         while True:
             connection = None
             try:
-                connection = await aio_pika.connect_robust(self._url, reconnect_interval=RECONNECT_SECONDS)
+                connection = await aio_pika.connect_robust(self._url, reconnect_interval=RECONNECT_SECONDS,
+                                                           timeout=CONNECT_TIMEOUT_SECONDS)
                 channel = await connection.channel()
                 await channel.set_qos(prefetch_count=self._prefetch)
                 queue = await declare_subscription(channel, self.subscription)

@@ -7,6 +7,7 @@
   email handed to the mail server) would be left for a slow recovery path.
 - Several messages at once, an order's own events still one after another in queue order."""
 import asyncio
+import urllib.parse
 import uuid
 
 import aio_pika
@@ -114,3 +115,51 @@ def test_several_orders_at_once_each_orders_events_in_queue_order(amqp_url):
     for order in orders:
         assert [e for e in handled if e.startswith(order + "-")] == [f"{order}-{step}" for step in range(1, 4)]
     assert most_at_once[0] > 1, "different orders' events were never handled at the same time"
+
+
+def test_a_broker_that_takes_the_connection_but_never_answers_is_tried_again(amqp_url, monkeypatch):
+    """A broker still starting may take the TCP connection and say nothing: the first
+    connection gives up after its timeout and is tried again, then the consumer consumes.
+    The broker here is a loopback relay to the real one that stays silent twice."""
+    url, _ = amqp_url
+    monkeypatch.setattr(messaging, "CONNECT_TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr(messaging, "RECONNECT_SECONDS", 0.1)
+    broker = urllib.parse.urlsplit(url)
+    handled = []
+
+    async def handle(event, delivery: Delivery) -> None:
+        handled.append(event.event_id)
+
+    async def pipe(reader, writer) -> None:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+        writer.close()
+
+    async def scenario() -> None:
+        attempts = []
+
+        async def starting_broker(reader, writer) -> None:
+            attempts.append(writer)
+            if len(attempts) <= 2:  # still starting: takes the connection, says nothing
+                await reader.read()
+                return
+            up_reader, up_writer = await asyncio.open_connection(broker.hostname, broker.port)
+            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+        server = await asyncio.start_server(starting_broker, "127.0.0.1", 0)
+        relay = broker._replace(netloc=f"{broker.username}:{broker.password}@127.0.0.1:{server.sockets[0].getsockname()[1]}")
+        consumer = Consumer(urllib.parse.urlunsplit(relay), SUBSCRIPTION, {events_pb2.OrderPlaced: handle})
+        await consumer.start()
+        try:
+            await asyncio.wait_for(consumer.connected.wait(), 10)
+            assert len(attempts) == 3, attempts
+            await _publish(url, events_pb2.OrderPlaced(event_id="after-the-silence", order_id="o-silent"))
+            await _until(lambda: handled == ["after-the-silence"], 10, "the event handled")
+        finally:
+            await consumer.stop()
+            for writer in attempts:
+                writer.close()
+            server.close()
+
+    asyncio.run(scenario())

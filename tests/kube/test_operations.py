@@ -51,8 +51,11 @@ def assert_shipped_once(shop, accepted, timeout: float = 240) -> float:
     def emails():
         return shop.sql("email", f"SELECT order_id, count(*) FROM emails WHERE order_id IN ('{ids}') "
                                  "AND state = 'sent' GROUP BY order_id")
-    wait_until(lambda: len(emails()) == len(accepted) and all(n == "3" for _, n in emails()), 60,
-               "three emails for each order, each once", interval=1)
+    try:
+        wait_until(lambda: len(emails()) == len(accepted) and all(n == "3" for _, n in emails()), 60,
+                   "three emails for each order, each once", interval=1)
+    except TimeoutError as exc:
+        raise AssertionError(f"{exc}\n{shop.consumer_report('emailservice')}") from None
     return shipped_after
 
 

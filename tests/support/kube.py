@@ -53,6 +53,17 @@ class KubeShop:
                            query, timeout=60).stdout
         return [line.split("\t") for line in out.splitlines() if line]
 
+    def consumer_report(self, app: str) -> str:
+        """For a failure message: the broker's queues (ready, unacknowledged, consumers), as
+        rabbitmqctl in its pod lists them, and the warnings and errors of the app's pods."""
+        queues = self.kubectl("exec", "rabbitmq-0", "--", "rabbitmqctl", "-q", "list_queues", "name", "messages_ready",
+                              "messages_unacknowledged", "consumers", check=False, timeout=60)
+        lines = [f"queues:\n{queues.stdout or queues.stderr}"]
+        for pod in self.running_pods(app):
+            noted = [line for line in self.logs(pod).splitlines() if '"level": "INFO"' not in line]
+            lines.append(f"{pod} (warnings and errors, last 15):\n" + "\n".join(line[:400] for line in noted[-15:]))
+        return "\n".join(lines)
+
     def scale(self, deployment: str, replicas: int, timeout: int = 300) -> None:
         self.kubectl("scale", f"deployment/{deployment}", f"--replicas={replicas}")
         self.kubectl("rollout", "status", f"deployment/{deployment}", f"--timeout={timeout}s", timeout=timeout + 30)
