@@ -64,6 +64,8 @@ STANDINS = (
     StandIn("rabbitmq", ("rabbitmq:3.13-management",)),
     StandIn("mailpit", ("axllent/mailpit:v1.27.11",), {"mailpit": TOOLS / "bin" / "mailpit"}),
     StandIn("krakend", ("devopsfaith/krakend:1.4.1",), {"krakend": TOOLS / "bin" / "krakend"}),
+    # krakend/Dockerfile's build stage: the gateway's binary is built from source in the image.
+    StandIn("golang", ("golang:1.26-bookworm",), {"host-ca-certificates.crt": HOST_CA_BUNDLE}),
     # The observability profile (but Grafana, which has no source that can be built here).
     StandIn("otelcol", ("otel/opentelemetry-collector:0.111.0",), {"otelcol": TOOLS / "bin" / "otelcol"},
             profile="observability"),

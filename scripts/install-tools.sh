@@ -31,8 +31,7 @@ set -euo pipefail
 # Pinned versions: the single source of truth (tests read KRAKEND_VERSION from here).
 BUF_VERSION=1.75.0
 KRAKEND_VERSION=1.4.1
-KRAKEND_MODULE=github.com/devopsfaith/krakend-ce
-KRAKEND_BUILD=+shop.1  # this project's build of it: see install_krakend
+KRAKEND_BUILD=+shop.3  # this project's build of it: krakend/build/build.sh
 GRPCURL_VERSION=1.9.4
 GHZ_VERSION=0.120.0
 # 5.8.3, the newest, needs Go 1.27; 5.8.2 builds with the Go here (1.26).
@@ -143,43 +142,19 @@ install_buf() {
 # --- KrakenD CE -----------------------------------------------------------------------------
 # KrakenD CE 1.4.1 (github.com/devopsfaith/krakend-ce), the one KrakenD CE release the Go
 # module proxy reachable here serves: it answers 403 for every github.com/krakend/krakend-ce/v2
-# version and for every other v1 release (docs/decisions/0005-krakend-ce-1.4.md).
-# Its go.mod has a replace directive, so `go install module@version` refuses it; it is built
-# the way its own Makefile builds it, from the module's source as the proxy serves it, with
-# two changes, both small and stated:
-#   - github.com/modern-go/reflect2 goes from v1.0.1, which crashes on Go 1.18 and later, to
-#     v1.0.2, the release that fixes that;
-#   - lura 1.4.1 gets krakend/build/lura-listen-ip.patch: KrakenD 2's "listen_ip", so the
-#     gateway can bind to 127.0.0.1 alone (1.4.1 binds every interface).
-# The stamp carries a build suffix so a change to those steps rebuilds it.
+# version and for every other v1 release (docs/decisions/0005-krakend-ce-1.4.md). Built by
+# krakend/build/build.sh, with the changes it states; krakend/Dockerfile builds the image's
+# binary with the same script. The stamp carries a build suffix so a change to those steps
+# rebuilds it.
 install_krakend() {
     if stamp_ok krakend "$KRAKEND_VERSION$KRAKEND_BUILD"; then
         log "krakend $KRAKEND_VERSION$KRAKEND_BUILD: already present"
         return 0
     fi
-    local go scratch module_dir lura_dir start
-    go=$(find_go)
-    start=$SECONDS
-    scratch=$(mktemp -d "$TOOLS_DIR/.build-krakend.XXXXXX")
+    local start=$SECONDS
     log "krakend $KRAKEND_VERSION: building from its Go module (takes a few minutes the first time)"
-    module_dir=$(cd "$scratch" && "$go" mod download -json "$KRAKEND_MODULE@v$KRAKEND_VERSION" |
-        sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')
-    [[ -n $module_dir && -d $module_dir ]] || { rm -rf "$scratch"; die "the Go module proxy did not give $KRAKEND_MODULE@v$KRAKEND_VERSION"; }
-    cp -R "$module_dir" "$scratch/src"
-    chmod -R u+w "$scratch/src"
-    (
-        cd "$scratch/src"
-        lura_dir=$("$go" mod download -json github.com/luraproject/lura | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')
-        cp -R "$lura_dir" lura && chmod -R u+w lura
-        patch --quiet -p1 -d lura <"$REPO_DIR/krakend/build/lura-listen-ip.patch"
-        "$go" mod edit -replace=github.com/luraproject/lura=./lura
-        "$go" mod edit -require=github.com/modern-go/reflect2@v1.0.2
-        GOFLAGS=-mod=mod "$go" build -trimpath \
-            -ldflags "-X github.com/luraproject/lura/core.KrakendVersion=$KRAKEND_VERSION" \
-            -o "$scratch/krakend" ./cmd/krakend-ce
-    ) || { rm -rf "$scratch"; die "krakend $KRAKEND_VERSION could not be built (see the go error above)"; }
-    mv -f "$scratch/krakend" "$BIN_DIR/krakend"
-    rm -rf "$scratch"
+    GO=$(find_go) TMPDIR=$TOOLS_DIR "$REPO_DIR/krakend/build/build.sh" "$KRAKEND_VERSION" "$BIN_DIR/krakend" ||
+        die "krakend $KRAKEND_VERSION could not be built (see the go error above)"
     rm -f "$STAMP_DIR/krakend.refused"
     printf '%s\n' "$KRAKEND_VERSION$KRAKEND_BUILD" >"$STAMP_DIR/krakend"
     log "krakend $KRAKEND_VERSION: installed (built in $((SECONDS - start))s)"

@@ -9,9 +9,11 @@ import re
 import uuid
 from pathlib import Path
 
+from jwcrypto import jwk
+
 from devstack.docker import TOOLS
 from tests.support.containers import ARTIFACTS, SHOP_SERVICES, SHOP_UID, wait_for_order
-from tests.support.gateway import ADDRESS, GOOD_CARD, register, stock_a_product
+from tests.support.gateway import ADDRESS, GOOD_CARD, claims, register, sign, stock_a_product
 from tests.support.journeys import buy_on_the_website
 from tests.support.services import wait_until
 
@@ -84,6 +86,18 @@ def test_an_api_client_shops_through_krakend_and_gets_the_emails(shop):
     wait_until(lambda: len(mails()) >= 3, 60, "the order's three emails", interval=0.5)
     subjects = sorted(message["Subject"] for message in mails())
     assert len(subjects) == 3 and all(order_id in subject for subject in subjects), subjects
+
+
+def test_the_gateway_image_carries_this_repositorys_validator_fixes(shop):
+    """krakend/Dockerfile builds its binary with krakend/build/build.sh: a token naming a key
+    id the gateway does not have is a 401 with the JSON error body (the official 1.4.1
+    binary answers 500, with no body)."""
+    user = register(shop.gateway, "odd-kid")
+    assert user.login().status == 200
+    stranger = jwk.JWK.generate(kty="RSA", size=2048)
+    reply = shop.gateway.call("GET", "/api/v1/cart", token=sign(stranger, claims(user.id), kid="retired-key"))
+    assert reply.status == 401, (reply.status, reply.body)
+    assert reply.json()["error"]["status"] == "UNAUTHENTICATED"
 
 
 def test_grpcurl_lists_and_calls_a_service_inside_the_compose_network(shop):

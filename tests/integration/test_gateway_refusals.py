@@ -71,6 +71,41 @@ def test_an_unsigned_token_is_401(gateway, customer):
     assert cart_with(gateway, unsigned(claims(customer.id))).status == 401
 
 
+def without(payload: dict, name: str) -> dict:
+    return {claim: value for claim, value in payload.items() if claim != name}
+
+
+def _odd_tokens():
+    """Tokens that differ from a good one in one header field or claim; each rightly signed."""
+    now = int(time.time())
+    return {
+        "a kid no key has": lambda key, good: sign(key, good, kid="retired-key"),
+        "an empty kid": lambda key, good: sign(key, good, kid=""),
+        "no exp": lambda key, good: sign(key, without(good, "exp")),
+        "no iat": lambda key, good: sign(key, without(good, "iat")),
+        "an iat an hour ahead": lambda key, good: sign(key, {**good, "iat": now + 3600, "exp": now + 4500}),
+        "an exp that is not a number": lambda key, good: sign(key, {**good, "exp": str(good["exp"])}),
+        "no sub": lambda key, good: sign(key, without(good, "sub")),
+        "an empty sub": lambda key, good: sign(key, {**good, "sub": ""}),
+    }
+
+
+@pytest.mark.parametrize("oddity", list(_odd_tokens()))
+def test_a_rightly_signed_token_with_one_odd_field_is_401_with_a_json_error(gateway, customer, key, oddity):
+    """Required: a known key id, and sub, exp and iat (iat not ahead of now); see ADR 0005."""
+    reply = cart_with(gateway, _odd_tokens()[oddity](key, claims(customer.id)))
+    assert reply.status == 401, (oddity, reply.status, reply.body)
+    assert reply.headers.get("Content-Type", "").startswith("application/json"), reply.headers
+    assert reply.json() == {"error": {"code": 401, "status": "UNAUTHENTICATED",
+                                      "message": "a valid access token is required"}}
+
+
+def test_the_gateways_403_has_the_json_error_body(gateway, customer):
+    reply = customer.call("GET", "/api/v1/admin/users")
+    assert reply.status == 403
+    assert reply.json()["error"]["status"] == "PERMISSION_DENIED"
+
+
 def test_an_hmac_token_keyed_with_the_public_key_is_401(gateway, customer, key):
     """The algorithm-confusion attack: HS256 with the RSA public key as the secret."""
     public_pem = key.export_to_pem(private_key=False)

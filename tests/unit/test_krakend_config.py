@@ -85,6 +85,8 @@ def test_validators_check_signature_issuer_audience_and_roles(endpoint):
         return
     assert (validator["alg"], validator["issuer"]) == ("RS256", "shop-identity")
     assert Path(validator["jwk_local_path"]).name == "public.jwks.json"
+    # Our build's krakend-jose patch (krakend/build): go-jose checks exp and iat only if present.
+    assert validator["required_claims"] == ["sub", "exp", "iat"]
     assert not validator.get("cache"), "krakend-jose 1.4 ignores jwk_local_path when the cache is on"
     if path == "/api/v1/token/refresh":
         assert validator["audience"] == ["shop-refresh"] and "roles" not in validator
