@@ -1,6 +1,7 @@
 """The account pages: register, sign in, sign out, and the account itself (profile and
 order history, with cancelling an order that has not shipped). The signed-in user's id
-is the only thing kept in Flask's signed, HttpOnly session cookie."""
+and their identity session (visitor.py) are what Flask's signed, HttpOnly session cookie
+holds."""
 from __future__ import annotations
 
 import logging
@@ -17,7 +18,7 @@ from frontend import account_views, backends, checkout_views
 from frontend.account_views import AccountForm
 from frontend.clients import BackendError, NotFound, Refused, ServiceUnavailable
 from frontend.currencies import safe_next
-from frontend.visitor import signed_in_user_id
+from frontend.visitor import SESSION_JTI, sign_in, signed_in_user_id
 
 log = logging.getLogger("frontend")
 
@@ -62,12 +63,13 @@ def _merge_guest_cart(user_id: str) -> tuple[bool, str | None]:
     return True, account_views.not_merged_message(left_out)
 
 
-def _sign_in(user_id: str) -> None:
+def _sign_in(reply: identity_pb2.AuthenticateResponse) -> None:
+    user_id = reply.user.id
     merged, left_out = _merge_guest_cart(user_id)
     # Against session fixation: nothing from before the sign-in survives it (the CSRF
-    # token included); the session then holds the user id alone.
+    # token included); the session then holds the user and their identity session alone.
     session.clear()
-    session["user_id"] = user_id
+    sign_in(user_id, reply.access_token.jti)
     if merged:
         _renew_session_id()
         if left_out:
@@ -99,12 +101,12 @@ def register():
         status = account_views.register_refusal(form, refusal)
         return _form_page("account/register.html", form, next_target, status)
     try:
-        backends().identity.Authenticate(form.authenticate_request())
+        signed_in = backends().identity.Authenticate(form.authenticate_request())
     except Refused:
         # The account exists; only signing in (a rate limit, say) failed.
         flash("Your account is ready. Please sign in.")
         return redirect(_login_url(_after_sign_in(next_target)), 303)
-    _sign_in(user.id)
+    _sign_in(signed_in)
     flash(f"Welcome, {user.display_name}! Your account is ready.")
     return redirect(_after_sign_in(next_target), 303)
 
@@ -128,13 +130,20 @@ def login():
         seconds = account_views.retry_after(refusal) if status == 429 else None
         headers = {"Retry-After": str(seconds)} if seconds else {}
         return render_template("account/login.html", form=form, next=next_target), status, headers
-    _sign_in(reply.user.id)
+    _sign_in(reply)
     flash(f"Welcome back, {reply.user.display_name}.")
     return redirect(_after_sign_in(next_target), 303)
 
 
 @bp.post("/logout")
 def logout():
+    user_id, jti = signed_in_user_id(), session.get(SESSION_JTI)
+    if user_id and jti:  # identity's session ends too; the cookie's goes whatever it says
+        try:
+            backends().identity.Logout(identity_pb2.LogoutRequest(user_id=user_id, jti=jti))
+        except BackendError as error:
+            log.warning("could not end the identity session at sign-out",
+                        extra={"backend": error.service, "detail": error.message})
     session.clear()
     _renew_session_id()
     flash("You are signed out.")

@@ -31,6 +31,10 @@ class Config:
     # (werkzeug's ProxyFix x_for). 0, the default: the website is reached directly, and the
     # peer is the client whatever a browser sends.
     trusted_proxy_hops: int = 0
+    # How long a signed-in session, once identity said it lives, is taken as live without
+    # asking again: the bound on how late a password change signs the website out (0: every
+    # request asks).
+    session_check_seconds: float = 30.0
     default_currency: str = "USD"
     log_level: str = "INFO"
 
@@ -50,6 +54,7 @@ def load(env: Env | None = None) -> Config:
         workers=env.int("WEB_WORKERS", 2, minimum=1, maximum=64),
         rpc_timeout=env.float("RPC_TIMEOUT_SECONDS", 5.0, minimum=0.1),
         trusted_proxy_hops=env.int("TRUSTED_PROXY_HOPS", 0, minimum=0, maximum=10),
+        session_check_seconds=env.float("SESSION_CHECK_SECONDS", 30.0, minimum=0.0),
         default_currency=env.str("DEFAULT_CURRENCY", "USD"),
         log_level=env.str("LOG_LEVEL", "INFO"),
     )

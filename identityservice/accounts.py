@@ -14,8 +14,8 @@ from service_runtime.paging import Paging
 
 from identityservice import emails, lockout, passwords, tokens, users
 from identityservice.errors import (AdminPasswordRequired, AdminWouldBePromoted, EmailTaken, InvalidArgument,
-                                    InvalidCredentials, InvalidRefreshToken, TooManyAttempts, UserNotFound,
-                                    WrongPassword)
+                                    InvalidCredentials, InvalidRefreshToken, SessionEnded, TooManyAttempts,
+                                    UserNotFound, WrongPassword)
 from identityservice.lockout import AttemptState, LockoutPolicy
 from identityservice.sessions import Renewal, Rotation, Session, session_for
 from identityservice.tokens import TokenPair, TokenPolicy
@@ -99,6 +99,9 @@ class IdentityStore(Protocol):
         """Revoke the user's session that this access or refresh jti belongs to, if any."""
 
     async def revoke_all_sessions(self, user_id: str, now: datetime) -> None: ...
+
+    async def live_session_user(self, user_id: str, jti: str, now: datetime) -> User | None:
+        """The user whose live session the jti belongs to, or None."""
 
     def user_change(self, user_id: str, *, admins: bool = False) -> AbstractAsyncContextManager[UserChange]: ...
 
@@ -227,6 +230,16 @@ class Accounts:
         _required(jti, "jti")
         if len(user_id) <= MAX_ID and len(jti) <= MAX_ID:
             await self._store.revoke_session(user_id, jti, self._clock())
+
+    async def check_session(self, user_id: str, jti: str) -> User:
+        _required(user_id, "user_id")
+        _required(jti, "jti")
+        if len(user_id) > MAX_ID or len(jti) > MAX_ID:
+            raise SessionEnded()
+        user = await self._store.live_session_user(user_id, jti, self._clock())
+        if user is None:
+            raise SessionEnded()
+        return user
 
     # -- the signed-in user's account ---------------------------------------------------
 

@@ -40,6 +40,14 @@ class InvalidRefreshToken(IdentityError):
         super().__init__("invalid or expired refresh token")
 
 
+class SessionEnded(IdentityError):
+    """A session asked about is not live (unknown, expired, revoked, another user's, or its
+    account deleted): one message, so a caller learns nothing from it."""
+
+    def __init__(self):
+        super().__init__("this session has ended")
+
+
 class WrongPassword(IdentityError):
     """The caller is signed in but the password they confirmed with is wrong."""
 

@@ -257,6 +257,20 @@ class IdentityRepository:
                 {"now": now, "user_id": user_id, "jti": jti},
             )
 
+    async def live_session_user(self, user_id: str, jti: str, now: datetime) -> User | None:
+        async with self._pool.connection() as conn:
+            row = await _one(
+                conn,
+                """SELECT u.id, u.email, u.display_name, u.roles, u.create_time, u.update_time,
+                          s.expire_time AS session_expire_time, s.revoke_time AS session_revoke_time
+                   FROM sessions s JOIN users u ON u.id = s.user_id
+                   WHERE s.user_id = %(user_id)s AND (s.refresh_jti = %(jti)s OR s.access_jti = %(jti)s)""",
+                {"user_id": user_id, "jti": jti},
+            )
+        if row is None or not is_live(row["session_expire_time"], row["session_revoke_time"], now):
+            return None
+        return _user(row)
+
     async def revoke_all_sessions(self, user_id: str, now: datetime) -> None:
         async with self._pool.connection() as conn:
             await conn.execute("UPDATE sessions SET revoke_time = %s WHERE user_id = %s AND revoke_time IS NULL",

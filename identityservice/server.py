@@ -25,6 +25,7 @@ STATUS_BY_ERROR = {
     errors.EmailTaken: grpc.StatusCode.ALREADY_EXISTS,
     errors.InvalidCredentials: grpc.StatusCode.UNAUTHENTICATED,
     errors.InvalidRefreshToken: grpc.StatusCode.UNAUTHENTICATED,
+    errors.SessionEnded: grpc.StatusCode.UNAUTHENTICATED,
     errors.WrongPassword: grpc.StatusCode.PERMISSION_DENIED,
     errors.TooManyAttempts: grpc.StatusCode.RESOURCE_EXHAUSTED,
     errors.TooManyRequests: grpc.StatusCode.RESOURCE_EXHAUSTED,
@@ -74,6 +75,10 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     async def Logout(self, request, context):
         await self._accounts.logout(request.user_id, request.jti, request.all_sessions)
         return identity_pb2.LogoutResponse()
+
+    async def CheckSession(self, request, context):
+        user = await self._accounts.check_session(request.user_id, request.jti)
+        return identity_pb2.CheckSessionResponse(user=user_to_proto(user))
 
     async def GetProfile(self, request, context):
         return identity_pb2.GetProfileResponse(user=user_to_proto(await self._accounts.get_profile(request.user_id)))

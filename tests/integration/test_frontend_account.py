@@ -4,17 +4,21 @@ cancelling an order that has not shipped."""
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from dataclasses import replace
 
+import grpc
 import psycopg
 import pytest
 
 from frontend import create_app
 from shop.cart.v1 import cart_pb2, cart_pb2_grpc
 from shop.checkout.v1 import checkout_pb2_grpc
+from shop.identity.v1 import identity_pb2, identity_pb2_grpc
 from tests.integration.catalog_helpers import create_product
 from tests.integration.checkout_helpers import fill_cart, new_shopper, place_request, wait_for_status
+from tests.support.gateway import User
 from tests.support.identity import PASSWORD, register, unique_email
 from tests.support.net import free_port
 
@@ -171,7 +175,8 @@ def test_signing_in_starts_a_fresh_session(web, account):
     sign_in(web, account.email)
     with web.session_transaction() as session:
         kept = {key: value for key, value in session.items() if key != "_flashes"}
-        assert kept == {"user_id": account.id}, "nothing from before the sign-in survives it"
+        assert set(kept) == {"user_id", "session_jti", "seen_live_at"}, "nothing from before the sign-in survives it"
+        assert kept["user_id"] == account.id
     assert web.get_cookie(COOKIE).value != planted_id, "the anonymous session id is renewed too"
     assert token_on(web, "/account") != token_before
 
@@ -284,3 +289,95 @@ def test_the_profile_still_shows_when_orders_cannot(frontend_config, account):
 def test_a_made_up_page_of_orders_is_refused(web, account):
     sign_in(web, account.email)
     assert web.get(f"/account?page={uuid.uuid4().hex}").status_code == 400
+
+
+# -- the website's session is identity's: it ends when the account says so -----------------
+
+@pytest.fixture
+def strict_web(frontend_config):
+    """A visitor of a website that asks identity on every request (SESSION_CHECK_SECONDS=0)."""
+    app = create_app(replace(frontend_config, session_check_seconds=0))
+    app.config.update(TESTING=True)
+    yield app.test_client()
+    app.extensions["backends"].close()
+
+
+def signed_in_on_the_website(client, email: str) -> None:
+    assert sign_in(client, email).status_code == 303
+    assert client.get("/account").status_code == 200
+
+
+def assert_signed_out(client) -> None:
+    page = client.get("/account")
+    assert page.status_code == 302 and page.location.startswith("/login"), page.status_code
+    assert user_id_of(client) is None
+    assert "Your session has ended. Please sign in again." in client.get("/login").text
+
+
+@pytest.mark.parametrize("through_the_api", [
+    lambda user: user.call("POST", "/api/v1/me/password", {"currentPassword": PASSWORD,
+                                                           "newPassword": PASSWORD + "-new"}),
+    lambda user: user.call("POST", "/api/v1/me/delete", {"password": PASSWORD}),
+    lambda user: user.call("POST", "/api/v1/logout?all_sessions=true"),
+], ids=["password changed", "account deleted", "signed out everywhere"])
+def test_what_ends_every_session_through_the_api_ends_the_websites(strict_web, gateway, account, through_the_api):
+    signed_in_on_the_website(strict_web, account.email)
+    api_user = User(gateway, account.email, PASSWORD)
+    assert api_user.login().status == 200
+    reply = through_the_api(api_user)
+    assert reply.status == 200, reply.body
+    assert_signed_out(strict_web)
+
+
+def test_a_password_change_reaches_the_website_within_its_check_interval(frontend_config, gateway, account):
+    app = create_app(replace(frontend_config, session_check_seconds=1))
+    app.config.update(TESTING=True)
+    web = app.test_client()
+    try:
+        signed_in_on_the_website(web, account.email)
+        api_user = User(gateway, account.email, PASSWORD)
+        assert api_user.login().status == 200
+        assert api_user.call("POST", "/api/v1/me/password", {"currentPassword": PASSWORD,
+                                                            "newPassword": PASSWORD + "-new"}).status == 200
+        # Seen live less than a second ago: not asked again yet (the documented bound).
+        assert web.get("/account").status_code == 200
+        time.sleep(1.1)
+        assert_signed_out(web)
+    finally:
+        app.extensions["backends"].close()
+
+
+def test_signing_out_on_the_website_ends_the_identity_session(strict_web, account, identity_channel):
+    signed_in_on_the_website(strict_web, account.email)
+    with strict_web.session_transaction() as session:
+        jti = session["session_jti"]
+    identity = identity_pb2_grpc.IdentityServiceStub(identity_channel)
+    identity.CheckSession(identity_pb2.CheckSessionRequest(user_id=account.id, jti=jti))  # live
+    assert post_form(strict_web, "/logout").status_code == 303
+    with pytest.raises(grpc.RpcError) as ended:
+        identity.CheckSession(identity_pb2.CheckSessionRequest(user_id=account.id, jti=jti))
+    assert ended.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert ended.value.details() == "this session has ended"
+
+
+def test_a_signed_in_cookie_without_an_identity_session_is_signed_out(web, account):
+    """A cookie from before the website checked sessions holds the user id alone."""
+    web.get("/login")
+    with web.session_transaction() as session:
+        session["user_id"] = account.id
+    assert_signed_out(web)
+
+
+def test_while_identity_is_away_the_signed_cookie_stands(frontend_config, strict_web, account):
+    signed_in_on_the_website(strict_web, account.email)
+    away_app = create_app(replace(frontend_config, identity_addr=f"127.0.0.1:{free_port()}", rpc_timeout=1.0,
+                                  session_check_seconds=0))
+    away_app.config.update(TESTING=True)
+    away = away_app.test_client()
+    try:
+        away.set_cookie("session", strict_web.get_cookie("session").value)
+        page = away.get("/cart")
+        assert page.status_code == 200 and "Sign out" in page.text
+        assert user_id_of(away) == account.id
+    finally:
+        away_app.extensions["backends"].close()

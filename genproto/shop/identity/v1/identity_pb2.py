@@ -26,7 +26,7 @@ from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fshop/identity/v1/identity.proto\x12\x10shop.identity.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa8\x01\n\x04User\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\r\n\x05roles\x18\x04 \x03(\t\x12/\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"j\n\x0bTokenClaims\x12\x0b\n\x03sub\x18\x01 \x01(\t\x12\x0b\n\x03iss\x18\x02 \x01(\t\x12\x0b\n\x03\x61ud\x18\x03 \x01(\t\x12\x0b\n\x03\x65xp\x18\x04 \x01(\r\x12\x0b\n\x03iat\x18\x05 \x01(\r\x12\x0b\n\x03jti\x18\x06 \x01(\t\x12\r\n\x05roles\x18\x07 \x03(\t\"H\n\x0fRegisterRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\"8\n\x10RegisterResponse\x12$\n\x04user\x18\x01 \x01(\x0b\x32\x16.shop.identity.v1.User\"6\n\x13\x41uthenticateRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\"\xc4\x01\n\x14\x41uthenticateResponse\x12\x41\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\x0b\x32\x1d.shop.identity.v1.TokenClaimsR\x0c\x61\x63\x63\x65ss_token\x12\x43\n\rrefresh_token\x18\x02 \x01(\x0b\x32\x1d.shop.identity.v1.TokenClaimsR\rrefresh_token\x12$\n\x04user\x18\x03 \x01(\x0b\x32\x16.shop.identity.v1.User\".\n\x0eRefreshRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0b\n\x03jti\x18\x02 \x01(\t\"\xbf\x01\n\x0fRefreshResponse\x12\x41\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\x0b\x32\x1d.shop.identity.v1.TokenClaimsR\x0c\x61\x63\x63\x65ss_token\x12\x43\n\rrefresh_token\x18\x02 \x01(\x0b\x32\x1d.shop.identity.v1.TokenClaimsR\rrefresh_token\x12$\n\x04user\x18\x03 \x01(\x0b\x32\x16.shop.identity.v1.User\"C\n\rLogoutRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0b\n\x03jti\x18\x02 \x01(\t\x12\x14\n\x0c\x61ll_sessions\x18\x03 \x01(\x08\"\x10\n\x0eLogoutResponse\"$\n\x11GetProfileRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\":\n\x12GetProfileResponse\x12$\n\x04user\x18\x01 \x01(\x0b\x32\x16.shop.identity.v1.User\"\x8b\x01\n\x14UpdateProfileRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x19\n\x0c\x64isplay_name\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x12\n\x05\x65mail\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x18\n\x10\x63urrent_password\x18\x04 \x01(\tB\x0f\n\r_display_nameB\x08\n\x06_email\"=\n\x15UpdateProfileResponse\x12$\n\x04user\x18\x01 \x01(\x0b\x32\x16.shop.identity.v1.User\"X\n\x15\x43hangePasswordRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x18\n\x10\x63urrent_password\x18\x02 \x01(\t\x12\x14\n\x0cnew_password\x18\x03 \x01(\t\"\x18\n\x16\x43hangePasswordResponse\"9\n\x14\x44\x65leteAccountRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\"\x17\n\x15\x44\x65leteAccountResponse\"9\n\x10ListUsersRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"g\n\x11ListUsersResponse\x12%\n\x05users\x18\x01 \x03(\x0b\x32\x16.shop.identity.v1.User\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\ntotal_size\x18\x03 \x01(\x05\"5\n\x13SetUserRolesRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05roles\x18\x02 \x03(\t\"<\n\x14SetUserRolesResponse\x12$\n\x04user\x18\x01 \x01(\x0b\x32\x16.shop.identity.v1.User2\xf7\t\n\x0fIdentityService\x12g\n\x08Register\x12!.shop.identity.v1.RegisterRequest\x1a\".shop.identity.v1.RegisterResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\"\t/v1/users:\x01*\x12v\n\x0c\x41uthenticate\x12%.shop.identity.v1.AuthenticateRequest\x1a&.shop.identity.v1.AuthenticateResponse\"\x17\x82\xd3\xe4\x93\x02\x11\"\x0c/v1/sessions:\x01*\x12\x82\x01\n\x07Refresh\x12 .shop.identity.v1.RefreshRequest\x1a!.shop.identity.v1.RefreshResponse\"2\x82\xd3\xe4\x93\x02,\"*/v1/users/{user_id}/sessions/{jti}:refresh\x12w\n\x06Logout\x12\x1f.shop.identity.v1.LogoutRequest\x1a .shop.identity.v1.LogoutResponse\"*\x82\xd3\xe4\x93\x02$*\"/v1/users/{user_id}/sessions/{jti}\x12t\n\nGetProfile\x12#.shop.identity.v1.GetProfileRequest\x1a$.shop.identity.v1.GetProfileResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/users/{user_id}\x12\x80\x01\n\rUpdateProfile\x12&.shop.identity.v1.UpdateProfileRequest\x1a\'.shop.identity.v1.UpdateProfileResponse\"\x1e\x82\xd3\xe4\x93\x02\x18\x32\x13/v1/users/{user_id}:\x01*\x12\x92\x01\n\x0e\x43hangePassword\x12\'.shop.identity.v1.ChangePasswordRequest\x1a(.shop.identity.v1.ChangePasswordResponse\"-\x82\xd3\xe4\x93\x02\'\"\"/v1/users/{user_id}:changePassword:\x01*\x12\x87\x01\n\rDeleteAccount\x12&.shop.identity.v1.DeleteAccountRequest\x1a\'.shop.identity.v1.DeleteAccountResponse\"%\x82\xd3\xe4\x93\x02\x1f\"\x1a/v1/users/{user_id}:delete:\x01*\x12g\n\tListUsers\x12\".shop.identity.v1.ListUsersRequest\x1a#.shop.identity.v1.ListUsersResponse\"\x11\x82\xd3\xe4\x93\x02\x0b\x12\t/v1/users\x12\x83\x01\n\x0cSetUserRoles\x12%.shop.identity.v1.SetUserRolesRequest\x1a&.shop.identity.v1.SetUserRolesResponse\"$\x82\xd3\xe4\x93\x02\x1e\x1a\x19/v1/users/{user_id}/roles:\x01*b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fshop/identity/v1/identity.proto\x12\x10shop.identity.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa8\x01\n\x04User\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\r\n\x05roles\x18\x04 \x03(\t\x12/\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"j\n\x0bTokenClaims\x12\x0b\n\x03sub\x18\x01 \x01(\t\x12\x0b\n\x03iss\x18\x02 \x01(\t\x12\x0b\n\x03\x61ud\x18\x03 \x01(\t\x12\x0b\n\x03\x65xp\x18\x04 \x01(\r\x12\x0b\n\x03iat\x18\x05 \x01(\r\x12\x0b\n\x03jti\x18\x06 \x01(\t\x12\r\n\x05roles\x18\x07 \x03(\t\"H\n\x0fRegisterRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\"8\n\x10RegisterResponse\x12$\n\x04user\x18\x01 \x01(\x0b\x32\x16.shop.identity.v1.User\"6\n\x13\x41uthenticateRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\"\xc4\x01\n\x14\x41uthenticateResponse\x12\x41\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\x0b\x32\x1d.shop.identity.v1.TokenClaimsR\x0c\x61\x63\x63\x65ss_token\x12\x43\n\rrefresh_token\x18\x02 \x01(\x0b\x32\x1d.shop.identity.v1.TokenClaimsR\rrefresh_token\x12$\n\x04user\x18\x03 \x01(\x0b\x32\x16.shop.identity.v1.User\".\n\x0eRefreshRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0b\n\x03jti\x18\x02 \x01(\t\"\xbf\x01\n\x0fRefreshResponse\x12\x41\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\x0b\x32\x1d.shop.identity.v1.TokenClaimsR\x0c\x61\x63\x63\x65ss_token\x12\x43\n\rrefresh_token\x18\x02 \x01(\x0b\x32\x1d.shop.identity.v1.TokenClaimsR\rrefresh_token\x12$\n\x04user\x18\x03 \x01(\x0b\x32\x16.shop.identity.v1.User\"C\n\rLogoutRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0b\n\x03jti\x18\x02 \x01(\t\x12\x14\n\x0c\x61ll_sessions\x18\x03 \x01(\x08\"\x10\n\x0eLogoutResponse\"3\n\x13\x43heckSessionRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0b\n\x03jti\x18\x02 \x01(\t\"<\n\x14\x43heckSessionResponse\x12$\n\x04user\x18\x01 \x01(\x0b\x32\x16.shop.identity.v1.User\"$\n\x11GetProfileRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\":\n\x12GetProfileResponse\x12$\n\x04user\x18\x01 \x01(\x0b\x32\x16.shop.identity.v1.User\"\x8b\x01\n\x14UpdateProfileRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x19\n\x0c\x64isplay_name\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x12\n\x05\x65mail\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x18\n\x10\x63urrent_password\x18\x04 \x01(\tB\x0f\n\r_display_nameB\x08\n\x06_email\"=\n\x15UpdateProfileResponse\x12$\n\x04user\x18\x01 \x01(\x0b\x32\x16.shop.identity.v1.User\"X\n\x15\x43hangePasswordRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x18\n\x10\x63urrent_password\x18\x02 \x01(\t\x12\x14\n\x0cnew_password\x18\x03 \x01(\t\"\x18\n\x16\x43hangePasswordResponse\"9\n\x14\x44\x65leteAccountRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\"\x17\n\x15\x44\x65leteAccountResponse\"9\n\x10ListUsersRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"g\n\x11ListUsersResponse\x12%\n\x05users\x18\x01 \x03(\x0b\x32\x16.shop.identity.v1.User\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\ntotal_size\x18\x03 \x01(\x05\"5\n\x13SetUserRolesRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\r\n\x05roles\x18\x02 \x03(\t\"<\n\x14SetUserRolesResponse\x12$\n\x04user\x18\x01 \x01(\x0b\x32\x16.shop.identity.v1.User2\x83\x0b\n\x0fIdentityService\x12g\n\x08Register\x12!.shop.identity.v1.RegisterRequest\x1a\".shop.identity.v1.RegisterResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\"\t/v1/users:\x01*\x12v\n\x0c\x41uthenticate\x12%.shop.identity.v1.AuthenticateRequest\x1a&.shop.identity.v1.AuthenticateResponse\"\x17\x82\xd3\xe4\x93\x02\x11\"\x0c/v1/sessions:\x01*\x12\x82\x01\n\x07Refresh\x12 .shop.identity.v1.RefreshRequest\x1a!.shop.identity.v1.RefreshResponse\"2\x82\xd3\xe4\x93\x02,\"*/v1/users/{user_id}/sessions/{jti}:refresh\x12w\n\x06Logout\x12\x1f.shop.identity.v1.LogoutRequest\x1a .shop.identity.v1.LogoutResponse\"*\x82\xd3\xe4\x93\x02$*\"/v1/users/{user_id}/sessions/{jti}\x12\x89\x01\n\x0c\x43heckSession\x12%.shop.identity.v1.CheckSessionRequest\x1a&.shop.identity.v1.CheckSessionResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/users/{user_id}/sessions/{jti}\x12t\n\nGetProfile\x12#.shop.identity.v1.GetProfileRequest\x1a$.shop.identity.v1.GetProfileResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/users/{user_id}\x12\x80\x01\n\rUpdateProfile\x12&.shop.identity.v1.UpdateProfileRequest\x1a\'.shop.identity.v1.UpdateProfileResponse\"\x1e\x82\xd3\xe4\x93\x02\x18\x32\x13/v1/users/{user_id}:\x01*\x12\x92\x01\n\x0e\x43hangePassword\x12\'.shop.identity.v1.ChangePasswordRequest\x1a(.shop.identity.v1.ChangePasswordResponse\"-\x82\xd3\xe4\x93\x02\'\"\"/v1/users/{user_id}:changePassword:\x01*\x12\x87\x01\n\rDeleteAccount\x12&.shop.identity.v1.DeleteAccountRequest\x1a\'.shop.identity.v1.DeleteAccountResponse\"%\x82\xd3\xe4\x93\x02\x1f\"\x1a/v1/users/{user_id}:delete:\x01*\x12g\n\tListUsers\x12\".shop.identity.v1.ListUsersRequest\x1a#.shop.identity.v1.ListUsersResponse\"\x11\x82\xd3\xe4\x93\x02\x0b\x12\t/v1/users\x12\x83\x01\n\x0cSetUserRoles\x12%.shop.identity.v1.SetUserRolesRequest\x1a&.shop.identity.v1.SetUserRolesResponse\"$\x82\xd3\xe4\x93\x02\x1e\x1a\x19/v1/users/{user_id}/roles:\x01*b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,6 +41,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_IDENTITYSERVICE'].methods_by_name['Refresh']._serialized_options = b'\202\323\344\223\002,\"*/v1/users/{user_id}/sessions/{jti}:refresh'
   _globals['_IDENTITYSERVICE'].methods_by_name['Logout']._loaded_options = None
   _globals['_IDENTITYSERVICE'].methods_by_name['Logout']._serialized_options = b'\202\323\344\223\002$*\"/v1/users/{user_id}/sessions/{jti}'
+  _globals['_IDENTITYSERVICE'].methods_by_name['CheckSession']._loaded_options = None
+  _globals['_IDENTITYSERVICE'].methods_by_name['CheckSession']._serialized_options = b'\202\323\344\223\002$\022\"/v1/users/{user_id}/sessions/{jti}'
   _globals['_IDENTITYSERVICE'].methods_by_name['GetProfile']._loaded_options = None
   _globals['_IDENTITYSERVICE'].methods_by_name['GetProfile']._serialized_options = b'\202\323\344\223\002\025\022\023/v1/users/{user_id}'
   _globals['_IDENTITYSERVICE'].methods_by_name['UpdateProfile']._loaded_options = None
@@ -73,30 +75,34 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LOGOUTREQUEST']._serialized_end=1091
   _globals['_LOGOUTRESPONSE']._serialized_start=1093
   _globals['_LOGOUTRESPONSE']._serialized_end=1109
-  _globals['_GETPROFILEREQUEST']._serialized_start=1111
-  _globals['_GETPROFILEREQUEST']._serialized_end=1147
-  _globals['_GETPROFILERESPONSE']._serialized_start=1149
-  _globals['_GETPROFILERESPONSE']._serialized_end=1207
-  _globals['_UPDATEPROFILEREQUEST']._serialized_start=1210
-  _globals['_UPDATEPROFILEREQUEST']._serialized_end=1349
-  _globals['_UPDATEPROFILERESPONSE']._serialized_start=1351
-  _globals['_UPDATEPROFILERESPONSE']._serialized_end=1412
-  _globals['_CHANGEPASSWORDREQUEST']._serialized_start=1414
-  _globals['_CHANGEPASSWORDREQUEST']._serialized_end=1502
-  _globals['_CHANGEPASSWORDRESPONSE']._serialized_start=1504
-  _globals['_CHANGEPASSWORDRESPONSE']._serialized_end=1528
-  _globals['_DELETEACCOUNTREQUEST']._serialized_start=1530
-  _globals['_DELETEACCOUNTREQUEST']._serialized_end=1587
-  _globals['_DELETEACCOUNTRESPONSE']._serialized_start=1589
-  _globals['_DELETEACCOUNTRESPONSE']._serialized_end=1612
-  _globals['_LISTUSERSREQUEST']._serialized_start=1614
-  _globals['_LISTUSERSREQUEST']._serialized_end=1671
-  _globals['_LISTUSERSRESPONSE']._serialized_start=1673
-  _globals['_LISTUSERSRESPONSE']._serialized_end=1776
-  _globals['_SETUSERROLESREQUEST']._serialized_start=1778
-  _globals['_SETUSERROLESREQUEST']._serialized_end=1831
-  _globals['_SETUSERROLESRESPONSE']._serialized_start=1833
-  _globals['_SETUSERROLESRESPONSE']._serialized_end=1893
-  _globals['_IDENTITYSERVICE']._serialized_start=1896
-  _globals['_IDENTITYSERVICE']._serialized_end=3167
+  _globals['_CHECKSESSIONREQUEST']._serialized_start=1111
+  _globals['_CHECKSESSIONREQUEST']._serialized_end=1162
+  _globals['_CHECKSESSIONRESPONSE']._serialized_start=1164
+  _globals['_CHECKSESSIONRESPONSE']._serialized_end=1224
+  _globals['_GETPROFILEREQUEST']._serialized_start=1226
+  _globals['_GETPROFILEREQUEST']._serialized_end=1262
+  _globals['_GETPROFILERESPONSE']._serialized_start=1264
+  _globals['_GETPROFILERESPONSE']._serialized_end=1322
+  _globals['_UPDATEPROFILEREQUEST']._serialized_start=1325
+  _globals['_UPDATEPROFILEREQUEST']._serialized_end=1464
+  _globals['_UPDATEPROFILERESPONSE']._serialized_start=1466
+  _globals['_UPDATEPROFILERESPONSE']._serialized_end=1527
+  _globals['_CHANGEPASSWORDREQUEST']._serialized_start=1529
+  _globals['_CHANGEPASSWORDREQUEST']._serialized_end=1617
+  _globals['_CHANGEPASSWORDRESPONSE']._serialized_start=1619
+  _globals['_CHANGEPASSWORDRESPONSE']._serialized_end=1643
+  _globals['_DELETEACCOUNTREQUEST']._serialized_start=1645
+  _globals['_DELETEACCOUNTREQUEST']._serialized_end=1702
+  _globals['_DELETEACCOUNTRESPONSE']._serialized_start=1704
+  _globals['_DELETEACCOUNTRESPONSE']._serialized_end=1727
+  _globals['_LISTUSERSREQUEST']._serialized_start=1729
+  _globals['_LISTUSERSREQUEST']._serialized_end=1786
+  _globals['_LISTUSERSRESPONSE']._serialized_start=1788
+  _globals['_LISTUSERSRESPONSE']._serialized_end=1891
+  _globals['_SETUSERROLESREQUEST']._serialized_start=1893
+  _globals['_SETUSERROLESREQUEST']._serialized_end=1946
+  _globals['_SETUSERROLESRESPONSE']._serialized_start=1948
+  _globals['_SETUSERROLESRESPONSE']._serialized_end=2008
+  _globals['_IDENTITYSERVICE']._serialized_start=2011
+  _globals['_IDENTITYSERVICE']._serialized_end=3422
 # @@protoc_insertion_point(module_scope)

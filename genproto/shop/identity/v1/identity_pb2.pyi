@@ -110,6 +110,20 @@ class LogoutResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
+class CheckSessionRequest(_message.Message):
+    __slots__ = ("user_id", "jti")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    JTI_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    jti: str
+    def __init__(self, user_id: _Optional[str] = ..., jti: _Optional[str] = ...) -> None: ...
+
+class CheckSessionResponse(_message.Message):
+    __slots__ = ("user",)
+    USER_FIELD_NUMBER: _ClassVar[int]
+    user: User
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
+
 class GetProfileRequest(_message.Message):
     __slots__ = ("user_id",)
     USER_ID_FIELD_NUMBER: _ClassVar[int]

@@ -67,6 +67,11 @@ class IdentityServiceStub:
                 request_serializer=shop_dot_identity_dot_v1_dot_identity__pb2.LogoutRequest.SerializeToString,
                 response_deserializer=shop_dot_identity_dot_v1_dot_identity__pb2.LogoutResponse.FromString,
                 _registered_method=True)
+        self.CheckSession = channel.unary_unary(
+                '/shop.identity.v1.IdentityService/CheckSession',
+                request_serializer=shop_dot_identity_dot_v1_dot_identity__pb2.CheckSessionRequest.SerializeToString,
+                response_deserializer=shop_dot_identity_dot_v1_dot_identity__pb2.CheckSessionResponse.FromString,
+                _registered_method=True)
         self.GetProfile = channel.unary_unary(
                 '/shop.identity.v1.IdentityService/GetProfile',
                 request_serializer=shop_dot_identity_dot_v1_dot_identity__pb2.GetProfileRequest.SerializeToString,
@@ -158,6 +163,17 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CheckSession(self, request, context):
+        """Whether the session that the token with this jti belongs to is still live (either
+        token of the pair identifies it): not signed out, not ended by a password change, not
+        expired, and the account still exists. The user, with the roles held now, if it is;
+        UNAUTHENTICATED "this session has ended" if not, for whatever reason. The website asks
+        this for its signed-in visitors (frontend/visitor.py); the gateway does not route it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetProfile(self, request, context):
         """The user's profile. NOT_FOUND if the account does not exist (e.g. was deleted).
         """
@@ -232,6 +248,11 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.Logout,
                     request_deserializer=shop_dot_identity_dot_v1_dot_identity__pb2.LogoutRequest.FromString,
                     response_serializer=shop_dot_identity_dot_v1_dot_identity__pb2.LogoutResponse.SerializeToString,
+            ),
+            'CheckSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckSession,
+                    request_deserializer=shop_dot_identity_dot_v1_dot_identity__pb2.CheckSessionRequest.FromString,
+                    response_serializer=shop_dot_identity_dot_v1_dot_identity__pb2.CheckSessionResponse.SerializeToString,
             ),
             'GetProfile': grpc.unary_unary_rpc_method_handler(
                     servicer.GetProfile,
@@ -385,6 +406,33 @@ class IdentityService:
             '/shop.identity.v1.IdentityService/Logout',
             shop_dot_identity_dot_v1_dot_identity__pb2.LogoutRequest.SerializeToString,
             shop_dot_identity_dot_v1_dot_identity__pb2.LogoutResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.IdentityService/CheckSession',
+            shop_dot_identity_dot_v1_dot_identity__pb2.CheckSessionRequest.SerializeToString,
+            shop_dot_identity_dot_v1_dot_identity__pb2.CheckSessionResponse.FromString,
             options,
             channel_credentials,
             insecure,
