@@ -2,16 +2,16 @@
 also writes the events announcing it to the outbox, and, for a change caused by an
 event, the record that the event was handled.
 
-Checkout attempts (migrations/0002) are here too: one is recorded before a checkout
+Checkout attempts (migrations/0002, 0003) are here too: one is recorded before a checkout
 takes anything, and the transaction that stores its order deletes it, so a stored order
-and a live attempt never exist together."""
+and a live attempt never exist together. The sweeper claims an abandoned one (a lease,
+not a held lock), and an attempt once claimed can no longer become an order."""
 from __future__ import annotations
 
 import logging
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import AsyncIterator, Callable, Collection, Iterable
+from typing import Callable, Collection, Iterable
 
 import psycopg
 from google.protobuf.message import Message
@@ -52,18 +52,15 @@ class Attempt:
     age_seconds: float
 
 
-class HeldAttempt:
-    """An abandoned attempt, locked until the block that claimed it ends. No order can be
-    stored for it meanwhile: storing one deletes the attempt, and that waits for the lock."""
+@dataclass(frozen=True)
+class ClaimedAttempt:
+    """An abandoned attempt a sweeper claimed until `claimed_until`. Nothing is locked while
+    the sweeper gives back what it holds; no order can be stored for it any more (storing
+    deletes only an attempt that was never claimed)."""
 
-    def __init__(self, conn, attempt: Attempt, order_exists: bool):
-        self._conn = conn
-        self.attempt = attempt
-        self.order_exists = order_exists
-
-    async def forget(self) -> None:
-        """Delete the attempt, when the claiming block's transaction commits."""
-        await self._conn.execute("DELETE FROM checkout_attempts WHERE order_id = %s", (self.attempt.order_id,))
+    attempt: Attempt
+    order_exists: bool
+    claimed_until: datetime
 
 
 def _order(row: dict, lines: list[dict]) -> Order:
@@ -102,8 +99,9 @@ class OrderRepository:
         address = order.address
         try:
             async with self._pool.connection() as conn, conn.transaction():
-                # First, so that a sweeper holding the attempt is waited for.
-                cur = await conn.execute("DELETE FROM checkout_attempts WHERE order_id = %s", (order.id,))
+                # First: an attempt a sweeper has claimed (or deleted) cannot become an order.
+                cur = await conn.execute("DELETE FROM checkout_attempts WHERE order_id = %s AND claimed_until IS NULL",
+                                         (order.id,))
                 if cur.rowcount != 1:
                     raise AttemptGone(order.id)
                 await conn.execute(
@@ -148,25 +146,41 @@ class OrderRepository:
                                      (order_id,))
             return (await cur.fetchone())[0]
 
-    @asynccontextmanager
-    async def abandoned_attempt(self, older_than: float, passed: Collection[str] = ()) -> AsyncIterator[HeldAttempt | None]:
-        """The oldest attempt older than `older_than` seconds that no other sweeper holds
-        (FOR UPDATE SKIP LOCKED) and that is not in `passed`, locked for the block, with
-        whether its order exists; None when there is none. The block's writes commit when
-        it ends, or roll back if it raises."""
+    async def claim_abandoned_attempt(self, older_than: float, lease: float,
+                                      passed: Collection[str] = ()) -> ClaimedAttempt | None:
+        """Claim, for `lease` seconds, the oldest attempt older than `older_than` seconds
+        that no sweeper holds a live claim on and that is not in `passed`, with whether its
+        order exists; None when there is none. The transaction ends before this returns."""
         async with self._pool.connection() as conn, conn.transaction():
             cur = await conn.execute(
-                """SELECT order_id, user_id, extract(epoch FROM now() - created_at)::float8 FROM checkout_attempts
-                   WHERE created_at < now() - make_interval(secs => %s) AND NOT (order_id = ANY(%s))
-                   ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED""",
-                (older_than, list(passed)),
+                """UPDATE checkout_attempts SET claimed_until = now() + make_interval(secs => %(lease)s)
+                   WHERE order_id = (
+                       SELECT order_id FROM checkout_attempts
+                       WHERE created_at < now() - make_interval(secs => %(older_than)s)
+                         AND (claimed_until IS NULL OR claimed_until < now()) AND NOT (order_id = ANY(%(passed)s))
+                       ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+                   RETURNING order_id, user_id, extract(epoch FROM now() - created_at)::float8, claimed_until""",
+                {"lease": lease, "older_than": older_than, "passed": list(passed)},
             )
             row = await cur.fetchone()
             if row is None:
-                yield None
-                return
+                return None
             cur = await conn.execute("SELECT EXISTS (SELECT 1 FROM orders WHERE id = %s)", (row[0],))
-            yield HeldAttempt(conn, Attempt(*row), (await cur.fetchone())[0])
+            return ClaimedAttempt(Attempt(*row[:3]), (await cur.fetchone())[0], row[3])
+
+    async def end_claim(self, claimed: ClaimedAttempt, *, forget: bool) -> bool:
+        """Delete the claimed attempt (`forget`), or leave it for the next sweep, its claim
+        expired at once. False if the claim was no longer this sweeper's (it outlived its
+        lease and another took the attempt, or a checkout's undo deleted it)."""
+        async with self._pool.connection() as conn:
+            if forget:
+                cur = await conn.execute("DELETE FROM checkout_attempts WHERE order_id = %s AND claimed_until = %s",
+                                         (claimed.attempt.order_id, claimed.claimed_until))
+            else:
+                cur = await conn.execute(
+                    "UPDATE checkout_attempts SET claimed_until = now() WHERE order_id = %s AND claimed_until = %s",
+                    (claimed.attempt.order_id, claimed.claimed_until))
+            return cur.rowcount == 1
 
     async def get(self, order_id: str, user_id: str | None = None) -> Order:
         """The order; OrderNotFound if there is none (or it is another user's)."""

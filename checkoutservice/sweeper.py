@@ -3,15 +3,19 @@ took when its process died between reserving stock and storing the order.
 
 Every `interval` seconds it claims, one at a time, the checkout attempts older than
 `older_than` seconds (placing.py records one before reserving; storing the order, or a
-successful undo, deletes it), locked with FOR UPDATE SKIP LOCKED so that replicas share
-the work. Under that lock no order can be stored for the attempt (storing deletes the
-attempt first, and waits for the lock), so it checks that there is still no order, asks
-paymentservice for the order's payment, and then voids an authorization and releases the
+successful undo, deletes it). A claim is a lease (claimed_until, CLAIM_SECONDS), taken
+in a short transaction with FOR UPDATE SKIP LOCKED, so replicas share the work and no
+row lock or pooled connection is held while the sweeper calls other services. Once
+claimed, an attempt can no longer become an order (storing deletes only an attempt never
+claimed), so whether its order exists, read with the claim, stays true. The sweeper asks
+paymentservice for the order's payment, then voids an authorization and releases the
 stock (abandonment.py decides). Both calls are idempotent. Only when they succeed is the
-attempt deleted, in the same transaction; a failure leaves it for the next sweep. Each
-attempt swept is one JSON log line and one count of shop_checkout_abandoned_total."""
+attempt deleted, and only while the claim is still this sweeper's; a failure expires the
+claim at once and leaves the attempt for the next sweep. Each attempt swept is one JSON
+log line and one count of shop_checkout_abandoned_total."""
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -21,9 +25,13 @@ from checkoutservice import abandonment
 from checkoutservice.abandonment import Outcome
 from checkoutservice.clients import CatalogClient, PaymentClient
 from checkoutservice.metrics import ABANDONED
-from checkoutservice.repository import Attempt, HeldAttempt, OrderRepository
+from checkoutservice.repository import Attempt, ClaimedAttempt, OrderRepository
 
 log = logging.getLogger("checkoutservice.sweeper")
+
+# How long a claim keeps other sweepers off an attempt: far longer than its three calls
+# may take (each bounded by the client's deadline).
+CLAIM_SECONDS = 120.0
 
 
 @dataclass
@@ -64,34 +72,34 @@ class AbandonedCheckoutSweeper(Periodic):
         return done
 
     async def _sweep_one(self, passed: set[str]) -> Swept | None:
-        swept: Swept | None = None
+        claimed = await self._repo.claim_abandoned_attempt(self._older_than, CLAIM_SECONDS, passed)
+        if claimed is None:
+            return None
+        swept = Swept(claimed.attempt)
         try:
-            async with self._repo.abandoned_attempt(self._older_than, passed) as held:
-                if held is None:
-                    return None
-                swept = Swept(held.attempt)
-                await self._give_back(held, swept)
+            plan = await self._give_back(claimed, swept)
+            if not await self._repo.end_claim(claimed, forget=plan.forget):
+                swept.error = "the claim had passed to another sweep, or the attempt was gone"
         except Exception as exc:
-            if swept is None:  # nothing claimed: the caller's retry
-                raise
-            swept.outcome = Outcome.FAILED  # rolled back: the attempt stays
+            swept.outcome = Outcome.FAILED  # the attempt stays, for the next sweep
             swept.error = f"{exc.__class__.__name__}: {exc}"[:300]
+            with contextlib.suppress(Exception):  # else its claim simply runs out
+                await self._repo.end_claim(claimed, forget=False)
         _record(swept)
         return swept
 
-    async def _give_back(self, held: HeldAttempt, swept: Swept) -> None:
-        order_id = held.attempt.order_id
-        if not held.order_exists:
+    async def _give_back(self, claimed: ClaimedAttempt, swept: Swept) -> abandonment.Plan:
+        order_id = claimed.attempt.order_id
+        if not claimed.order_exists:
             swept.payment = await self._payment.latest_for_order(order_id)
-        plan = abandonment.plan(order_exists=held.order_exists, payment=swept.payment)
+        plan = abandonment.plan(order_exists=claimed.order_exists, payment=swept.payment)
         if plan.void:
             await self._payment.void(plan.void)
             swept.voided = True
         if plan.release:
             swept.stock_released = await self._catalog.release(order_id)
-        if plan.forget:
-            await held.forget()
         swept.outcome = plan.outcome
+        return plan
 
 
 def _record(swept: Swept) -> None:

@@ -186,7 +186,8 @@ def test_an_order_stored_while_the_sweeper_looks_is_never_given_back(sweeping, c
     payment = authorize(payment_channel, order_id)
     with psycopg.connect(database_url) as conn:
         with conn.transaction():
-            assert conn.execute("DELETE FROM checkout_attempts WHERE order_id = %s", (order_id,)).rowcount == 1
+            assert conn.execute("DELETE FROM checkout_attempts WHERE order_id = %s AND claimed_until IS NULL",
+                                (order_id,)).rowcount == 1
             conn.execute(
                 """INSERT INTO orders (id, user_id, email, status, currency, shipping_cost, address, payment_id)
                    VALUES (%s, %s, 'ada@example.com', 'PLACED', 'USD', 0, %s, %s)""",
@@ -210,9 +211,9 @@ def database_url(postgres):
     return url
 
 
-def with_repository(database_url, use):
+def with_repository(database_url, use, *, pool_size: int = 3):
     async def run():
-        pool = await db.open_pool(database_url, max_size=3)
+        pool = await db.open_pool(database_url, max_size=pool_size)
         try:
             await pool.wait()
             return await use(OrderRepository(pool))
@@ -230,22 +231,41 @@ def an_order(order_id: str) -> orders.Order:
         shipping_cost=Decimal("0"), payment_id="pay_x")
 
 
-def test_an_order_cannot_be_stored_once_the_sweeper_has_taken_its_attempt(database_url):
+def test_an_order_cannot_be_stored_once_the_sweeper_has_claimed_its_attempt(database_url):
     order_id = new_order_id()
 
     async def use(repository: OrderRepository):
         await repository.record_attempt(order_id, "guest:lock")
-        async with repository.abandoned_attempt(0.0) as held:
-            assert held.attempt.order_id == order_id and not held.order_exists
-            storing = asyncio.create_task(repository.create(an_order(order_id), []))
-            await asyncio.sleep(0.5)
-            assert not storing.done(), "storing waits for the sweeper's lock"
-            await held.forget()
+        claimed = await repository.claim_abandoned_attempt(0.0, lease=60)
+        assert claimed.attempt.order_id == order_id and not claimed.order_exists
+        # Refused at once, not waiting on a lock; and still refused once the claim ran out.
         with pytest.raises(AttemptGone):
-            await storing
+            await asyncio.wait_for(repository.create(an_order(order_id), []), 2)
+        assert await repository.end_claim(claimed, forget=False)
+        with pytest.raises(AttemptGone):
+            await repository.create(an_order(order_id), [])
         with pytest.raises(OrderNotFound):
             await repository.get(order_id)
+        assert await repository.attempt_open(order_id), "left for the next sweep"
+        again = await repository.claim_abandoned_attempt(0.0, lease=60)
+        assert again.attempt.order_id == order_id, "an expired claim is taken again"
+        assert not await repository.end_claim(claimed, forget=True), "the old claim is no longer anyone's"
+        assert await repository.end_claim(again, forget=True)
         assert not await repository.attempt_open(order_id)
+
+    with_repository(database_url, use)
+
+
+def test_a_live_claim_keeps_other_sweepers_off(database_url):
+    order_id = new_order_id()
+
+    async def use(repository: OrderRepository):
+        await repository.record_attempt(order_id, "guest:claims")
+        first = await repository.claim_abandoned_attempt(0.0, lease=60)
+        assert first.attempt.order_id == order_id
+        second = await repository.claim_abandoned_attempt(0.0, lease=60)
+        assert second is None or second.attempt.order_id != order_id
+        assert await repository.end_claim(first, forget=True)
 
     with_repository(database_url, use)
 
@@ -258,10 +278,66 @@ def test_a_stored_order_has_no_attempt_left(database_url):
         assert await repository.attempt_open(order_id)
         await repository.create(an_order(order_id), [])
         assert not await repository.attempt_open(order_id)
-        async with repository.abandoned_attempt(0.0) as held:
-            assert held is None or held.attempt.order_id != order_id
+        claimed = await repository.claim_abandoned_attempt(0.0, lease=60)
+        assert claimed is None or claimed.attempt.order_id != order_id
 
     with_repository(database_url, use)
+
+
+def payment_queries_waiting(postgres) -> int:
+    with psycopg.connect(postgres.url("payment_test")) as conn:
+        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                            "AND datname = current_database()").fetchone()[0]
+
+
+def test_while_payment_is_slow_the_sweeper_holds_no_lock_or_connection(
+        database_url, postgres, catalog_service, payment_service, catalog_channel, payment_channel):
+    """The sweeper waits on paymentservice (its payments table locked), with a database
+    pool of one connection. Meanwhile a checkout records its attempt and stores its order
+    on that same pool, at once; and the claimed attempt's order is refused at once."""
+    product = create_product(catalog_channel, stock=4)
+    slow_id, flowing_id = new_order_id(), new_order_id()
+    reserve(catalog_channel, slow_id, product.id, 1)
+    authorize(payment_channel, slow_id)
+
+    async def use(repository: OrderRepository):
+        await repository.record_attempt(slow_id, "guest:slow")
+        with psycopg.connect(database_url) as conn:
+            conn.execute("UPDATE checkout_attempts SET created_at = now() - interval '1 hour' WHERE order_id = %s",
+                         (slow_id,))
+        catalog = clients.connect(catalog_service.address, timeout=20)
+        payment = clients.connect(payment_service.address, timeout=20)
+        try:
+            sweeper = AbandonedCheckoutSweeper(repository, CatalogClient(catalog), PaymentClient(payment),
+                                               older_than=60, interval=1)
+            with psycopg.connect(postgres.url("payment_test")) as slow:
+                slow.execute("LOCK TABLE payments IN ACCESS EXCLUSIVE MODE")
+                sweeping = asyncio.create_task(sweeper.sweep())
+                for _ in range(200):
+                    if await asyncio.to_thread(payment_queries_waiting, postgres):
+                        break
+                    await asyncio.sleep(0.05)
+                else:
+                    raise AssertionError("the sweeper's GetPayment never waited on the payments table")
+                started = time.monotonic()
+                await asyncio.wait_for(repository.record_attempt(flowing_id, "guest:flowing"), 2)
+                await asyncio.wait_for(repository.create(an_order(flowing_id), []), 2)
+                with pytest.raises(AttemptGone):
+                    await asyncio.wait_for(repository.create(an_order(slow_id), []), 2)
+                took = time.monotonic() - started
+                assert not sweeping.done(), "the sweeper was still waiting on payment"
+                slow.rollback()  # payment answers again
+            swept = {s.attempt.order_id: s for s in await asyncio.wait_for(sweeping, 30)}
+            assert swept[slow_id].outcome is Outcome.RELEASED, swept[slow_id]
+            assert took < 1.5, f"the checkout's two writes took {took:.1f} s while the sweeper waited"
+            assert (await repository.get(flowing_id)).status is orders.Status.PLACED
+        finally:
+            for channel in (catalog, payment):
+                await channel.close()
+
+    with_repository(database_url, use, pool_size=1)
+    assert payment_status(payment_channel, slow_id) == "VOIDED"
+    assert stock_of(catalog_channel, product.id) == 4
 
 
 def test_a_failed_sweep_keeps_the_attempt_and_the_next_sweep_finishes_it(
