@@ -8,7 +8,9 @@ from datetime import date
 
 from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 
+from service_runtime import deadlines
 from shop.cart.v1 import cart_pb2
+from shop.checkout.v1 import checkout_pb2
 
 from frontend import backends, checkout_views as views
 from frontend.clients import NotFound, Refused, ServiceUnavailable
@@ -17,9 +19,10 @@ from frontend.visitor import owner_id
 bp = Blueprint("cart", __name__)
 
 
-# PlaceOrder does the most work of any call (five services); it gets a longer deadline,
-# and a retry after a timeout is safe because it carries the form's request id.
-PLACE_ORDER_DEADLINE_FACTOR = 3
+# PlaceOrder does the most work of any call (five services); it gets a longer deadline
+# (service_runtime.deadlines.budget), and a retry after a timeout is safe because it
+# carries the form's request id.
+PLACE_ORDER = f"/{checkout_pb2.DESCRIPTOR.services_by_name['CheckoutService'].full_name}/PlaceOrder"
 # The session key naming the order just placed: its page says thank you, however far the
 # order got before the page was drawn (payment can be quicker than the redirect).
 JUST_PLACED = "just_placed"
@@ -107,7 +110,7 @@ def checkout():
         form = replace(form, request_id=uuid.uuid4().hex)
     problem = views.local_problem(form)
     if problem is None:
-        timeout = current_app.config["SHOP"].rpc_timeout * PLACE_ORDER_DEADLINE_FACTOR
+        timeout = deadlines.budget(PLACE_ORDER, current_app.config["SHOP"].rpc_timeout)
         try:
             order = views.place_order(backends(), form, owner_id(), g.currency, timeout)
         except Refused as refused:

@@ -1,4 +1,12 @@
-"""The deadline of the call being handled, so that the calls it makes never outlive it.
+"""How long a call may take, and the deadline of the call being handled, so that the calls
+it makes never outlive it.
+
+A caller waits for a call its budget (`budget`): the base (CALL_TIMEOUT_SECONDS in the
+HTTP facade, RPC_TIMEOUT_SECONDS in the website, 5 s each by default), or a multiple of it
+for the few calls that make many hops of their own. The limits nest, each shorter than the
+one outside it (docs/decisions/0011-deadlines.md): KrakenD's endpoint timeout is the
+facade's budget plus a second (a unit test keeps krakend.json so), so the gateway never
+cuts off an answer the service was about to give.
 
 The server interceptor records when the incoming call's deadline passes (`handling`);
 every outgoing call then waits at most the smaller of its own cap and what is left of
@@ -11,6 +19,16 @@ import contextlib
 import time
 from contextvars import ContextVar
 from typing import Iterator
+
+# Calls that may take a multiple of the base budget: PlaceOrder makes eight hops, two of
+# them (reserve, authorize) with a base budget of their own.
+LONGER_CALLS = {"/shop.checkout.v1.CheckoutService/PlaceOrder": 3}
+
+
+def budget(rpc_path: str, base: float) -> float:
+    """How long a caller waits for the method ("/package.Service/Method")."""
+    return base * LONGER_CALLS.get(rpc_path, 1)
+
 
 # When the call being handled must be answered (time.monotonic()), or None.
 _deadline: ContextVar[float | None] = ContextVar("call_deadline", default=None)

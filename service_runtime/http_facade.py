@@ -24,7 +24,7 @@ from google.protobuf.descriptor import ServiceDescriptor
 from opentelemetry import propagate, trace
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
-from service_runtime import client_address, metrics, status_details, tracecontext, tracing, transcoding
+from service_runtime import client_address, deadlines, metrics, status_details, tracecontext, tracing, transcoding
 from service_runtime.health import HealthMonitor
 from service_runtime.interceptors import REQUEST_ID_KEY
 
@@ -56,6 +56,7 @@ def _handler_for(route: transcoding.Route, channel_getter: Callable[[], grpc.aio
     response_class = message_factory.GetMessageClass(route.method.output_type)
     route_label = f"{route.http_method} {route.template}"
     span_name = f"HTTP {route_label}"
+    call_budget = deadlines.budget(route.rpc_path, timeout)
 
     async def handle(request: web.Request) -> web.Response:
         if not tracing.enabled():
@@ -106,7 +107,7 @@ def _handler_for(route: transcoding.Route, channel_getter: Callable[[], grpc.aio
             response_deserializer=response_class.FromString,
         )
         try:
-            response = await call(message, timeout=timeout, metadata=_metadata(request, rid, trusted_hops))
+            response = await call(message, timeout=call_budget, metadata=_metadata(request, rid, trusted_hops))
         except grpc.aio.AioRpcError as exc:
             status, payload = transcoding.error_json(exc.code(), exc.details() or exc.code().name)
             details = status_details.details_json(exc)

@@ -66,6 +66,12 @@ def _incoming_request_id(context: grpc.aio.ServicerContext) -> str:
     return uuid.uuid4().hex
 
 
+
+def _deadline_passed(context: grpc.aio.ServicerContext) -> bool:
+    left = context.time_remaining()
+    return left is not None and left < DEADLINE_TOLERANCE
+
+
 class ServerInterceptor(grpc.aio.ServerInterceptor):
     def __init__(self, error_table: ErrorTable, call_log: CallLog = CallLog()):
         self._error_table = dict(error_table)
@@ -105,12 +111,12 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
             except asyncio.CancelledError:
                 # The caller went away: its deadline passed (grpc cancels the handler at
                 # about that moment, give or take the clocks' tick), or it cancelled the call.
-                left = context.time_remaining()
-                code = grpc.StatusCode.DEADLINE_EXCEEDED if left is not None and left < DEADLINE_TOLERANCE \
-                    else grpc.StatusCode.CANCELLED
+                code = grpc.StatusCode.DEADLINE_EXCEEDED if _deadline_passed(context) else grpc.StatusCode.CANCELLED
                 raise
             except Exception as exc:  # every failure leaves as a status, never a trace
-                mapped = status_for(exc, table)
+                # One that came as the deadline passed (a query cut short by it, say) is what
+                # the caller already has: DEADLINE_EXCEEDED.
+                mapped = grpc.StatusCode.DEADLINE_EXCEEDED if _deadline_passed(context) else status_for(exc, table)
                 if mapped is None:
                     code = grpc.StatusCode.INTERNAL
                     log.exception("unexpected error in %s", full_method)

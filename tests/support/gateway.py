@@ -29,9 +29,9 @@ class Gateway:
     log_path: Path
 
     def call(self, method: str, path: str, body=None, *, token: str | None = None,
-             headers: dict | None = None, raw: bytes | None = None) -> Reply:
+             headers: dict | None = None, raw: bytes | None = None, timeout: float = 10) -> Reply:
         auth = {"Authorization": f"Bearer {token}"} if token else {}
-        return request(method, self.url + path, body, raw=raw, headers={**auth, **(headers or {})})
+        return request(method, self.url + path, body, raw=raw, headers={**auth, **(headers or {})}, timeout=timeout)
 
     def signing_key(self) -> jwk.JWK:
         """The gateway's own private key (the test made it, so the test may use it)."""

@@ -4,19 +4,25 @@ codes and have a breaker and a timeout, nothing a client sends as a credential r
 backend. And devstack.krakend.render moves it to other addresses and nothing else."""
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from google.protobuf import descriptor_pool
 
 from devstack import krakend
-from service_runtime.config import Env, RuntimeConfig
+from service_runtime import deadlines, transcoding
+from service_runtime.config import DEFAULT_PORTS, Env, RuntimeConfig
 
 CONFIG = krakend.load()
 ENDPOINTS = CONFIG["endpoints"]
 CB = "github.com/devopsfaith/krakend-circuitbreaker/gobreaker"
 RATELIMIT = "github.com/devopsfaith/krakend-ratelimit/juju/router"
 HTTP = "github.com/devopsfaith/krakend/http"
+GATEWAY_MARGIN_SECONDS = 1
 
 
 def named(endpoint: dict) -> str:
@@ -153,11 +159,43 @@ def test_render_adds_exporters_only_when_told(tmp_path):
     assert CONFIG["extra_config"][krakend.OPENCENSUS]["exporters"] == {}, "render must not change its input"
 
 
-@pytest.mark.parametrize("name", ["POST /api/v1/users", "POST /api/v1/login", "POST /api/v1/me/password",
-                                  "POST /api/v1/me/delete"])
-def test_calls_that_check_a_password_outwait_the_services_own_deadline(name):
-    """An argon2 check queues behind others in a burst of sign-ins; the gateway waits
-    longer than the HTTP facade's own deadline on the call (CALL_TIMEOUT_SECONDS, 5 s), so
-    a slow sign-in gets the service's answer, not the gateway's bare timeout."""
-    facade_deadline = RuntimeConfig.from_env("identityservice", Env({"DATABASE_URL": "postgresql://x/y"})).call_timeout
-    assert int(by_name(name)["timeout"].removesuffix("s")) > facade_deadline
+def backend_rpc(endpoint: dict) -> str | None:
+    """The RPC ("/package.Service/Method") the endpoint's backend URL reaches through the
+    service's HTTP facade, or None for a path the facade serves itself (product images)."""
+    backend = endpoint["backend"][0]
+    port = urlsplit(backend["host"][0]).port
+    process = next(name for name, (_, http_port) in DEFAULT_PORTS.items() if http_port == port)
+    package = importlib.import_module(f"shop.{process.removesuffix('service')}.v1")
+    modules = [importlib.import_module(f"{package.__name__}.{info.name}")
+               for info in pkgutil.iter_modules(package.__path__) if info.name.endswith("_pb2")]
+
+    def shape(template: str) -> str:
+        return re.sub(r"\{[^}]*\}", "{}", template)
+    found = [route.rpc_path for module in modules for service in module.DESCRIPTOR.services_by_name.values()
+             for route in transcoding.routes_for(service)
+             if route.http_method == backend["method"] and shape(route.template) == shape(backend["url_pattern"])]
+    assert len(found) <= 1, (named(endpoint), found)
+    return found[0] if found else None
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=named)
+def test_the_gateway_waits_a_second_longer_than_the_facade_for_every_call(endpoint):
+    """The limits nest (docs/decisions/0011-deadlines.md): the facade's budget for the
+    call (CALL_TIMEOUT_SECONDS, 5 s, times deadlines.LONGER_CALLS), then one second more at
+    the gateway, so a slow call ends with the service's own DEADLINE_EXCEEDED (504, JSON),
+    never with the gateway's bare timeout. Product images are files: the base budget."""
+    base = RuntimeConfig.from_env("catalogservice", Env({"DATABASE_URL": "postgresql://x/y"})).call_timeout
+    rpc = backend_rpc(endpoint)
+    if rpc is None:
+        assert endpoint["endpoint"].startswith("/images/"), named(endpoint)
+    expected = deadlines.budget(rpc or "", base) + GATEWAY_MARGIN_SECONDS
+    assert endpoint["timeout"] == f"{expected:g}s", (named(endpoint), rpc)
+    assert CONFIG["timeout"] == f"{base + GATEWAY_MARGIN_SECONDS:g}s"
+
+
+def test_every_longer_call_names_a_real_method():
+    for rpc_path in deadlines.LONGER_CALLS:
+        _, service, method = rpc_path.split("/")
+        package = service.rsplit(".", 1)[0]  # shop.checkout.v1: its main file defines the service
+        importlib.import_module(f"{package}.{package.split('.')[1]}_pb2")
+        assert descriptor_pool.Default().FindServiceByName(service).methods_by_name[method], rpc_path
