@@ -8,14 +8,26 @@ and its own dead-letter queue (`payment.checkout-events.dlq`).
 Messages: the body is the serialized protobuf event; `content_type`
 application/x-protobuf, `type` the event's full name, `message_id` its event_id,
 persistent, and the W3C `traceparent` in the headers. Consumers ack manually, after
-their effect is committed; a message that cannot be parsed is dead-lettered at once; a
-handler that fails is redelivered until the delivery limit dead-letters it."""
+their effect is committed.
+
+What dead-letters a message is its own fault, never an outage or a restart:
+- one that cannot be parsed, or that its handler calls Unprocessable: at once;
+- one whose handler fails FAILURE_LIMIT times (each retried in place, after a pause);
+- a failure that says a dependency is away is retried in place for as long as the
+  outage lasts, and counts for nothing.
+The consumer publishes a dead letter itself, with the reason in its headers
+(`x-shop-dead-letter-reason`), then acks the original; `python -m
+service_runtime.dead_letters` lists and replays them. The broker's own delivery count
+(quorum queues count every return: a consumer stopped, killed or cut off with the message
+in hand) only guards against a message that keeps killing its consumer: RETURN_LIMIT
+returns dead-letter it (reason `delivery_limit` in `x-death`)."""
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Awaitable, Callable, Mapping
 
 import aio_pika
@@ -31,7 +43,10 @@ from service_runtime.metrics import MESSAGE_SECONDS, MESSAGES
 log = logging.getLogger("service_runtime.messaging")
 
 CONTENT_TYPE = "application/x-protobuf"
-DELIVERY_LIMIT = 5
+FAILURE_LIMIT = 5
+RETURN_LIMIT = 20
+REASON_HEADER = "x-shop-dead-letter-reason"
+FROM_HEADER = "x-shop-dead-lettered-from"
 # Messages a consumer handles at once. An order's events are published in order and are
 # still handled one after another, in queue order (a lock per order id, KeyLocks); only
 # different orders' events overlap. Each handling may hold a pooled database connection.
@@ -40,9 +55,7 @@ RECONNECT_SECONDS = 2.0
 # A broker that takes the TCP connection but not the AMQP handshake (one still starting)
 # must not hold a consumer's first connection for good: the attempt ends and is made again.
 CONNECT_TIMEOUT_SECONDS = 15.0
-# A failed message waits before it goes back to the queue (0.5 s, 1 s, 2 s, ... up to
-# 10 s), so a dependency that is away for a few seconds does not use up the delivery
-# limit and send good messages to the dead-letter queue.
+# A failed handling waits before it is tried again (0.5 s, 1 s, 2 s, ... up to 10 s).
 RETRY_BASE_SECONDS = 0.5
 RETRY_MAX_SECONDS = 10.0
 
@@ -52,14 +65,14 @@ class Unprocessable(Exception):
     no sense): the message goes to the dead-letter queue at once, without retries."""
 
 
-def retry_delay(delivery_count: int) -> float:
-    return min(RETRY_BASE_SECONDS * 2 ** max(delivery_count, 0), RETRY_MAX_SECONDS)
+def retry_delay(attempt: int) -> float:
+    return min(RETRY_BASE_SECONDS * 2 ** max(attempt, 0), RETRY_MAX_SECONDS)
 
 
 def is_transient(exc: BaseException) -> bool:
     """A failure that says a dependency is away (the database, another service), not that
     the message is bad. Such a message is retried in place, however long the outage:
-    it never counts against the delivery limit, so an outage never dead-letters it."""
+    it never counts against the failure limit, so an outage never dead-letters it."""
     if isinstance(exc, tuple(db.UNAVAILABLE_ERRORS)) or isinstance(exc, (OSError, asyncio.TimeoutError)):
         return True
     return isinstance(exc, grpc.aio.AioRpcError) and exc.code() in (
@@ -100,19 +113,28 @@ async def declare_exchange(channel: aio_pika.abc.AbstractChannel, name: str) -> 
     return await channel.declare_exchange(name, aio_pika.ExchangeType.FANOUT, durable=True)
 
 
-async def declare_subscription(channel: aio_pika.abc.AbstractChannel, subscription: Subscription,
-                               *, delivery_limit: int = DELIVERY_LIMIT) -> aio_pika.abc.AbstractQueue:
+def queue_arguments(subscription: Subscription) -> dict:
+    return {"x-queue-type": "quorum", "x-delivery-limit": RETURN_LIMIT,
+            "x-dead-letter-exchange": "", "x-dead-letter-routing-key": subscription.dead_letter_queue}
+
+
+async def declare_subscription(channel: aio_pika.abc.AbstractChannel,
+                               subscription: Subscription) -> aio_pika.abc.AbstractQueue:
+    """The exchange, the queue bound to it and its dead-letter queue. A queue that exists
+    with other arguments (an older version's) is used as it is, with a warning: a queue's
+    arguments cannot change, and deleting it would lose its messages. The channel is
+    reopened after the refusal, so settings made on it before (QoS) are gone."""
     exchange = await declare_exchange(channel, subscription.exchange)
     await channel.declare_queue(subscription.dead_letter_queue, durable=True, arguments={"x-queue-type": "quorum"})
-    queue = await channel.declare_queue(
-        subscription.queue, durable=True,
-        arguments={
-            "x-queue-type": "quorum",
-            "x-delivery-limit": delivery_limit,
-            "x-dead-letter-exchange": "",
-            "x-dead-letter-routing-key": subscription.dead_letter_queue,
-        },
-    )
+    try:
+        queue = await channel.declare_queue(subscription.queue, durable=True, arguments=queue_arguments(subscription))
+    except aio_pika.exceptions.ChannelPreconditionFailed as exc:
+        log.warning("the queue exists with other arguments (an older version's); it is used as it is. To take "
+                    "the new ones (%s), let it drain, delete it and start the consumer again: %s",
+                    queue_arguments(subscription), exc, extra={"queue": subscription.queue})
+        await channel.reopen()
+        exchange = await declare_exchange(channel, subscription.exchange)
+        queue = await channel.declare_queue(subscription.queue, passive=True)
     await queue.bind(exchange)
     return queue
 
@@ -139,6 +161,7 @@ class Consumer:
         self._handlers = {cls.DESCRIPTOR.full_name: (cls, handler) for cls, handler in handlers.items()}
         self._prefetch = prefetch
         self._connection: AbstractRobustConnection | None = None
+        self._channel: aio_pika.abc.AbstractChannel | None = None
         self._task: asyncio.Task | None = None
         self._in_flight: set[asyncio.Task] = set()
         self._one_per_order = KeyLocks()
@@ -156,9 +179,9 @@ class Consumer:
             try:
                 connection = await aio_pika.connect_robust(self._url, reconnect_interval=RECONNECT_SECONDS,
                                                            timeout=CONNECT_TIMEOUT_SECONDS)
-                channel = await connection.channel()
-                await channel.set_qos(prefetch_count=self._prefetch)
+                channel = self._channel = await connection.channel()
                 queue = await declare_subscription(channel, self.subscription)
+                await channel.set_qos(prefetch_count=self._prefetch)
                 self._consuming = (queue, await queue.consume(self._on_message))
                 self._connection = connection
                 self.connected.set()
@@ -249,7 +272,7 @@ class Consumer:
         queue = self.subscription.queue
         started = time.perf_counter()
         try:
-            attempt = 0
+            outage, failures = 0, 0
             while True:
                 try:
                     await handler(event, delivery)
@@ -257,38 +280,53 @@ class Consumer:
                 except Unprocessable as exc:
                     return await self._dead_letter(message, str(exc))
                 except Exception as exc:
-                    if not is_transient(exc) or self._stopping:
-                        return await self._redeliver_later(message, message_type, exc)
-                    log.warning("a dependency is away (%s); retrying the message in place", exc.__class__.__name__,
-                                extra={"queue": queue, "message_id": message.message_id, "attempt": attempt})
-                    await asyncio.sleep(retry_delay(attempt))
-                    attempt += 1
+                    if self._stopping:  # back to the queue, for the next consumer
+                        return await self._give_back(message, message_type, exc)
+                    if is_transient(exc):
+                        log.warning("a dependency is away (%s); retrying the message in place",
+                                    exc.__class__.__name__,
+                                    extra={"queue": queue, "message_id": message.message_id, "attempt": outage})
+                        await asyncio.sleep(retry_delay(outage))
+                        outage += 1
+                        continue
+                    failures += 1
+                    MESSAGES.labels(queue, message_type, "failed").inc()
+                    log.error("handling failed (%d of %d)", failures, FAILURE_LIMIT, exc_info=exc,
+                              extra={"queue": queue, "message_id": message.message_id, "type": message_type})
+                    if failures >= FAILURE_LIMIT:
+                        return await self._dead_letter(
+                            message, f"failed {failures} times; last: {exc.__class__.__name__}: {exc}")
+                    await asyncio.sleep(retry_delay(failures - 1))
             await message.ack()
             MESSAGES.labels(queue, message_type, "handled").inc()
         finally:
             MESSAGE_SECONDS.labels(queue, message_type).observe(time.perf_counter() - started)
 
-    async def _redeliver_later(self, message: AbstractIncomingMessage, message_type: str,
-                               error: BaseException) -> None:
-        """Back to the queue after a pause; redelivered until the delivery limit
-        dead-letters it."""
-        queue = self.subscription.queue
-        count = int((message.headers or {}).get("x-delivery-count") or 0)
-        log.error("handling failed; the message will be redelivered", exc_info=error,
-                  extra={"queue": queue, "message_id": message.message_id, "type": message_type,
-                         "delivery_count": count})
-        MESSAGES.labels(queue, message_type, "failed").inc()
-        if not self._stopping:
-            await asyncio.sleep(retry_delay(count))
+    async def _give_back(self, message: AbstractIncomingMessage, message_type: str, error: BaseException) -> None:
+        """Stopping with the message unhandled: it goes back to the queue now (the broker
+        counts the return, against RETURN_LIMIT, not against the message's failures)."""
+        log.warning("stopping: the message goes back to the queue (%s)", error.__class__.__name__,
+                    extra={"queue": self.subscription.queue, "message_id": message.message_id, "type": message_type})
         await message.nack(requeue=True)
 
     async def _dead_letter(self, message: AbstractIncomingMessage, why: str) -> None:
+        """Publish the message to the dead-letter queue with its reason (confirmed), then ack
+        it. Cut off in between, it is delivered again and dead-lettered again: a replay of
+        either copy has its effect once, as every handler is idempotent by event id."""
+        queue = self.subscription.queue
         log.warning("dead-lettering a message: %s", why, extra={
-            "queue": self.subscription.queue, "message_id": message.message_id, "type": message.type,
+            "queue": queue, "message_id": message.message_id, "type": message.type,
         })
+        headers = {key: value for key, value in (message.headers or {}).items()
+                   if not key.startswith(("x-death", "x-delivery-count", "x-first-death", "x-last-death"))}
+        copy = aio_pika.Message(message.body, content_type=message.content_type, type=message.type,
+                                message_id=message.message_id, delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                                timestamp=datetime.now(timezone.utc),
+                                headers={**headers, REASON_HEADER: why[:1000], FROM_HEADER: queue})
+        await self._channel.default_exchange.publish(copy, routing_key=self.subscription.dead_letter_queue)
+        await message.ack()
         known = message.type if message.type in self._handlers else "other"
-        MESSAGES.labels(self.subscription.queue, known, "dead_lettered").inc()
-        await message.reject(requeue=False)
+        MESSAGES.labels(queue, known, "dead_lettered").inc()
 
     async def stop(self, grace: float = 10.0) -> None:
         """Stop taking messages and let the ones being handled finish (unacked ones come

@@ -18,6 +18,7 @@ from service_runtime.messaging import Consumer, Delivery, Subscription
 from shop.checkout.v1 import events_pb2
 
 SUBSCRIPTION = Subscription("consumer-test", "consumer-test.events")
+RESTARTS = 8  # more than the broker allowed returns before (5): the sixth dead-lettered it
 
 
 @pytest.fixture
@@ -161,5 +162,53 @@ def test_a_broker_that_takes_the_connection_but_never_answers_is_tried_again(amq
             for writer in attempts:
                 writer.close()
             server.close()
+
+    asyncio.run(scenario())
+
+
+async def _dead_letters(url: str) -> list[str]:
+    """The message ids in the subscription's dead-letter queue (taken off it)."""
+    connection = await aio_pika.connect(url)
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(SUBSCRIPTION.dead_letter_queue, passive=True)
+        found = []
+        while (message := await queue.get(fail=False, no_ack=True)) is not None:
+            found.append(message.message_id)
+        return found
+
+
+def test_restarts_during_one_outage_neither_dead_letter_nor_double_the_message(amqp_url):
+    """A dependency is away (a transient error: retried in place). The consumer is stopped
+    and started again RESTARTS times meanwhile, as rolling restarts would, each stop handing
+    the message back to the broker. When the dependency returns, the message is handled,
+    once, and nothing was dead-lettered: returns are not the message's own failures."""
+    url, _ = amqp_url
+    outage, calls, effects = [True], [], []
+
+    async def handle(event, delivery: Delivery) -> None:
+        calls.append(event.event_id)
+        if outage[0]:
+            raise ConnectionRefusedError("the database is away")  # an OSError: transient
+        effects.append(event.event_id)
+
+    async def scenario() -> None:
+        await _publish(url, events_pb2.OrderPlaced(event_id="through-restarts", order_id="o-restarts"))
+        for restart in range(RESTARTS):
+            consumer = Consumer(url, SUBSCRIPTION, {events_pb2.OrderPlaced: handle})
+            await consumer.start()
+            seen = len(calls)
+            await _until(lambda: len(calls) > seen, 10, f"the message handled (and failing) before restart {restart}")
+            await consumer.stop()
+        outage[0] = False
+        consumer = Consumer(url, SUBSCRIPTION, {events_pb2.OrderPlaced: handle})
+        await consumer.start()
+        try:
+            await _until(lambda: effects, 15, "the message handled once the dependency returned")
+            await asyncio.sleep(0.5)
+        finally:
+            await consumer.stop()
+        assert effects == ["through-restarts"]
+        assert await _dead_letters(url) == []
 
     asyncio.run(scenario())

@@ -1,9 +1,9 @@
 """paymentservice through long outages of its dependencies, each shown on a private
 PostgreSQL and RabbitMQ so the session's servers are not disturbed:
 
-1. An OrderPlaced that arrives during a database outage longer than the delivery limit
-   could bear (50 s, where five paced redeliveries take about 33 s) is retried in place, not dead-lettered, and captured when the
-   database returns.
+1. An OrderPlaced that arrives during a database outage longer than five paced tries
+   would last (50 s, where they take about 33 s) is retried in place, not dead-lettered,
+   and captured when the database returns.
 2. A SIGTERM while RabbitMQ is down stops the service promptly."""
 import time
 import uuid
