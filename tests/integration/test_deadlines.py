@@ -56,8 +56,9 @@ def test_an_outgoing_call_gets_no_more_than_its_caller_has_left(postgres, catalo
     finally:
         hold.close()
     [reserve] = rpc_lines(catalog_service, "ReserveStock", catalog_lines)
-    # Cut when PlaceOrder's 1.5 s ran out, long before checkout's own 5 s cap.
-    assert reserve["code"] in ("DEADLINE_EXCEEDED", "CANCELLED") and reserve["duration_ms"] < 1500, reserve
+    # Cut when PlaceOrder's 1.5 s ran out (give or take the clocks' tick and the loop's turn:
+    # CI once saw 1500.46 ms), long before checkout's own 5 s cap.
+    assert reserve["code"] in ("DEADLINE_EXCEEDED", "CANCELLED") and reserve["duration_ms"] < 2000, reserve
     assert time.monotonic() - started < OWN_CAP
     wait_until(lambda: rpc_lines(checkout_service, "PlaceOrder", checkout_lines), 10, "checkout's line")
     assert rpc_lines(checkout_service, "PlaceOrder", checkout_lines)[0]["code"] == "DEADLINE_EXCEEDED"
