@@ -150,7 +150,7 @@ def build_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_page)
     for prefix, directory in (static_dirs or {}).items():
-        app.router.add_static(prefix, directory, append_version=False)
+        app.router.add_get(prefix.rstrip("/") + "/{name:.+}", _files_from(Path(directory)))
     app.middlewares.append(_errors_as_json)
     static_prefixes = tuple(prefix.rstrip("/") + "/" for prefix in (static_dirs or {}))
 
@@ -173,6 +173,24 @@ def build_app(
     return app
 
 
+def _files_from(directory: Path):
+    """Serves the directory's files by name (no listing, nothing outside it); anything
+    else is a 404 with the JSON error body, as every other error."""
+    root = directory.resolve()
+
+    async def file(request: web.Request) -> web.StreamResponse:
+        try:
+            path = (root / request.match_info["name"]).resolve()
+            found = path.is_relative_to(root) and path.is_file()
+        except (OSError, ValueError):  # a name too long for the file system, or holding a NUL
+            found = False
+        if not found:
+            raise web.HTTPNotFound()
+        return web.FileResponse(path)
+
+    return file
+
+
 @web.middleware
 async def _errors_as_json(request: web.Request, handler):
     """Unknown paths and wrong methods answer JSON like every other error; nothing else
@@ -182,14 +200,15 @@ async def _errors_as_json(request: web.Request, handler):
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
+        status = exc.status
         code = {404: grpc.StatusCode.NOT_FOUND, 405: grpc.StatusCode.UNIMPLEMENTED}.get(
-            exc.status, grpc.StatusCode.INVALID_ARGUMENT
+            status, grpc.StatusCode.INVALID_ARGUMENT
         )
         message = {404: "no such resource", 405: f"method {request.method} is not allowed here"}.get(
-            exc.status, exc.reason
+            status, exc.reason
         )
-        payload = {"error": {"code": exc.status, "status": code.name, "message": message}}
-        return web.json_response(payload, status=exc.status)
+        payload = {"error": {"code": status, "status": code.name, "message": message}}
+        return web.json_response(payload, status=status)
     except Exception:
         rid = uuid.uuid4().hex
         log.exception("unexpected error answering %s %s (request id %s)", request.method, request.path, rid)

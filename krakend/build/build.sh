@@ -15,7 +15,11 @@
 #   - lura 1.4.1 gets lura-listen-ip.patch: KrakenD 2's "listen_ip", so the gateway can bind
 #     to 127.0.0.1 alone (1.4.1 binds every interface);
 #   - krakend-jose 1.4.0 gets krakend-jose-validator.patch: a 401, not a 500, for an unknown
-#     key id, "required_claims", and JSON bodies on the validator's refusals.
+#     key id, "required_claims", and JSON bodies on the validator's refusals;
+#   - krakend-lua 1.4.0 gets krakend-lua-errors.patch: JSON bodies on an endpoint Lua
+#     script's refusals (the path-parameter guard's 400);
+#   - KrakenD CE's own router gets krakend-ce-router-errors.patch: JSON bodies on its 404
+#     and 405.
 # CGO is off: the binary is static and runs on the Alpine of the official image as on Debian
 # (KrakenD's Go plugins, which need cgo, are not used here).
 set -euo pipefail
@@ -39,8 +43,10 @@ source_dir=$(cd "$scratch" && module_dir "$module@v$version")
 cp -R "$source_dir" "$scratch/src"
 chmod -R u+w "$scratch/src"
 cd "$scratch/src"
+patch --quiet -p1 <"$here/krakend-ce-router-errors.patch"
 for patched in lura:github.com/luraproject/lura:lura-listen-ip.patch \
-               jose:github.com/devopsfaith/krakend-jose:krakend-jose-validator.patch; do
+               jose:github.com/devopsfaith/krakend-jose:krakend-jose-validator.patch \
+               lua:github.com/devopsfaith/krakend-lua:krakend-lua-errors.patch; do
     IFS=: read -r dir dependency patch_file <<<"$patched"
     cp -R "$(module_dir "$dependency")" "$dir" && chmod -R u+w "$dir"
     patch --quiet -p1 -d "$dir" <"$here/$patch_file"

@@ -113,3 +113,11 @@ def test_grpcurl_lists_and_calls_a_service_inside_the_compose_network(shop):
     reply = engine.docker(*grpcurl, "-d", '{"id": "stoneware-mug"}', "catalogservice:50051",
                           "shop.catalog.v1.CatalogService/GetProduct").stdout
     assert json.loads(reply)["product"]["id"] == "stoneware-mug"
+
+
+def test_an_operator_lists_the_dead_letter_queues_from_a_service_container(shop):
+    """The dead-letter command ships in every service image, with the service's AMQP_URL."""
+    listed = shop.project.compose("exec", "-T", "paymentservice", "python", "-m", "service_runtime.dead_letters",
+                                  "list", timeout=120)
+    assert "payment.checkout-events.dlq: 0 messages" in listed.stdout, listed.stdout + listed.stderr
+    assert "email.checkout-events.dlq:" in listed.stdout

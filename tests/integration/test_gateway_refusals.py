@@ -257,12 +257,34 @@ def test_a_forged_x_forwarded_for_buys_no_sign_ins(gateway):
     assert sum(r.status == 429 for r in replies) >= 15, sorted(r.status for r in replies)
 
 
-@pytest.mark.parametrize("path", ["/api/v1/products/%1F", "/api/v1/products/a%25zz", "/api/v1/products/%7F/related",
-                                  "/images/products/%00.svg"])
-def test_a_path_parameter_that_would_break_the_backend_url_is_400(gateway, path):
-    """KrakenD 1.4 puts decoded parameters into the backend URL as they are; its Lua guard
-    (krakend.json) refuses these before they turn into a 500."""
-    assert gateway.call("GET", path).status == 400
+@pytest.mark.parametrize("method, path", [
+    ("GET", "/api/v1/products/%1F"), ("GET", "/api/v1/products/a%25zz"), ("GET", "/api/v1/products/%7F/related"),
+    ("GET", "/images/products/%00.svg"), ("GET", "/api/v1/orders/a%23b"), ("GET", "/api/v1/orders/a%3Fb"),
+    ("POST", "/api/v1/orders/%C3%96%23/cancel"), ("GET", "/api/v1/products/a%5Cb"),
+    ("POST", "/api/v1/orders/a%3Ab/cancel"),
+])
+def test_a_path_parameter_that_would_break_the_backend_url_is_400_with_a_json_error(gateway, customer, method, path):
+    """KrakenD 1.4 puts decoded parameters into the backend URL as they are, where a "#" or
+    "?" ends the path, a ":" starts a custom verb and an encoded slash changes the path (a
+    POST to /orders/Ö#/cancel reached the facade as /orders/Ö and got a 405). Its Lua guard (krakend.json) refuses these
+    first, with the services' JSON error body (our krakend-lua patch)."""
+    reply = customer.call(method, path, {} if method == "POST" else None)
+    assert reply.status == 400, (path, reply.status, reply.body)
+    assert reply.headers.get("Content-Type", "").startswith("application/json")
+    assert reply.json()["error"]["status"] == "INVALID_ARGUMENT"
+
+
+@pytest.mark.parametrize("method, path, status", [
+    ("GET", "/api/v1/nothing-here", 404), ("GET", "/api/v1/products/..%2F..%2Fcategories", 404),
+    ("DELETE", "/api/v1/products", 405),
+])
+def test_the_routers_own_refusals_have_the_json_error_body(gateway, method, path, status):
+    """No endpoint for the path (an encoded slash included: the router decodes it, and no
+    route matches), or none for the method: our krakend-ce patch gives gin's plain-text
+    404 and 405 the services' JSON body."""
+    reply = gateway.call(method, path)
+    assert reply.status == status, (path, reply.status, reply.body)
+    assert reply.json()["error"]["code"] == status
 
 
 def test_ordinary_path_parameters_pass_the_guard(gateway, customer):

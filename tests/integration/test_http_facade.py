@@ -118,3 +118,7 @@ def test_product_images_are_served_locally_with_caching(url):
     assert image.status == 200 and image.headers["Content-Type"] == "image/svg+xml"
     assert "max-age" in image.headers["Cache-Control"] and image.body.lstrip().startswith(b"<")
     assert request("GET", f"{url}/images/products/../../server.py").status == 404
+    # Nothing there, the folder itself, outside it, a name longer than the file system takes.
+    for missing in ("nope.svg", ".", "..%2Fserver.py", "a" * 300 + ".svg"):
+        reply = request("GET", f"{url}/images/products/{missing}")
+        assert reply.status == 404 and reply.json()["error"]["status"] == "NOT_FOUND", (missing, reply)

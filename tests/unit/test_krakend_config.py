@@ -199,3 +199,15 @@ def test_every_longer_call_names_a_real_method():
         package = service.rsplit(".", 1)[0]  # shop.checkout.v1: its main file defines the service
         importlib.import_module(f"{package}.{package.split('.')[1]}_pb2")
         assert descriptor_pool.Default().FindServiceByName(service).methods_by_name[method], rpc_path
+
+
+LUA_ROUTER = "github.com/devopsfaith/krakend-lua/router"
+
+
+def test_every_endpoint_with_a_path_parameter_has_the_one_path_guard():
+    """KrakenD 1.4 puts decoded path parameters into backend URLs as they are; the guard
+    refuses what would break or change them (tests/integration/test_gateway_refusals.py)."""
+    guards = {named(e): extra(e, LUA_ROUTER) for e in ENDPOINTS if "{" in e["endpoint"]}
+    assert all(guards.values()), [name for name, guard in guards.items() if not guard]
+    assert len({guard["pre"] for guard in guards.values()}) == 1, "one guard, the same everywhere"
+    assert not [named(e) for e in ENDPOINTS if "{" not in e["endpoint"] and extra(e, LUA_ROUTER)]
