@@ -196,3 +196,19 @@ def test_pass_through_request_bodies_are_objects(document, key):
         assert schema.get("type") == "object", (
             f"{endpoint_id(key)}: the {media_type} request body must be an object schema, got {schema.get('type')!r}"
         )
+
+
+def test_the_documented_currencies_are_the_catalogs():
+    """Money in requests names one of the currencies the catalog converts to."""
+    rates = json.loads((REPO / "catalogservice" / "rates.json").read_text())
+    document = yaml.safe_load(DOCUMENT_PATH.read_text())
+    documented = document["components"]["schemas"]["MoneyInput"]["properties"]["currencyCode"]["enum"]
+    assert sorted(documented) == sorted({*rates["rates"], rates["base"]})
+
+
+def test_the_documented_countries_are_the_ones_shipping_ships_to():
+    from shippingservice.rates import ZONES
+
+    document = yaml.safe_load(DOCUMENT_PATH.read_text())
+    documented = document["components"]["schemas"]["AddressInput"]["properties"]["countryCode"]["enum"]
+    assert sorted(documented) == sorted({country for zone in ZONES for country in zone.countries})
