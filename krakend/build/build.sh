@@ -13,11 +13,15 @@
 #   - github.com/modern-go/reflect2 goes from v1.0.1, which crashes on Go 1.18 and later, to
 #     v1.0.2, the release that fixes that;
 #   - lura 1.4.1 gets lura-listen-ip.patch: KrakenD 2's "listen_ip", so the gateway can bind
-#     to 127.0.0.1 alone (1.4.1 binds every interface);
+#     to 127.0.0.1 alone (1.4.1 binds every interface); and lura-error-bodies.patch: a call
+#     its backend did not answer is a 503 (504 when the endpoint's timeout ran out) with a
+#     JSON body, not an empty 500;
 #   - krakend-jose 1.4.0 gets krakend-jose-validator.patch: a 401, not a 500, for an unknown
 #     key id, "required_claims", and JSON bodies on the validator's refusals;
 #   - krakend-lua 1.4.0 gets krakend-lua-errors.patch: JSON bodies on an endpoint Lua
 #     script's refusals (the path-parameter guard's 400);
+#   - krakend-ratelimit 1.4.0 gets krakend-ratelimit-errors.patch: JSON bodies on the router
+#     limiter's 429 and 503;
 #   - KrakenD CE's own router gets krakend-ce-router-errors.patch: JSON bodies on its 404
 #     and 405.
 # CGO is off: the binary is static and runs on the Alpine of the official image as on Debian
@@ -44,12 +48,15 @@ cp -R "$source_dir" "$scratch/src"
 chmod -R u+w "$scratch/src"
 cd "$scratch/src"
 patch --quiet -p1 <"$here/krakend-ce-router-errors.patch"
-for patched in lura:github.com/luraproject/lura:lura-listen-ip.patch \
+for patched in lura:github.com/luraproject/lura:lura-listen-ip.patch,lura-error-bodies.patch \
                jose:github.com/devopsfaith/krakend-jose:krakend-jose-validator.patch \
-               lua:github.com/devopsfaith/krakend-lua:krakend-lua-errors.patch; do
-    IFS=: read -r dir dependency patch_file <<<"$patched"
+               lua:github.com/devopsfaith/krakend-lua:krakend-lua-errors.patch \
+               ratelimit:github.com/devopsfaith/krakend-ratelimit:krakend-ratelimit-errors.patch; do
+    IFS=: read -r dir dependency patch_files <<<"$patched"
     cp -R "$(module_dir "$dependency")" "$dir" && chmod -R u+w "$dir"
-    patch --quiet -p1 -d "$dir" <"$here/$patch_file"
+    for patch_file in ${patch_files//,/ }; do
+        patch --quiet -p1 -d "$dir" <"$here/$patch_file"
+    done
     "$go" mod edit -replace="$dependency=./$dir"
 done
 "$go" mod edit -require=github.com/modern-go/reflect2@v1.0.2

@@ -91,13 +91,14 @@ def test_an_api_client_shops_through_krakend_and_gets_the_emails(shop):
 def test_the_gateway_image_carries_this_repositorys_validator_fixes(shop):
     """krakend/Dockerfile builds its binary with krakend/build/build.sh: a token naming a key
     id the gateway does not have is a 401 with the JSON error body (the official 1.4.1
-    binary answers 500, with no body)."""
+    binary answers 500, with no body), and so is an unknown path's 404 (plain text there)."""
     user = register(shop.gateway, "odd-kid")
     assert user.login().status == 200
     stranger = jwk.JWK.generate(kty="RSA", size=2048)
     reply = shop.gateway.call("GET", "/api/v1/cart", token=sign(stranger, claims(user.id), kid="retired-key"))
     assert reply.status == 401, (reply.status, reply.body)
     assert reply.json()["error"]["status"] == "UNAUTHENTICATED"
+    assert shop.gateway.call("GET", "/api/v1/no-such-path").json()["error"]["status"] == "NOT_FOUND"
 
 
 def test_grpcurl_lists_and_calls_a_service_inside_the_compose_network(shop):

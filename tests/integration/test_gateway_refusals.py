@@ -199,9 +199,12 @@ def test_login_failures_look_the_same_for_a_wrong_password_and_an_unknown_email(
 
 def test_too_many_registrations_from_one_client_get_429(gateway):
     time.sleep(1.1)  # a full bucket, whatever ran before
-    statuses = [gateway.call("POST", "/api/v1/users", {}).status for _ in range(12)]
+    replies = [gateway.call("POST", "/api/v1/users", {}) for _ in range(12)]
+    statuses = [reply.status for reply in replies]
     assert 429 in statuses, statuses
     assert set(statuses) <= {400, 429}, statuses  # an empty body is refused by the service
+    limited = next(reply for reply in replies if reply.status == 429)  # the gateway's limiter, with a JSON body
+    assert limited.json()["error"]["status"] == "RESOURCE_EXHAUSTED"
     time.sleep(1.1)  # leave the bucket full for whoever comes next
     assert gateway.call("POST", "/api/v1/users", {}).status == 400
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Mapping
 
 TOO_MANY_REQUESTS = 429
-# KrakenD's own limiter answers 429 with an empty body and no Retry-After; its bucket
-# refills within a second.
+# KrakenD's own limiter answers 429 without a Retry-After (a JSON error body, with this
+# repository's build); its bucket refills within a second.
 DEFAULT_WAIT_SECONDS = 1.0
 CSV_SUFFIX = "_429.csv"
 CSV_HEADER = ("Type", "Name", "429 Count")
