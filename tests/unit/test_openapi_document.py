@@ -212,3 +212,25 @@ def test_the_documented_countries_are_the_ones_shipping_ships_to():
     document = yaml.safe_load(DOCUMENT_PATH.read_text())
     documented = document["components"]["schemas"]["AddressInput"]["properties"]["countryCode"]["enum"]
     assert sorted(documented) == sorted({country for zone in ZONES for country in zone.countries})
+
+
+def test_the_documented_address_rules_are_shippings_own():
+    """Each country's postal code format and region list, as shippingservice checks them
+    (shippingservice/addresses.py), one oneOf branch per group of countries sharing a rule."""
+    from shippingservice.addresses import _GENERIC_POSTAL_CODE, POSTAL_FORMATS, REGIONS
+    from shippingservice.rates import ZONES
+
+    expected = {}
+    for country in {country for zone in ZONES for country in zone.countries}:
+        pattern = f"^{POSTAL_FORMATS[country][0]}$" if country in POSTAL_FORMATS else _GENERIC_POSTAL_CODE.pattern
+        expected[country] = (pattern, tuple(sorted(REGIONS.get(country, ()))))
+    document = yaml.safe_load(DOCUMENT_PATH.read_text())
+    documented = {}
+    for branch in document["components"]["schemas"]["AddressInput"]["oneOf"]:
+        rule = (branch["properties"]["postalCode"]["pattern"],
+                tuple(sorted(branch["properties"].get("region", {}).get("enum", ()))))
+        assert ("region" in branch.get("required", [])) == bool(rule[1])
+        for country in branch["properties"]["countryCode"]["enum"]:
+            assert country not in documented, f"{country} is in two branches"
+            documented[country] = rule
+    assert documented == expected
