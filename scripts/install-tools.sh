@@ -31,7 +31,7 @@ set -euo pipefail
 # Pinned versions: the single source of truth (tests read KRAKEND_VERSION from here).
 BUF_VERSION=1.75.0
 KRAKEND_VERSION=1.4.1
-KRAKEND_BUILD=+shop.6  # this project's build of it: krakend/build/build.sh
+KRAKEND_BUILD=+shop.7  # this project's build of it: krakend/build/build.sh
 GRPCURL_VERSION=1.9.4
 GHZ_VERSION=0.120.0
 # 5.8.3, the newest, needs Go 1.27; 5.8.2 builds with the Go here (1.26).

@@ -108,3 +108,12 @@ def test_the_gateway_sends_no_usage_report_to_the_internet(gateway):
                      "KrakenD's usage-report line")
     assert "usage report client disabled" in log
     assert "registering usage stats" not in log
+
+
+def test_a_sign_in_whose_service_cannot_be_reached_is_a_503_with_the_json_error_body(gateway_to):
+    """The signing endpoints (KrakenD's signer) too: 1.4.0 answered an empty 400; our
+    krakend-jose patch answers as every other endpoint does."""
+    url, _, _ = gateway_to  # nothing listens on the backends' port
+    reply = request("POST", f"{url}/api/v1/login", {"email": "ada@example.com", "password": "correct horse"})
+    assert reply.status == 503, (reply.status, reply.body)
+    assert reply.json()["error"]["status"] == "UNAVAILABLE"
