@@ -6,7 +6,7 @@ from decimal import Decimal
 import grpc
 
 from service_runtime import money, paging, protomoney
-from service_runtime.db import UNAVAILABLE_ERRORS
+from service_runtime.db import DATA_ERRORS, UNAVAILABLE_ERRORS
 from service_runtime.prototime import to_timestamp
 from shop.catalog.v1 import catalog_pb2, catalog_pb2_grpc, currency_pb2, currency_pb2_grpc
 
@@ -27,6 +27,7 @@ STATUS_BY_ERROR = {
     errors.OutOfStock: grpc.StatusCode.FAILED_PRECONDITION,
     errors.ReservationConflict: grpc.StatusCode.FAILED_PRECONDITION,
     **UNAVAILABLE_ERRORS,
+    **DATA_ERRORS,
 }
 
 

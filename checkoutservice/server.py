@@ -4,7 +4,7 @@ from __future__ import annotations
 import grpc
 
 from service_runtime import paging
-from service_runtime.db import UNAVAILABLE_ERRORS
+from service_runtime.db import DATA_ERRORS, UNAVAILABLE_ERRORS
 from shop.checkout.v1 import checkout_pb2, checkout_pb2_grpc
 
 from checkoutservice import convert, errors
@@ -21,6 +21,7 @@ STATUS_BY_ERROR = {
     errors.IllegalTransition: grpc.StatusCode.FAILED_PRECONDITION,
     errors.DependencyUnavailable: grpc.StatusCode.UNAVAILABLE,
     **UNAVAILABLE_ERRORS,
+    **DATA_ERRORS,
 }
 
 

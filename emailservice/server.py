@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import grpc
 
-from service_runtime.db import UNAVAILABLE_ERRORS
+from service_runtime.db import DATA_ERRORS, UNAVAILABLE_ERRORS
 from service_runtime.prototime import to_timestamp
 from shop.email.v1 import email_pb2, email_pb2_grpc
 
@@ -17,6 +17,7 @@ STATUS_BY_ERROR = {
     errors.InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
     errors.EmailNotFound: grpc.StatusCode.NOT_FOUND,
     **UNAVAILABLE_ERRORS,
+    **DATA_ERRORS,
 }
 
 KIND_TO_PROTO = {kind: email_pb2.EmailKind.Value(f"EMAIL_KIND_{kind.name}") for kind in EmailKind}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import grpc
 
 from service_runtime import client_address, paging
-from service_runtime.db import UNAVAILABLE_ERRORS
+from service_runtime.db import DATA_ERRORS, UNAVAILABLE_ERRORS
 from service_runtime.prototime import to_timestamp
 from shop.identity.v1 import identity_pb2, identity_pb2_grpc
 
@@ -32,6 +32,7 @@ STATUS_BY_ERROR = {
     errors.UserNotFound: grpc.StatusCode.NOT_FOUND,
     errors.LastAdmin: grpc.StatusCode.FAILED_PRECONDITION,
     **UNAVAILABLE_ERRORS,
+    **DATA_ERRORS,
 }
 
 

@@ -13,7 +13,7 @@ from google.protobuf.any_pb2 import Any
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from service_runtime.db import UNAVAILABLE_ERRORS
+from service_runtime.db import DATA_ERRORS, UNAVAILABLE_ERRORS
 from shop.payment.v1 import payment_pb2, payment_pb2_grpc
 
 from paymentservice import errors
@@ -30,6 +30,7 @@ STATUS_BY_ERROR = {
     errors.AuthorizationExists: grpc.StatusCode.ALREADY_EXISTS,
     errors.PaymentNotFound: grpc.StatusCode.NOT_FOUND,
     **UNAVAILABLE_ERRORS,
+    **DATA_ERRORS,
 }
 
 

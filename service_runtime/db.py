@@ -21,6 +21,12 @@ UNAVAILABLE_ERRORS: dict[type[BaseException], grpc.StatusCode] = {
     psycopg.OperationalError: grpc.StatusCode.UNAVAILABLE,
     psycopg_pool.PoolTimeout: grpc.StatusCode.UNAVAILABLE,
 }
+# Errors that mean a value from the request cannot be stored or compared (text with a NUL
+# character, which PostgreSQL's text refuses, say): callers get INVALID_ARGUMENT. Never
+# transient: a retry would fail the same way.
+DATA_ERRORS: dict[type[BaseException], grpc.StatusCode] = {
+    psycopg.DataError: grpc.StatusCode.INVALID_ARGUMENT,
+}
 
 
 def _yoyo_url(database_url: str) -> str:

@@ -38,6 +38,7 @@ def status_for(exc: BaseException, table: ErrorTable) -> grpc.StatusCode | None:
 _PROJECT = Path(__file__).resolve().parents[1]
 # What a caller is told instead of a library's text (hosts, ports, SQL), which goes to the log.
 _PUBLIC_TEXT = {
+    grpc.StatusCode.INVALID_ARGUMENT: "a value in the request cannot be used (text with a NUL character, say)",
     grpc.StatusCode.UNAVAILABLE: "the service cannot reach what it depends on right now; try again shortly",
     grpc.StatusCode.DEADLINE_EXCEEDED: "the service took too long",
 }

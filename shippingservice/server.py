@@ -6,7 +6,7 @@ from datetime import datetime
 import grpc
 
 from service_runtime import money, protomoney
-from service_runtime.db import UNAVAILABLE_ERRORS
+from service_runtime.db import DATA_ERRORS, UNAVAILABLE_ERRORS
 from service_runtime.prototime import to_timestamp
 from shop.shipping.v1 import shipping_pb2, shipping_pb2_grpc
 
@@ -25,6 +25,7 @@ STATUS_BY_ERROR = {
     errors.AlreadyShipped: grpc.StatusCode.FAILED_PRECONDITION,
     errors.DependencyUnavailable: grpc.StatusCode.UNAVAILABLE,
     **UNAVAILABLE_ERRORS,
+    **DATA_ERRORS,
 }
 
 _STATUS_TO_PROTO = {status: shipping_pb2.ShipmentStatus.Value(f"SHIPMENT_STATUS_{status.name}")

@@ -70,6 +70,9 @@ def test_every_generated_request_gets_a_documented_answer_and_no_server_error(ca
     headers = {}
     if case.operation.definition.raw.get("security") != []:
         headers["Authorization"] = f"Bearer {fuzz_admin_token}"
+    # A generated "Host" is transport, not API: Go's HTTP server refuses a malformed one
+    # in plain text before KrakenD sees the request.
+    case.headers = {name: value for name, value in (case.headers or {}).items() if name.lower() != "host"}
     case.call_and_validate(base_url=gateway.url, session=fuzz_session, headers=headers, timeout=20, checks=CHECKS)
 
 
@@ -79,7 +82,11 @@ def test_every_generated_request_gets_a_documented_answer_and_no_server_error(ca
 # services accept, which generated data rarely is: before each PlaceOrder the fuzzer's cart
 # gets a line, and the body a valid address and test card (the currency and the rest stay
 # generated), so the links from created orders are walked with real order ids.
-state_machine = schema.as_state_machine()
+# Only the calls a shopper makes on what is theirs (the catalog is read, never changed):
+# links from listings carry real ids, and an admin call reached that way would delete the
+# seeded products or change the real admin's roles under the other tests.
+state_machine = schema.include(
+    path_regex=r"^/api/v1/(products|search|categories|currencies|shipping|cart|orders)").as_state_machine()
 
 
 def test_linked_sequences_of_calls_get_documented_answers(gateway, fuzz_admin_token, fuzz_session):

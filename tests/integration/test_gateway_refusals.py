@@ -290,6 +290,18 @@ def test_the_routers_own_refusals_have_the_json_error_body(gateway, method, path
     assert reply.json()["error"]["code"] == status
 
 
+def test_text_the_database_cannot_hold_is_a_400_not_a_500(gateway):
+    """A NUL character in a query parameter (schemathesis found it on the admin's order list):
+    PostgreSQL's text refuses it, and the services answer INVALID_ARGUMENT with a stable
+    message and the request id, not an unexpected error."""
+    admin = User(gateway, ADMIN_EMAIL, ADMIN_PASSWORD)
+    assert admin.login().status == 200
+    reply = admin.call("GET", "/api/v1/admin/orders?user_id=%C2%AE%00x")
+    assert reply.status == 400, (reply.status, reply.body)
+    error = reply.json()["error"]
+    assert error["status"] == "INVALID_ARGUMENT" and "request id" in error["message"], error
+
+
 def test_ordinary_path_parameters_pass_the_guard(gateway, customer):
     assert gateway.call("GET", "/api/v1/products/stoneware-mug").status == 200
     assert gateway.call("GET", "/api/v1/products/no%20such%20thing").status == 404
