@@ -60,12 +60,7 @@ def read(message: aio_pika.abc.AbstractIncomingMessage, dead_letter_queue: str) 
 
 def original(message: aio_pika.abc.AbstractIncomingMessage) -> aio_pika.Message:
     """The message as it first came, without what dead-lettering added."""
-    added = ("x-death", "x-first-death", "x-last-death", "x-delivery-count", messaging.REASON_HEADER,
-             messaging.FROM_HEADER)
-    headers = {key: value for key, value in (message.headers or {}).items() if not key.startswith(added)}
-    return aio_pika.Message(message.body, content_type=message.content_type, type=message.type,
-                            message_id=message.message_id, delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                            headers=headers)
+    return messaging.resent(message)
 
 
 async def _taken(channel: aio_pika.abc.AbstractChannel, queue_name: str) -> list:

@@ -150,6 +150,20 @@ def build_message(body: bytes, *, message_type: str, message_id: str, traceparen
     )
 
 
+# What dead-lettering adds to a message (the broker's and ours).
+_DEAD_LETTERING_HEADERS = ("x-death", "x-first-death", "x-last-death", "x-delivery-count", REASON_HEADER, FROM_HEADER)
+
+
+def resent(message: AbstractIncomingMessage, headers: Mapping[str, object] | None = None, *,
+           timestamp: datetime | None = None) -> aio_pika.Message:
+    """The message as it first came (nothing dead-lettering added), to publish again, with
+    `headers` added: to its dead-letter queue, or back to its queue when replayed."""
+    kept = {key: value for key, value in (message.headers or {}).items() if not key.startswith(_DEAD_LETTERING_HEADERS)}
+    return aio_pika.Message(message.body, content_type=message.content_type, type=message.type,
+                            message_id=message.message_id, delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                            timestamp=timestamp, headers={**kept, **(headers or {})})
+
+
 class Consumer:
     """Consumes one subscription, dispatching on the message type. Types with no handler
     are acked and ignored: a fanout queue receives every type its exchange carries."""
@@ -317,12 +331,7 @@ class Consumer:
         log.warning("dead-lettering a message: %s", why, extra={
             "queue": queue, "message_id": message.message_id, "type": message.type,
         })
-        headers = {key: value for key, value in (message.headers or {}).items()
-                   if not key.startswith(("x-death", "x-delivery-count", "x-first-death", "x-last-death"))}
-        copy = aio_pika.Message(message.body, content_type=message.content_type, type=message.type,
-                                message_id=message.message_id, delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                                timestamp=datetime.now(timezone.utc),
-                                headers={**headers, REASON_HEADER: why[:1000], FROM_HEADER: queue})
+        copy = resent(message, {REASON_HEADER: why[:1000], FROM_HEADER: queue}, timestamp=datetime.now(timezone.utc))
         await self._channel.default_exchange.publish(copy, routing_key=self.subscription.dead_letter_queue)
         await message.ack()
         known = message.type if message.type in self._handlers else "other"

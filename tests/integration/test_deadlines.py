@@ -93,17 +93,22 @@ def test_a_call_the_caller_cancels_or_gives_up_on_is_counted_with_its_real_statu
     assert counted("OK") == before["OK"], "neither was counted as OK"
 
 
+def an_admin_patch_held_up(postgres, gateway, catalog_service):
+    """A signed-in admin, a product whose row is held (so a PATCH of it waits), and where
+    the catalog's log stood."""
+    product = stock_a_product(gateway)
+    admin = User(gateway, ADMIN_EMAIL, ADMIN_PASSWORD)
+    assert admin.login().status == 200
+    return admin, product, len(catalog_service.log_text().splitlines()), held_row(postgres, product["id"])
+
+
 def test_a_slow_call_ends_with_the_services_own_504_inside_the_gateways_timeout(postgres, gateway,
                                                                                  catalog_service):
     """The limits nest (docs/decisions/0011-deadlines.md): the HTTP facade's budget for an
     admin PATCH is 5 s, KrakenD's timeout for it 6 s. So a call held up inside the catalog
     ends at 5 s with the service's DEADLINE_EXCEEDED (504 and its JSON body), passed
     through by the gateway, not with the gateway's bare 500."""
-    product = stock_a_product(gateway)
-    admin = User(gateway, ADMIN_EMAIL, ADMIN_PASSWORD)
-    assert admin.login().status == 200
-    since = len(catalog_service.log_text().splitlines())
-    hold = held_row(postgres, product["id"])
+    admin, product, since, hold = an_admin_patch_held_up(postgres, gateway, catalog_service)
     try:
         started = time.monotonic()
         reply = admin.call("PATCH", f"/api/v1/admin/products/{product['id']}", {"stock": 3}, timeout=30)
@@ -122,11 +127,7 @@ def test_a_client_that_gives_up_does_not_stop_the_call_before_its_budget(postgre
     """KrakenD 1.4 does not pass a client's disconnect on (lura's endpoint context comes
     from gin's, which never ends): the facade's call runs to its own budget and ends there,
     as DEADLINE_EXCEEDED, never later (ADR 0011)."""
-    product = stock_a_product(gateway)
-    admin = User(gateway, ADMIN_EMAIL, ADMIN_PASSWORD)
-    assert admin.login().status == 200
-    since = len(catalog_service.log_text().splitlines())
-    hold = held_row(postgres, product["id"])
+    admin, product, since, hold = an_admin_patch_held_up(postgres, gateway, catalog_service)
     try:
         with pytest.raises(OSError):  # urllib's timeout (socket.timeout is an OSError)
             admin.call("PATCH", f"/api/v1/admin/products/{product['id']}", {"stock": 3}, timeout=1.5)
