@@ -107,9 +107,16 @@ def validate(product: Product) -> Product:
 
 def new_product(draft: Product) -> Product:
     """A product to create: the id derived from the name when none is given."""
-    product_id = draft.id.strip() or slugify(draft.name)
-    if not product_id:
+    if draft.id.strip():
+        return validate(replace(draft, id=draft.id.strip()))
+    if not draft.name.strip():
         raise InvalidArgument("name is required")
+    product_id = slugify(draft.name)
+    if not ID_PATTERN.match(product_id):
+        raise InvalidArgument(
+            f"no id can be made from the name {draft.name.strip()[:40]!r}: it needs two letters or digits; "
+            "give the product an id"
+        )
     return validate(replace(draft, id=product_id))
 
 

@@ -234,3 +234,32 @@ def test_the_documented_address_rules_are_shippings_own():
             assert country not in documented, f"{country} is in two branches"
             documented[country] = rule
     assert documented == expected
+
+
+def test_a_quotes_subtotal_is_documented_in_the_quotes_currency_to_its_minor_unit():
+    """shippingservice refuses a subtotal in another currency than the quote's, or finer
+    than that currency's minor unit (shippingservice/quotes.py): one oneOf branch per
+    currency says both."""
+    from service_runtime import money
+
+    rates = json.loads((REPO / "catalogservice" / "rates.json").read_text())
+    expected = {code: 10 ** (9 - money.minor_unit_exponent(code)) for code in {*rates["rates"], rates["base"]}}
+    document = yaml.safe_load(DOCUMENT_PATH.read_text())
+    documented = {}
+    for branch in document["components"]["schemas"]["ShippingQuoteRequest"]["oneOf"]:
+        [code] = branch["properties"]["currencyCode"]["enum"]
+        subtotal = branch["properties"]["subtotal"]["properties"]
+        assert subtotal["currencyCode"]["enum"] == [code]
+        nanos = subtotal["nanos"]
+        documented[code] = 10 ** 9 if nanos.get("enum") == [0] else nanos["multipleOf"]
+    assert documented == expected
+
+
+def test_the_documented_categories_are_the_ones_the_catalogs_migrations_make():
+    migrations = "".join(path.read_text() for path in sorted((REPO / "catalogservice" / "migrations").glob("*.sql")))
+    made = re.findall(r"^\s*\('([a-z0-9-]+)', '[^']*', \d+\)", migrations.split("INSERT INTO categories", 1)[1],
+                      re.MULTILINE)
+    assert "INSERT INTO categories" not in migrations.split("INSERT INTO categories", 1)[1], \
+        "a later migration adds categories: read them too"
+    document = yaml.safe_load(DOCUMENT_PATH.read_text())
+    assert document["components"]["schemas"]["CategorySlugs"]["items"]["enum"] == made

@@ -29,6 +29,8 @@ def test_slugs_drop_accents_and_punctuation():
     [
         ({"id": "Bad Id"}, "id must be"),
         ({"name": "   "}, "name is required"),
+        ({"name": "Ω"}, "no id can be made from the name 'Ω'"),
+        ({"name": "7 ★"}, "it needs two letters or digits"),
         ({"name": "x" * 121}, "at most 120"),
         ({"price": Decimal("0")}, "more than 0"),
         ({"price": Decimal("-3")}, "more than 0"),
