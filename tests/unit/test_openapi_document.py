@@ -263,3 +263,12 @@ def test_the_documented_categories_are_the_ones_the_catalogs_migrations_make():
         "a later migration adds categories: read them too"
     document = yaml.safe_load(DOCUMENT_PATH.read_text())
     assert document["components"]["schemas"]["CategorySlugs"]["items"]["enum"] == made
+
+
+def test_the_documented_refresh_token_lifetime_is_identitys_default():
+    from identityservice.config import DAY, load
+    from service_runtime.config import Env
+
+    config = load(Env({"DATABASE_URL": "postgresql://unused/identity"}))
+    days = {int(found) for found in re.findall(r"valid (\d+) days by default", DOCUMENT_PATH.read_text())}
+    assert days == {config.tokens.refresh_ttl_seconds // DAY}
