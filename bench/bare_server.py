@@ -1,10 +1,10 @@
 """The baseline: a bare grpc.aio server (no interceptors, no database) answering the
 standard health Check, the emptiest RPC there is. Reflection on (with the same pool as
-the services), so ghz needs no protos."""
-import asyncio
+the services), so ghz needs no protos. On uvloop, as the services run."""
 import sys
 
 import grpc
+import uvloop
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
@@ -23,4 +23,4 @@ async def main(port: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1])))
+    uvloop.run(main(int(sys.argv[1])))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Awaitable, Callable, Mapping, Protocol
 
 import grpc
+import uvloop
 from aiohttp import web
 from google.protobuf.descriptor import ServiceDescriptor
 from grpc_health.v1 import health, health_pb2_grpc
@@ -160,7 +161,7 @@ def run(main: Callable[[], Awaitable[None]], service: str | None = None) -> None
     name = service or _package_of(main)
     try:
         tracing.configure_tracing(name)
-        asyncio.run(main())
+        uvloop.run(main())
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         sys.exit(2)

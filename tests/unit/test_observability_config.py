@@ -261,7 +261,7 @@ def test_the_collector_takes_otlp_http_from_the_shop_and_hands_it_to_jaeger():
     assert (http.hostname, grpc.hostname) == ("0.0.0.0", "0.0.0.0")
     assert {str(http.port), str(grpc.port)} == set(COMPOSE["otel-collector"]["expose"])
     # The shop exports over OTLP/HTTP, so the documented endpoint is the HTTP port.
-    assert "opentelemetry.exporter.otlp.proto.http" in (REPO / "service_runtime" / "tracing.py").read_text()
+    assert "opentelemetry.exporter.otlp.proto.http" in (REPO / "service_runtime" / "tracing_sdk.py").read_text()
     documented = f"http://otel-collector:{http.port}"
     assert documented in (REPO / "deploy" / "compose" / "env.example").read_text()
     assert f"{tracing.OTLP_ENDPOINT_ENV}={documented}" in (REPO / "docs" / "observability.md").read_text()

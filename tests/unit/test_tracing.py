@@ -13,14 +13,14 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import ParentBased
 
-from service_runtime import jsonlog, tracing
+from service_runtime import jsonlog, tracing, tracing_sdk
 from service_runtime.config import ConfigError
 
 
 def local_provider(exporter) -> TracerProvider:
     """A provider of the test's own (the global one is never touched here)."""
     provider = TracerProvider(resource=Resource.create({"service.name": "unit"}),
-                              sampler=ParentBased(root=tracing._QuietRoots()))  # noqa: SLF001
+                              sampler=ParentBased(root=tracing_sdk._QuietRoots()))  # noqa: SLF001
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     return provider
 
@@ -93,7 +93,7 @@ def test_background_polling_and_health_checks_start_no_trace():
 
 def test_the_trace_file_gets_one_json_line_per_span(tmp_path):
     path = tmp_path / "spans.jsonl"
-    tracer = local_provider(tracing.JsonLinesSpanExporter(str(path))).get_tracer("test")
+    tracer = local_provider(tracing_sdk.JsonLinesSpanExporter(str(path))).get_tracer("test")
     with tracer.start_as_current_span("parent", kind=trace.SpanKind.SERVER) as parent:
         with tracer.start_as_current_span("child", attributes={"n": 1, "tags": ("a", "b")}):
             pass
@@ -120,7 +120,7 @@ def test_a_share_of_new_traces_is_kept_and_calls_inside_a_trace_follow_their_cal
     assert tracing.root_ratio({"OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
                                "OTEL_TRACES_SAMPLER_ARG": "0.25"}) == 0.25
     exporter = InMemorySpanExporter()
-    provider = TracerProvider(sampler=ParentBased(root=tracing._QuietRoots(0.25)))  # noqa: SLF001
+    provider = TracerProvider(sampler=ParentBased(root=tracing_sdk._QuietRoots(0.25)))  # noqa: SLF001
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     tracer = provider.get_tracer("test")
     kept = 0
