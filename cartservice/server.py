@@ -4,6 +4,7 @@ from __future__ import annotations
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from service_runtime import fault_flags
 from service_runtime.redis_client import UNAVAILABLE_ERRORS
 from shop.cart.v1 import cart_pb2, cart_pb2_grpc
 
@@ -16,8 +17,12 @@ STATUS_BY_ERROR = {
     errors.InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
     errors.ProductNotFound: grpc.StatusCode.NOT_FOUND,
     errors.DependencyUnavailable: grpc.StatusCode.UNAVAILABLE,
+    fault_flags.Unavailable: grpc.StatusCode.UNAVAILABLE,
     **UNAVAILABLE_ERRORS,
 }
+
+# The cartFailure fault flag: every change answers as a Redis outage would; reads still work.
+unchangeable = fault_flags.unavailable_while("cartFailure", "the cart cannot be changed right now; try again shortly")
 
 
 def cart_to_proto(cart: rules.Cart) -> cart_pb2.Cart:
@@ -41,6 +46,7 @@ class CartServicer(cart_pb2_grpc.CartServiceServicer):
         cart = await self._repo.get(rules.check_owner_id(request.owner_id))
         return cart_pb2.GetCartResponse(cart=cart_to_proto(cart))
 
+    @unchangeable
     async def AddItem(self, request, context):
         owner = rules.check_owner_id(request.owner_id)
         product_id = rules.check_product_id(request.product_id)
@@ -51,6 +57,7 @@ class CartServicer(cart_pb2_grpc.CartServiceServicer):
         UNITS_ADDED.inc(quantity)
         return cart_pb2.AddItemResponse(cart=cart_to_proto(cart))
 
+    @unchangeable
     async def SetItemQuantity(self, request, context):
         owner = rules.check_owner_id(request.owner_id)
         product_id = rules.check_product_id(request.product_id)
@@ -61,17 +68,20 @@ class CartServicer(cart_pb2_grpc.CartServiceServicer):
         CHANGES.labels("set_quantity").inc()
         return cart_pb2.SetItemQuantityResponse(cart=cart_to_proto(cart))
 
+    @unchangeable
     async def RemoveItem(self, request, context):
         owner = rules.check_owner_id(request.owner_id)
         cart = await self._repo.remove(owner, rules.check_product_id(request.product_id))
         CHANGES.labels("remove").inc()
         return cart_pb2.RemoveItemResponse(cart=cart_to_proto(cart))
 
+    @unchangeable
     async def EmptyCart(self, request, context):
         await self._repo.empty(rules.check_owner_id(request.owner_id))
         CHANGES.labels("empty").inc()
         return cart_pb2.EmptyCartResponse()
 
+    @unchangeable
     async def MergeCarts(self, request, context):
         source = rules.check_owner_id(request.source_owner_id, "source_owner_id")
         target = rules.check_owner_id(request.target_owner_id, "target_owner_id")
@@ -82,6 +92,7 @@ class CartServicer(cart_pb2_grpc.CartServiceServicer):
         return cart_pb2.MergeCartsResponse(
             cart=cart_to_proto(cart), not_merged=[cart_pb2.CartItem(product_id=p, quantity=q) for p, q in left])
 
+    @unchangeable
     async def SubtractItems(self, request, context):
         owner = rules.check_owner_id(request.owner_id)
         items = rules.check_subtracted([(item.product_id, item.quantity) for item in request.items])

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import grpc
 
-from service_runtime import money, paging, protomoney
+from service_runtime import fault_flags, money, paging, protomoney
 from service_runtime.db import DATA_ERRORS, UNAVAILABLE_ERRORS
 from service_runtime.prototime import to_timestamp
 from shop.catalog.v1 import catalog_pb2, catalog_pb2_grpc, currency_pb2, currency_pb2_grpc
@@ -63,6 +63,10 @@ def given_fields(message: catalog_pb2.Product) -> list[str]:
     return [name for name in products.UPDATABLE_FIELDS if given[name]]
 
 
+# The catalogLatency fault flag: reads of products and categories wait first.
+slowed = fault_flags.slowed_by("catalogLatency")
+
+
 class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
     """Reads come from the live read model (each product's message built once); writes go
     to the repository, and what they touched is refreshed before the reply."""
@@ -71,6 +75,7 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
         self._repo = repository
         self._live = live
 
+    @slowed
     async def ListProducts(self, request, context):
         page = paging.paging(request.page_size, request.page_token)
         found, total = (await self._live.view()).listing(page, request.category)
@@ -79,14 +84,17 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
             next_page_token=page.next_token(len(found), total), total_size=total,
         )
 
+    @slowed
     async def GetProduct(self, request, context):
         [entry] = (await self._live.view()).get([products.check_id(request.id)])
         return catalog_pb2.GetProductResponse(product=entry.message)
 
+    @slowed
     async def BatchGetProducts(self, request, context):
         found = (await self._live.view()).get(products.check_ids(list(request.ids)))
         return catalog_pb2.BatchGetProductsResponse(products=[e.message for e in found])
 
+    @slowed
     async def SearchProducts(self, request, context):
         tsquery = search.build_tsquery(request.query)
         page = paging.paging(request.page_size, request.page_token)
@@ -96,11 +104,13 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
             next_page_token=page.next_token(len(found), total), total_size=total,
         )
 
+    @slowed
     async def ListRelatedProducts(self, request, context):
         limit = paging.paging(request.page_size, "", default=4, maximum=20).limit
         found = (await self._live.view()).related(products.check_id(request.id), limit)
         return catalog_pb2.ListRelatedProductsResponse(products=[e.message for e in found])
 
+    @slowed
     async def ListCategories(self, request, context):
         return catalog_pb2.ListCategoriesResponse(
             categories=[

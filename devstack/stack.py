@@ -104,6 +104,8 @@ class Stack:
             "AMQP_URL": rabbitmq.url(self.ports["STACK_AMQP_PORT"]),
             "BIND_HOST": "127.0.0.1",
             "MAIL_DIR": str(self.state / "mail"),
+            # Every process watches this one file (service_runtime/fault_flags.py).
+            "FLAGS_FILE": str(self.state / "flags.json"),
             "DEV_ADMIN_EMAIL": DEV_ADMIN_EMAIL,
             "DEV_ADMIN_PASSWORD": dev_admin_password(self.state),
             "WEB_SECRET_KEY": kept_secret(self.state, WEB_SECRET_KEY_FILE, 32),
@@ -137,7 +139,9 @@ class Stack:
         admin = (f"  first admin: {DEV_ADMIN_EMAIL} / {dev_admin_password(self.state)}"
                  f"  (kept in {self.state / DEV_ADMIN_PASSWORD_FILE})")
         limits = f"  sign-in and registration limits: {self.limits.describe()}"
-        return "\n".join(["The shop runs here (Ctrl-C stops everything):", *lines, admin, limits,
+        flags = (f"  fault flags (docs/fault-flags.md): FLAGS_FILE={self.state / 'flags.json'} "
+                 ".venv/bin/python -m service_runtime.fault_flags show")
+        return "\n".join(["The shop runs here (Ctrl-C stops everything):", *lines, admin, limits, flags,
                           f"  try: .tools/bin/grpcurl -plaintext localhost:{first_grpc} list",
                           f"       curl http://localhost:{p['STACK_GATEWAY_PORT']}/api/v1/products?page_size=3"])
 

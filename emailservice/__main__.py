@@ -13,7 +13,7 @@ from shop.email.v1 import email_pb2, email_pb2_grpc
 
 from emailservice import config as email_config
 from emailservice.consumer import EmailConsumer
-from emailservice.delivery import MailDirDelivery, SmtpDelivery
+from emailservice.delivery import FaultFlagged, MailDirDelivery, SmtpDelivery
 from emailservice.mailer import Mailer, RetryPolicy
 from emailservice.rendering import Renderer
 from emailservice.repository import EmailRepository
@@ -27,10 +27,10 @@ log = logging.getLogger("emailservice")
 def delivery_for(config: email_config.Config):
     if config.smtp is not None:
         log.info("emails go to the SMTP server %s:%d", config.smtp.host, config.smtp.port)
-        return SmtpDelivery(config.smtp, timeout=config.delivery_timeout)
+        return FaultFlagged(SmtpDelivery(config.smtp, timeout=config.delivery_timeout))
     config.mail_dir.mkdir(parents=True, exist_ok=True)
     log.info("SMTP_URL is not set: emails are written as .eml files to %s", config.mail_dir.resolve())
-    return MailDirDelivery(config.mail_dir)
+    return FaultFlagged(MailDirDelivery(config.mail_dir))
 
 
 async def main() -> None:

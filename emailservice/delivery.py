@@ -9,6 +9,8 @@ from pathlib import Path
 
 import aiosmtplib
 
+from service_runtime import fault_flags
+
 from emailservice.config import SmtpSettings
 from emailservice.errors import DeliveryFailed
 from emailservice.mime import message_bytes, sender_address
@@ -85,3 +87,18 @@ class SmtpDelivery:
             raise DeliveryFailed(
                 f"cannot reach the mail server {s.host}:{s.port}: {exc.__class__.__name__} {exc}"
             ) from None
+
+
+class FaultFlagged:
+    """A delivery that fails, as one to a mail server that is away would, while the
+    emailFailure fault flag is on (docs/fault-flags.md): the emails wait and are retried
+    on their schedule, and go once it is off."""
+
+    def __init__(self, inner):
+        self._inner = inner
+
+    async def deliver(self, email: EmailRecord) -> None:
+        if fault_flags.value("emailFailure"):
+            fault_flags.applied("emailFailure", f"delivery of email {email.id} failed")
+            raise DeliveryFailed("cannot reach the mail server: connection refused (the emailFailure fault flag)")
+        await self._inner.deliver(email)

@@ -138,6 +138,7 @@ _CARD_REFUSALS = {
     "INSUFFICIENT_FUNDS": ("card_number", "The card has insufficient funds. Please try another card."),
     "EXPIRED_CARD": ("card_expiry", "The card has expired. Check the expiry date or try another card."),
     "INCORRECT_CVV": ("card_cvv", "The security code is incorrect."),
+    "ISSUER_UNAVAILABLE": ("card_number", "Your card's bank did not answer. Please try again or use another card."),
 }
 
 

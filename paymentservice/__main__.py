@@ -13,6 +13,7 @@ from service_runtime.outbox import OutboxRelay
 from shop.payment.v1 import payment_pb2, payment_pb2_grpc
 
 from paymentservice import config as payment_config
+from paymentservice import faults
 from paymentservice.consumer import checkout_events_consumer
 from paymentservice.processor import PaymentProcessor
 from paymentservice.repository import PaymentRepository
@@ -31,7 +32,8 @@ async def main() -> None:
     await db.migrate_when_reachable(config.database_url, db.MESSAGING_MIGRATIONS, HERE / "migrations")
     pool = await db.open_pool(config.database_url, max_size=config.db_pool_size)
     try:
-        processor = PaymentProcessor(PaymentRepository(pool), new_payment_id=new_payment_id)
+        processor = PaymentProcessor(PaymentRepository(pool), new_payment_id=new_payment_id,
+                                     issuer_fails=faults.issuer_fails)
         host = ServiceHost(
             config.runtime,
             [

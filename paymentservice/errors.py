@@ -14,6 +14,7 @@ class DeclineReason(Enum):
     INSUFFICIENT_FUNDS = "The card has insufficient funds."
     EXPIRED_CARD = "The card has expired."
     INCORRECT_CVV = "The card's security code (CVV) is incorrect."
+    ISSUER_UNAVAILABLE = "The card's issuer did not answer."
 
     @property
     def message(self) -> str:

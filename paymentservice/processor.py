@@ -15,7 +15,7 @@ from typing import Callable, Protocol
 from paymentservice import amounts, network, payments
 from paymentservice.amounts import MoneyInput
 from paymentservice.cards import CardInput, check_card
-from paymentservice.errors import (AuthorizationExists, CardRefused, FieldViolation, InvalidRequest,
+from paymentservice.errors import (AuthorizationExists, CardRefused, DeclineReason, FieldViolation, InvalidRequest,
                                    PaymentNotFound)
 from paymentservice.payments import Payment, PaymentStatus, Transition
 
@@ -95,10 +95,13 @@ def _check_payment_id(payment_id: str) -> str:
 
 class PaymentProcessor:
     def __init__(self, store: PaymentStore, *, new_payment_id: Callable[[], str],
-                 clock: Callable[[], datetime] = utc_now):
+                 clock: Callable[[], datetime] = utc_now, issuer_fails: Callable[[], bool] = lambda: False):
         self._store = store
         self._new_id = new_payment_id
         self._clock = clock
+        # Asked for each authorization the network approves: True declines it as
+        # ISSUER_UNAVAILABLE (the paymentFailure fault flag, paymentservice/faults.py).
+        self._issuer_fails = issuer_fails
 
     async def authorize(self, request: AuthorizeInput) -> Payment:
         """Ask the network to reserve the amount, once per order: a retry gets the order's
@@ -120,8 +123,10 @@ class PaymentProcessor:
                     raise AuthorizationExists(request.order_id, existing.id,
                                               amounts.format_amount(existing.amount, existing.currency_code))
                 return existing
-            payment = payments.new_payment(self._new_id(), request.order_id, amount, currency, card,
-                                           network.authorize(card, now.date()), now)
+            verdict = network.authorize(card, now.date())
+            if isinstance(verdict, network.Approval) and self._issuer_fails():
+                verdict = network.Decline(DeclineReason.ISSUER_UNAVAILABLE)
+            payment = payments.new_payment(self._new_id(), request.order_id, amount, currency, card, verdict, now)
             await tx.add(payment)
         if payment.status is PaymentStatus.DECLINED:
             raise CardRefused(payment.decline_reason, payment.id)

@@ -13,6 +13,7 @@ from google.protobuf.any_pb2 import Any
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from service_runtime import fault_flags
 from service_runtime.db import DATA_ERRORS, UNAVAILABLE_ERRORS
 from shop.payment.v1 import payment_pb2, payment_pb2_grpc
 
@@ -29,6 +30,7 @@ STATUS_BY_ERROR = {
     errors.IllegalTransition: grpc.StatusCode.FAILED_PRECONDITION,
     errors.AuthorizationExists: grpc.StatusCode.ALREADY_EXISTS,
     errors.PaymentNotFound: grpc.StatusCode.NOT_FOUND,
+    fault_flags.Unavailable: grpc.StatusCode.UNAVAILABLE,
     **UNAVAILABLE_ERRORS,
     **DATA_ERRORS,
 }
@@ -66,10 +68,15 @@ def money_from_proto(message, present: bool) -> MoneyInput | None:
     return MoneyInput(message.currency_code, message.units, message.nanos) if present else None
 
 
+# The paymentUnavailable fault flag: every call answers as an outage would.
+unavailable = fault_flags.unavailable_while("paymentUnavailable", "payments are unavailable right now; try again shortly")
+
+
 class PaymentServicer(payment_pb2_grpc.PaymentServiceServicer):
     def __init__(self, processor: PaymentProcessor):
         self._processor = processor
 
+    @unavailable
     @with_field_violations
     async def Authorize(self, request, context):
         payment = await self._processor.authorize(AuthorizeInput(
@@ -78,11 +85,13 @@ class PaymentServicer(payment_pb2_grpc.PaymentServiceServicer):
         ))
         return payment_pb2.AuthorizeResponse(payment=payment_to_proto(payment))
 
+    @unavailable
     @with_field_violations
     async def Capture(self, request, context):
         payment = await self._processor.capture(request.payment_id)
         return payment_pb2.CaptureResponse(payment=payment_to_proto(payment))
 
+    @unavailable
     @with_field_violations
     async def Refund(self, request, context):
         payment = await self._processor.refund(
@@ -90,11 +99,13 @@ class PaymentServicer(payment_pb2_grpc.PaymentServiceServicer):
         )
         return payment_pb2.RefundResponse(payment=payment_to_proto(payment))
 
+    @unavailable
     @with_field_violations
     async def Void(self, request, context):
         payment = await self._processor.void(request.payment_id)
         return payment_pb2.VoidResponse(payment=payment_to_proto(payment))
 
+    @unavailable
     @with_field_violations
     async def GetPayment(self, request, context):
         lookup = request.WhichOneof("lookup")

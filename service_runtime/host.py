@@ -18,7 +18,7 @@ from google.protobuf.descriptor import ServiceDescriptor
 from grpc_health.v1 import health, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from service_runtime import http_facade, tracing
+from service_runtime import fault_flags, http_facade, tracing
 from service_runtime.config import ConfigError, RuntimeConfig
 from service_runtime.health import Check, HealthMonitor
 from service_runtime.interceptors import ErrorTable, ServerInterceptor
@@ -161,6 +161,7 @@ def run(main: Callable[[], Awaitable[None]], service: str | None = None) -> None
     name = service or _package_of(main)
     try:
         tracing.configure_tracing(name)
+        fault_flags.configure(name)
         uvloop.run(main())
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)

@@ -36,7 +36,7 @@ from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 from google.protobuf.message import DecodeError, Message
 from opentelemetry import trace
 
-from service_runtime import db, jsonlog, tracecontext, tracing
+from service_runtime import db, fault_flags, jsonlog, tracecontext, tracing
 from service_runtime.keylocks import KeyLocks
 from service_runtime.metrics import MESSAGE_SECONDS, MESSAGES
 
@@ -55,6 +55,8 @@ RECONNECT_SECONDS = 2.0
 # A broker that takes the TCP connection but not the AMQP handshake (one still starting)
 # must not hold a consumer's first connection for good: the attempt ends and is made again.
 CONNECT_TIMEOUT_SECONDS = 15.0
+# How often a consumer looks whether the consumerPaused fault flag names it.
+PAUSE_CHECK_SECONDS = 0.5
 # A failed handling waits before it is tried again (0.5 s, 1 s, 2 s, ... up to 10 s).
 RETRY_BASE_SECONDS = 0.5
 RETRY_MAX_SECONDS = 10.0
@@ -180,6 +182,7 @@ class Consumer:
         self._in_flight: set[asyncio.Task] = set()
         self._one_per_order = KeyLocks()
         self._consuming: tuple[aio_pika.abc.AbstractQueue, str] | None = None
+        self._pause_watch: asyncio.Task | None = None
         self._stopping = False
         self.connected = asyncio.Event()
 
@@ -196,10 +199,13 @@ class Consumer:
                 channel = self._channel = await connection.channel()
                 queue = await declare_subscription(channel, self.subscription)
                 await channel.set_qos(prefetch_count=self._prefetch)
-                self._consuming = (queue, await queue.consume(self._on_message))
+                if not fault_flags.pauses(self.subscription.consumer):
+                    self._consuming = (queue, await queue.consume(self._on_message))
                 self._connection = connection
                 self.connected.set()
                 log.info("consuming", extra={"queue": self.subscription.queue})
+                self._pause_watch = asyncio.create_task(self._follow_pause_flag(queue),
+                                                        name=f"pause flag of {self.subscription.queue}")
                 return
             except (aio_pika.exceptions.AMQPError, OSError, asyncio.TimeoutError) as exc:
                 if connection is not None:  # connected, but the set-up failed: do not leak it
@@ -211,6 +217,27 @@ class Consumer:
                     log.warning("cannot reach the broker yet (%s); retrying", exc.__class__.__name__,
                                 extra={"queue": self.subscription.queue})
                 await asyncio.sleep(RECONNECT_SECONDS)
+
+    async def _follow_pause_flag(self, queue: aio_pika.abc.AbstractQueue) -> None:
+        """The consumerPaused fault flag: while it names this consumer, take no messages
+        (they wait in the queue, and its depth shows it); take them again after."""
+        what = f"{self.subscription.queue} takes no messages"
+        while not self._stopping:
+            paused = fault_flags.pauses(self.subscription.consumer)
+            try:
+                if paused and self._consuming is not None:
+                    _, tag = self._consuming
+                    await asyncio.wait_for(queue.cancel(tag), timeout=2)
+                    self._consuming = None
+                    fault_flags.applied("consumerPaused", what)
+                elif not paused and self._consuming is None:
+                    self._consuming = (queue, await asyncio.wait_for(queue.consume(self._on_message), timeout=2))
+                    log.warning("consuming again: the consumerPaused fault flag no longer names this consumer",
+                                extra={"queue": self.subscription.queue})
+            except (aio_pika.exceptions.AMQPError, OSError, RuntimeError, asyncio.TimeoutError) as exc:
+                log.warning("cannot follow the consumerPaused flag while the broker is away (%s)",
+                            exc.__class__.__name__, extra={"queue": self.subscription.queue})
+            await asyncio.sleep(PAUSE_CHECK_SECONDS)
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         # A lost connection cancels this callback. The handling runs on in a task of its
@@ -343,6 +370,8 @@ class Consumer:
         self._stopping = True
         if self._task:
             self._task.cancel()
+        if self._pause_watch:
+            self._pause_watch.cancel()
         if self._consuming:
             queue, tag = self._consuming
             try:  # a robust channel waits for an absent broker forever: bound it

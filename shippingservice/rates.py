@@ -71,6 +71,9 @@ ZONES: tuple[Zone, ...] = (
     ),
 )
 
+# Where the shop ships from: the shippingSlowdown fault flag slows every other zone's quotes.
+HOME_ZONE = ZONES[0].name
+
 _ZONE_BY_COUNTRY = {country: zone for zone in ZONES for country in zone.countries}
 
 

@@ -5,7 +5,7 @@ from datetime import datetime
 
 import grpc
 
-from service_runtime import money, protomoney
+from service_runtime import fault_flags, money, protomoney
 from service_runtime.db import DATA_ERRORS, UNAVAILABLE_ERRORS
 from service_runtime.prototime import to_timestamp
 from shop.shipping.v1 import shipping_pb2, shipping_pb2_grpc
@@ -14,6 +14,7 @@ from shippingservice import errors, quotes
 from shippingservice.addresses import Address
 from shippingservice.items import ShipmentItem
 from shippingservice.progress import Progress, ShipmentStatus
+from shippingservice.rates import HOME_ZONE
 from shippingservice.shipments import Shipment, Shipper
 
 # The one table from shipping's named errors to status codes.
@@ -104,6 +105,8 @@ class ShippingServicer(shipping_pb2_grpc.ShippingServiceServicer):
 
     async def GetQuote(self, request, context):
         quote = await quotes.quote(quote_request_from_proto(request), self._converter)
+        if quote.zone != HOME_ZONE:  # the shippingSlowdown fault flag
+            await fault_flags.delay("shippingSlowdown", f"quote to zone {quote.zone}")
         return quote_to_proto(quote)
 
     async def ShipOrder(self, request, context):

@@ -141,6 +141,20 @@ def test_a_decline_is_recorded_and_raised_with_its_reason(processor, store):
         S.DECLINED, DeclineReason.INSUFFICIENT_FUNDS, "9995")
 
 
+def test_an_issuer_that_fails_declines_what_the_network_approved_and_nothing_else(store):
+    asked = []
+    processor = PaymentProcessor(store, new_payment_id=lambda: f"pay_{len(store.payments) + 1}", clock=lambda: NOW,
+                                 issuer_fails=lambda: asked.append(1) or True)
+    with pytest.raises(CardRefused) as refusal:
+        run(processor.authorize(request()))
+    assert refusal.value.decline is DeclineReason.ISSUER_UNAVAILABLE
+    assert store.payments[refusal.value.payment_id].status is S.DECLINED
+    with pytest.raises(CardRefused) as own:  # a test card's own refusal is not the issuer's
+        run(processor.authorize(request(order_id="order-2", number="4000000000009995")))
+    assert own.value.decline is DeclineReason.INSUFFICIENT_FUNDS
+    assert len(asked) == 1
+
+
 def test_a_decline_does_not_block_a_new_attempt_for_the_order(processor):
     with pytest.raises(CardRefused):
         run(processor.authorize(request(number="4000000000000002")))

@@ -36,6 +36,7 @@ class DeclineReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DECLINE_REASON_INSUFFICIENT_FUNDS: _ClassVar[DeclineReason]
     DECLINE_REASON_EXPIRED_CARD: _ClassVar[DeclineReason]
     DECLINE_REASON_INCORRECT_CVV: _ClassVar[DeclineReason]
+    DECLINE_REASON_ISSUER_UNAVAILABLE: _ClassVar[DeclineReason]
 CARD_BRAND_UNSPECIFIED: CardBrand
 CARD_BRAND_VISA: CardBrand
 CARD_BRAND_MASTERCARD: CardBrand
@@ -54,6 +55,7 @@ DECLINE_REASON_CARD_DECLINED: DeclineReason
 DECLINE_REASON_INSUFFICIENT_FUNDS: DeclineReason
 DECLINE_REASON_EXPIRED_CARD: DeclineReason
 DECLINE_REASON_INCORRECT_CVV: DeclineReason
+DECLINE_REASON_ISSUER_UNAVAILABLE: DeclineReason
 
 class CreditCard(_message.Message):
     __slots__ = ("number", "cvv", "expiry_month", "expiry_year", "holder_name")
