@@ -56,6 +56,11 @@ RUN pip install --no-deps -r requirements.runtime.lock
 COPY genproto ./genproto
 COPY service_runtime ./service_runtime
 COPY {package} ./{package}
+
+# The fault flags' file (docs/fault-flags.md). Compose and Kubernetes mount one shared
+# volume here in every service and the website; a fresh volume takes this directory's owner.
+RUN mkdir -p /var/lib/shop/flags && chown shop:shop /var/lib/shop/flags
+ENV FLAGS_FILE=/var/lib/shop/flags/flags.json
 {extra}
 USER shop
 {expose}

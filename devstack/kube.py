@@ -124,8 +124,9 @@ SYSCTLS = ("vm/overcommit_memory", "kernel/panic", "kernel/panic_on_oops", "net/
 # Paths the kubelet and containerd's CRI use whatever they are told (the kubelet's device
 # plugin socket, libcni's result cache, the kubelet's log links): `down` removes those `up`
 # made, once every process has stopped.
-# hostPath persistent volumes offered at `up` (Cluster._install_volumes).
-VOLUMES = 4
+# hostPath persistent volumes offered at `up` (Cluster._install_volumes): PostgreSQL's,
+# RabbitMQ's and the fault flags' claims, and room for more.
+VOLUMES = 5
 HOST_PATHS = ("/var/lib/kubelet", "/var/lib/cni", "/var/log/containers")
 
 # The order of `up`; `down` goes the other way, but for the first two (see the module's doc).
@@ -851,10 +852,12 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
         self.kubectl("-n", "kube-system", "rollout", "status", "deployment/coredns", "--timeout=120s", timeout=150)
 
     def _install_volumes(self, count: int = VOLUMES, size: str = "10Gi") -> None:
-        """Persistent volumes for the claims of StatefulSets (the shop's PostgreSQL and
-        RabbitMQ): directories under ROOT/volumes, offered as hostPath volumes of no storage
-        class, which a claim of no class binds to. hostPath gets no fsGroup ownership, so each
-        directory is writable by all; the node is this machine and the directories go at `down`."""
+        """Persistent volumes for the shop's claims (PostgreSQL's and RabbitMQ's, and the fault
+        flags' that every pod mounts): directories under ROOT/volumes, offered as hostPath
+        volumes of no storage class, which a claim of no class binds to. On one node a
+        directory serves many pods at once, so they are offered ReadWriteMany too. hostPath
+        gets no fsGroup ownership, so each directory is writable by all; the node is this
+        machine and the directories go at `down`."""
         items = []
         for n in range(count):
             directory = self.volumes / f"pv-{n}"
@@ -862,7 +865,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
             directory.chmod(0o777)
             items.append({"apiVersion": "v1", "kind": "PersistentVolume",
                           "metadata": {"name": f"local-{n}", "labels": {"shop.local/volume": "hostpath"}},
-                          "spec": {"capacity": {"storage": size}, "accessModes": ["ReadWriteOnce"],
+                          "spec": {"capacity": {"storage": size}, "accessModes": ["ReadWriteOnce", "ReadWriteMany"],
                                    "persistentVolumeReclaimPolicy": "Retain", "storageClassName": "",
                                    "hostPath": {"path": str(directory), "type": "Directory"}}})
         self.kubectl("apply", "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from pathlib import Path
 
@@ -122,3 +123,31 @@ def test_an_operator_lists_the_dead_letter_queues_from_a_service_container(shop)
                                   "list", timeout=120)
     assert "payment.checkout-events.dlq: 0 messages" in listed.stdout, listed.stdout + listed.stderr
     assert "email.checkout-events.dlq:" in listed.stdout
+
+
+def test_a_fault_flag_set_in_one_container_reaches_the_others_and_the_api(shop):
+    """The flag file lives on the `fault-flags` volume every service and the website mount
+    (docs/decisions/0012): set from the website's container, paymentservice refuses, so the
+    API answers 503 for an order, and the shopper's next try works once it is off."""
+    def flags(*args):
+        done = shop.project.compose("exec", "-T", "frontend", "python", "-m", "service_runtime.fault_flags", *args,
+                                    timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    product = stock_a_product(shop.gateway, stock=10)
+    user = register(shop.gateway, "flags")
+    assert user.login().status == 200
+    assert user.call("POST", "/api/v1/cart/items", {"productId": product["id"], "quantity": 1}).status == 200
+    order = {"currencyCode": "USD", "address": ADDRESS, "email": user.email, "creditCard": GOOD_CARD}
+    assert "paymentUnavailable   ON" in flags("on", "paymentUnavailable")
+    try:
+        time.sleep(2)  # the provider looks at the file twice a second
+        refused = user.call("POST", "/api/v1/orders", order)
+        assert refused.status == 503 and refused.json()["error"]["status"] == "UNAVAILABLE", refused.body
+    finally:
+        flags("reset")
+    wait_until(lambda: user.call("POST", "/api/v1/orders", order).status == 200, 10, "the order placed", interval=0.5)
+    listed = shop.project.compose("exec", "-T", "catalogservice", "python", "-m", "service_runtime.fault_flags",
+                                  "show", timeout=120).stdout
+    assert "paymentUnavailable   off" in listed, listed

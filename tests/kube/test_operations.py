@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from devstack import kubeshop
 from tests.load.run import run_locust
 from tests.support.containers import OrderStream, assert_captured_and_shipped_once, record
-from tests.support.gateway import stock_a_product
+from tests.support.gateway import ADDRESS, GOOD_CARD, signed_in, stock_a_product
 from tests.support.http import request
 from tests.support.kube import ARTIFACTS
 from tests.support.services import wait_until
@@ -26,19 +26,24 @@ SCALED = ("checkoutservice", "paymentservice", "catalogservice")
 def work_done(shop, pod: str) -> int:
     """The calls a pod served (health checks and reflection aside) and the events its
     consumers finished with, from its own /metrics (grpc_server_handled_total,
-    messaging_messages_total), read inside the pod as a person would with kubectl exec."""
+    messaging_messages_total)."""
+    total = 0.0
+    for sample in pod_metrics(shop, pod):
+        if sample.name == "grpc_server_handled_total" and not sample.labels["grpc_service"].startswith("grpc."):
+            total += sample.value
+        elif sample.name == "messaging_messages_total":
+            total += sample.value
+    return int(total)
+
+
+def pod_metrics(shop, pod: str) -> list:
+    """The samples of a pod's own /metrics, read inside the pod as a person would with
+    kubectl exec."""
     spec = json.loads(shop.kubectl("get", "pod", pod, "-o", "json").stdout)["spec"]["containers"][0]
     port = next(p["containerPort"] for p in spec["ports"] if p["name"] == "http")
     script = f"import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:{port}/metrics').read().decode())"
     text = shop.kubectl("exec", pod, "--", "python", "-c", script).stdout
-    total = 0.0
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == "grpc_server_handled_total" and not sample.labels["grpc_service"].startswith("grpc."):
-                total += sample.value
-            elif sample.name == "messaging_messages_total":
-                total += sample.value
-    return int(total)
+    return [sample for family in text_string_to_metric_families(text) for sample in family.samples]
 
 
 def assert_shipped_once(shop, accepted, timeout: float = 240) -> float:
@@ -166,3 +171,38 @@ def test_a_changed_config_map_takes_effect_after_a_rollout_restart(kube_shop):
         set_currency("USD")
         restart_frontend()
     wait_until(lambda: prices() == {"$"}, 30, "dollar prices again", interval=0.5)
+
+
+def test_a_fault_flag_reaches_every_replica_within_seconds(kube_shop):
+    """The flags' file is on the claim every pod mounts (docs/decisions/0012): set from the
+    website's pod, both payment replicas have it on within 5 s, the API's orders are refused
+    with 503 meanwhile, and off again, orders go through."""
+    def flags(*args):
+        (pod,) = kube_shop.running_pods("frontend")
+        return kube_shop.kubectl("exec", pod, "--", "python", "-m", "service_runtime.fault_flags", *args).stdout
+
+    def on_in_every_replica(value: float) -> bool:
+        pods = kube_shop.running_pods("paymentservice")
+        return len(pods) == 2 and all(
+            any(s.name == "shop_fault_flag_active" and s.labels["flag"] == "paymentUnavailable" and s.value == value
+                for s in pod_metrics(kube_shop, pod)) for pod in pods)
+
+    product = stock_a_product(kube_shop.gateway, stock=10)
+    user = signed_in(kube_shop.gateway, "kube-flags")
+    assert user.call("POST", "/api/v1/cart/items", {"productId": product["id"], "quantity": 1}).status == 200
+    order = {"currencyCode": "USD", "address": ADDRESS, "email": user.email, "creditCard": GOOD_CARD}
+    kube_shop.scale("paymentservice", 2)
+    try:
+        assert "paymentUnavailable   ON" in flags("on", "paymentUnavailable")
+        started = time.monotonic()
+        wait_until(lambda: on_in_every_replica(1), 5, "the flag on in both payment replicas", interval=0.2)
+        reached = time.monotonic() - started
+        refused = user.call("POST", "/api/v1/orders", order)
+        assert refused.status == 503 and refused.json()["error"]["status"] == "UNAVAILABLE", refused.body
+        flags("reset")
+        wait_until(lambda: on_in_every_replica(0), 5, "the flag off in both payment replicas", interval=0.2)
+        assert user.call("POST", "/api/v1/orders", order).status == 200
+        record("fault flag", {"replicas": 2, "reached_every_replica_within_s": round(reached, 2)}, ARTIFACTS)
+    finally:
+        flags("reset")
+        kube_shop.scale("paymentservice", 1)
