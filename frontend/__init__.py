@@ -108,4 +108,5 @@ def create_app(config: Config, backends_: Backends | None = None) -> Flask:
     from frontend import shop; app.register_blueprint(shop.bp)  # noqa: E702
     from frontend import account; app.register_blueprint(account.bp)  # noqa: E702
     from frontend import cart; app.register_blueprint(cart.bp)  # noqa: E702
+    from frontend import back_office; app.register_blueprint(back_office.bp)  # noqa: E702
     return app

@@ -37,6 +37,9 @@ class Config:
     session_check_seconds: float = 30.0
     default_currency: str = "USD"
     log_level: str = "INFO"
+    # The fault flags' file (service_runtime/fault_flags.py) that the back office shows and
+    # changes; empty: the back office says flags are not set up here.
+    flags_file: str = ""
 
 
 def load(env: Env | None = None) -> Config:
@@ -57,4 +60,5 @@ def load(env: Env | None = None) -> Config:
         session_check_seconds=env.float("SESSION_CHECK_SECONDS", 30.0, minimum=0.0),
         default_currency=env.str("DEFAULT_CURRENCY", "USD"),
         log_level=env.str("LOG_LEVEL", "INFO"),
+        flags_file=env.str("FLAGS_FILE", ""),
     )

@@ -107,11 +107,19 @@ def shipping_service(postgres, rabbitmq, catalog_service, artifacts_dir):
 
 
 @pytest.fixture(scope="session")
-def payment_service(postgres, rabbitmq, artifacts_dir):
-    """paymentservice over its own database, consuming checkout.events."""
+def session_flags_file(tmp_path_factory) -> Path:
+    """The fault flags' file the session's paymentservice and website share (every flag off
+    unless a test turns one on, and off again after)."""
+    return tmp_path_factory.mktemp("session-flags") / "flags.json"
+
+
+@pytest.fixture(scope="session")
+def payment_service(postgres, rabbitmq, artifacts_dir, session_flags_file):
+    """paymentservice over its own database, consuming checkout.events, watching the
+    session's fault flags."""
     postgres.create_databases(["payment_test"])
-    with _service("paymentservice", {"DATABASE_URL": postgres.url("payment_test"), "AMQP_URL": rabbitmq.url},
-                  artifacts_dir) as service:
+    with _service("paymentservice", {"DATABASE_URL": postgres.url("payment_test"), "AMQP_URL": rabbitmq.url,
+                                     "FLAGS_FILE": str(session_flags_file)}, artifacts_dir) as service:
         yield service
 
 
@@ -156,13 +164,13 @@ def identity_service(postgres, artifacts_dir):
 
 @pytest.fixture(scope="session")
 def website(catalog_service, cart_service, checkout_service, shipping_service, identity_service, payment_service,
-            email_service, artifacts_dir):
+            email_service, artifacts_dir, session_flags_file):
     """The website served by gunicorn (`python -m frontend`, as in production) in front of the
     session's real services; the payment and email services take part through checkout."""
     addresses = {"CATALOG_ADDR": catalog_service.address, "CART_ADDR": cart_service.address,
                  "CHECKOUT_ADDR": checkout_service.address, "SHIPPING_ADDR": shipping_service.address,
                  "IDENTITY_ADDR": identity_service.address}
-    with Website(addresses, artifacts_dir / "frontend.log") as site:
+    with Website(addresses, artifacts_dir / "frontend.log", FLAGS_FILE=str(session_flags_file)) as site:
         yield site
 
 

@@ -1,0 +1,123 @@
+"""The back office, /admin: for accounts with the admin role only, asked of identity on
+every request and action (a customer gets a 403 page, an anonymous visitor the sign-in
+page). Every form carries the CSRF token, as all of the website's forms do.
+
+What it holds so far: the fault flags (docs/fault-flags.md), each with its state and a form
+that changes it in the flags' one file, which every process and replica watches
+(docs/decisions/0012). Each change is logged as an admin action: who, what, and from where."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session
+
+from service_runtime import fault_flags
+from shop.identity.v1 import identity_pb2
+
+from frontend import backends
+from frontend.clients import NotFound
+from frontend.visitor import signed_in_user_id
+
+log = logging.getLogger("frontend.admin")
+
+bp = Blueprint("back_office", __name__, url_prefix="/admin")
+
+ADMIN_ROLE = "admin"
+
+
+@bp.before_request
+def admins_only():
+    """The role, from identity, before every page and action of the back office."""
+    user_id = signed_in_user_id()
+    if not user_id:
+        return redirect("/login?" + urlencode({"next": request.path}, safe="/"))
+    try:
+        user = backends().identity.GetProfile(identity_pb2.GetProfileRequest(user_id=user_id)).user
+    except NotFound:
+        session.clear()
+        return redirect("/login?" + urlencode({"next": request.path}, safe="/"))
+    if ADMIN_ROLE not in user.roles:
+        log.warning("back office refused to a customer", extra={"user_id": user_id, "path": request.path})
+        return render_template("errors/403.html"), 403
+    g.admin = user
+    return None
+
+
+@bp.after_request
+def never_cached(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("")
+def index():
+    return render_template("admin/index.html")
+
+
+@dataclass(frozen=True)
+class FlagRow:
+    name: str
+    meaning: str
+    on: bool
+    value: str          # as the form shows it
+    kind: str           # "switch", "share", "milliseconds" or "names"
+    demo_value: str     # what "on" sets
+
+
+_KINDS = {bool: "switch", float: "share", int: "milliseconds", str: "names"}
+
+
+def flag_rows(values: dict) -> list[FlagRow]:
+    """Each flag as the page shows it. Pure."""
+    rows = []
+    for flag in fault_flags.FLAGS:
+        value = values[flag.name]
+        shown = "" if isinstance(value, bool) else str(value)
+        rows.append(FlagRow(flag.name, flag.meaning, value != flag.off, shown, _KINDS[type(flag.off)],
+                            str(flag.on).lower() if isinstance(flag.on, bool) else str(flag.on)))
+    return rows
+
+
+def _flags_path() -> Path | None:
+    configured = current_app.config["SHOP"].flags_file
+    return Path(configured) if configured else None
+
+
+@bp.get("/flags")
+def flags():
+    path = _flags_path()
+    rows = flag_rows(fault_flags.read(path)) if path else []
+    return render_template("admin/flags.html", rows=rows, configured=path is not None)
+
+
+@bp.post("/flags/<name>")
+def change_flag(name: str):
+    flag = fault_flags.BY_NAME.get(name)
+    path = _flags_path()
+    if flag is None:
+        abort(404)
+    if path is None:
+        abort(400, "Fault flags are not set up here (FLAGS_FILE).")
+    action = request.form.get("action", "")
+    try:
+        if action == "off":
+            value = flag.off
+        elif action == "on":
+            value = flag.on
+        elif action == "set":
+            value = flag.parse(request.form.get("value", ""))
+        else:
+            abort(400, "Choose on, off or a value.")
+    except ValueError as exc:
+        flash(f"{name}: {exc}.", "error")
+        return redirect("/admin/flags", 303)
+    fault_flags.write(path, {name: value})
+    log.warning("admin action", extra={"action": "set fault flag", "flag": name, "flag_value": value,
+                                       "admin": g.admin.email, "admin_id": g.admin.id,
+                                       "client": request.remote_addr})
+    state = "off" if value == flag.off else "on" if isinstance(value, bool) else f"on ({value})"
+    flash(f"{name} is {state}: every process sees it within a second.")
+    return redirect("/admin/flags", 303)
