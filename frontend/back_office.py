@@ -4,7 +4,9 @@ page). Every form carries the CSRF token, as all of the website's forms do.
 
 What it holds so far: the fault flags (docs/fault-flags.md), each with its state and a form
 that changes it in the flags' one file, which every process and replica watches
-(docs/decisions/0012). Each change is logged as an admin action: who, what, and from where."""
+(docs/decisions/0012); and the users, a page at a time, with the admin role granted or
+revoked (identity keeps the last admin). Each change is logged as an admin action: who,
+what, and from where."""
 from __future__ import annotations
 
 import logging
@@ -18,7 +20,7 @@ from service_runtime import fault_flags
 from shop.identity.v1 import identity_pb2
 
 from frontend import backends
-from frontend.clients import NotFound
+from frontend.clients import NotFound, Refused
 from frontend.visitor import signed_in_user_id
 
 log = logging.getLogger("frontend.admin")
@@ -26,6 +28,7 @@ log = logging.getLogger("frontend.admin")
 bp = Blueprint("back_office", __name__, url_prefix="/admin")
 
 ADMIN_ROLE = "admin"
+USERS_PER_PAGE = 20
 
 
 @bp.before_request
@@ -115,9 +118,50 @@ def change_flag(name: str):
         flash(f"{name}: {exc}.", "error")
         return redirect("/admin/flags", 303)
     fault_flags.write(path, {name: value})
-    log.warning("admin action", extra={"action": "set fault flag", "flag": name, "flag_value": value,
-                                       "admin": g.admin.email, "admin_id": g.admin.id,
-                                       "client": request.remote_addr})
+    _admin_action("set fault flag", flag=name, flag_value=value)
     state = "off" if value == flag.off else "on" if isinstance(value, bool) else f"on ({value})"
     flash(f"{name} is {state}: every process sees it within a second.")
     return redirect("/admin/flags", 303)
+
+
+def _admin_action(action: str, **what) -> None:
+    log.warning("admin action", extra={"action": action, **what, "admin": g.admin.email, "admin_id": g.admin.id,
+                                       "client": request.remote_addr})
+
+
+@bp.get("/users")
+def users():
+    page_token = request.args.get("page", "")
+    try:
+        listing = backends().identity.ListUsers(identity_pb2.ListUsersRequest(page_size=USERS_PER_PAGE,
+                                                                              page_token=page_token))
+    except Refused:
+        abort(400, "That page of users does not exist.")
+    return render_template("admin/users.html", users=listing.users, total=listing.total_size,
+                           next_page=listing.next_page_token, first_page=not page_token)
+
+
+@bp.post("/users/<user_id>/admin")
+def change_admin_role(user_id: str):
+    grant = {"grant": True, "revoke": False}.get(request.form.get("action", ""))
+    if grant is None:
+        abort(400, "Choose grant or revoke.")
+    try:
+        user = backends().identity.GetProfile(identity_pb2.GetProfileRequest(user_id=user_id)).user
+    except (NotFound, Refused):
+        abort(404)
+    roles = (set(user.roles) | {ADMIN_ROLE}) if grant else (set(user.roles) - {ADMIN_ROLE})
+    try:
+        backends().identity.SetUserRoles(identity_pb2.SetUserRolesRequest(user_id=user_id, roles=sorted(roles)))
+    except Refused as refused:  # the last admin keeps the role
+        flash(f"{user.email} keeps the admin role: {refused.message}.", "error")
+        return redirect(_back_to_users(), 303)
+    _admin_action("grant admin" if grant else "revoke admin", user_id=user_id, user_email=user.email)
+    flash(f"{user.email} {'is now an admin' if grant else 'is no longer an admin'}: from their next sign-in "
+          "or token refresh.")
+    return redirect(_back_to_users(), 303)
+
+
+def _back_to_users() -> str:
+    back = request.form.get("back", "")
+    return back if back.startswith("/admin/users") else "/admin/users"

@@ -136,3 +136,39 @@ def test_without_a_flags_file_the_page_says_so(frontend_config):
         assert post_form(client, "/admin/flags/paymentUnavailable", action="on").status_code == 400
     finally:
         app.extensions["backends"].close()
+
+
+def roles_of(identity_channel, user_id: str) -> list[str]:
+    from shop.identity.v1 import identity_pb2, identity_pb2_grpc
+
+    stub = identity_pb2_grpc.IdentityServiceStub(identity_channel)
+    return sorted(stub.GetProfile(identity_pb2.GetProfileRequest(user_id=user_id), timeout=5).user.roles)
+
+
+def test_users_are_for_admins_only(app, customer):
+    assert app.test_client().get("/admin/users").headers["Location"] == "/login?next=/admin/users"
+    assert customer.get("/admin/users").status_code == 403
+
+
+def test_the_admin_lists_users_and_grants_and_revokes_the_admin_role(admin, identity_channel, caplog):
+    someone = register(identity_channel, display_name="Robin")
+    page = admin.get("/admin/users")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert f'id="user-{someone.id}"' in page.text and someone.email in page.text
+    with caplog.at_level(logging.WARNING, logger="frontend.admin"):
+        reply = post_form(admin, f"/admin/users/{someone.id}/admin", action="grant", back="/admin/users?page=")
+    assert reply.status_code == 303 and reply.headers["Location"] == "/admin/users?page="
+    assert roles_of(identity_channel, someone.id) == ["admin", "customer"]
+    assert f"{someone.email} is now an admin" in admin.get("/admin/users").text
+    (action,) = [r for r in caplog.records if r.getMessage() == "admin action"]
+    assert (action.action, action.user_id, action.admin) == ("grant admin", someone.id, ADMIN_EMAIL)
+    post_form(admin, f"/admin/users/{someone.id}/admin", action="revoke", back="https://elsewhere.example/")
+    assert roles_of(identity_channel, someone.id) == ["customer"]
+
+
+def test_a_customer_cannot_grant_and_bad_requests_change_nothing(admin, customer, identity_channel):
+    someone = register(identity_channel, display_name="Sam")
+    assert post_form(customer, f"/admin/users/{someone.id}/admin", action="grant").status_code == 403
+    assert post_form(admin, f"/admin/users/{someone.id}/admin", action="promote").status_code == 400
+    assert post_form(admin, "/admin/users/no-such-user/admin", action="grant").status_code == 404
+    assert roles_of(identity_channel, someone.id) == ["customer"]
