@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import uuid
 from pathlib import Path
 
@@ -141,8 +140,14 @@ def test_a_fault_flag_set_in_one_container_reaches_the_others_and_the_api(shop):
     assert user.call("POST", "/api/v1/cart/items", {"productId": product["id"], "quantity": 1}).status == 200
     order = {"currencyCode": "USD", "address": ADDRESS, "email": user.email, "creditCard": GOOD_CARD}
     assert "paymentUnavailable   ON" in flags("on", "paymentUnavailable")
+    def payment_has_it() -> bool:
+        script = ("import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:8054/metrics')"
+                  ".read().decode())")
+        text = shop.project.compose("exec", "-T", "paymentservice", "python", "-c", script, timeout=60).stdout
+        return 'shop_fault_flag_active{flag="paymentUnavailable"} 1.0' in text
+
     try:
-        time.sleep(2)  # the provider looks at the file twice a second
+        wait_until(payment_has_it, 20, "paymentservice seeing the flag", interval=0.5)
         refused = user.call("POST", "/api/v1/orders", order)
         assert refused.status == 503 and refused.json()["error"]["status"] == "UNAVAILABLE", refused.body
     finally:

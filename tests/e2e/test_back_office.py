@@ -13,6 +13,8 @@ from service_runtime import fault_flags
 from tests.e2e.conftest import screenshot
 from tests.integration.catalog_helpers import create_product
 from tests.support import identity as identity_support
+from tests.support import metrics
+from tests.support.services import wait_until
 
 
 def sign_in_as_admin(page) -> None:
@@ -23,7 +25,12 @@ def sign_in_as_admin(page) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Fault flags")
 
 
-def test_an_admin_turns_payment_off_and_on_and_a_shopper_meets_it(page, phone, catalog_channel, session_flags_file):
+def flag_active(payment_service) -> float:
+    return metrics.value(payment_service.http_url, "shop_fault_flag_active", flag="paymentUnavailable")
+
+
+def test_an_admin_turns_payment_off_and_on_and_a_shopper_meets_it(page, phone, catalog_channel, session_flags_file,
+                                                                   payment_service):
     product = create_product(catalog_channel, stock=5, name=f"Oak Cheese Board {uuid.uuid4().hex[:6]}")
     admin = phone  # the back office on a phone
     sign_in_as_admin(admin)
@@ -34,7 +41,7 @@ def test_an_admin_turns_payment_off_and_on_and_a_shopper_meets_it(page, phone, c
         expect(admin.locator(".flash").first).to_contain_text("paymentUnavailable is on")
         expect(row.locator(".flag-state")).to_have_text("on")
         screenshot(admin, "admin-flag-on-phone")
-        admin.wait_for_timeout(1500)  # the provider looks at the file twice a second
+        wait_until(lambda: flag_active(payment_service) == 1, 10, "paymentservice seeing the flag")
 
         page.goto(f"/products/{product.id}")
         page.get_by_role("button", name="Add to cart").click()
@@ -49,7 +56,7 @@ def test_an_admin_turns_payment_off_and_on_and_a_shopper_meets_it(page, phone, c
         expect(row.locator(".flag-state")).to_have_text("off")
     finally:
         fault_flags.write(session_flags_file, {flag.name: flag.off for flag in fault_flags.FLAGS})
-    page.wait_for_timeout(1500)
+    wait_until(lambda: flag_active(payment_service) == 0, 10, "paymentservice seeing the flag off")
     page.goto("/cart")
     page.get_by_label("Email").fill("flagged-shopper@example.com")
     page.get_by_role("button", name=re.compile("Place order")).click()
