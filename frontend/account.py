@@ -28,7 +28,7 @@ ACCOUNT_PATH = "/account"
 ORDERS_PER_PAGE = 20
 
 
-def _login_url(next_path: str) -> str:
+def login_url(next_path: str) -> str:
     return "/login?" + urlencode({"next": next_path}, safe="/")
 
 
@@ -105,7 +105,7 @@ def register():
     except Refused:
         # The account exists; only signing in (a rate limit, say) failed.
         flash("Your account is ready. Please sign in.")
-        return redirect(_login_url(_after_sign_in(next_target)), 303)
+        return redirect(login_url(_after_sign_in(next_target)), 303)
     _sign_in(signed_in)
     flash(f"Welcome, {user.display_name}! Your account is ready.")
     return redirect(_after_sign_in(next_target), 303)
@@ -154,14 +154,14 @@ def logout():
 def account():
     user_id = signed_in_user_id()
     if not user_id:
-        return redirect(_login_url(ACCOUNT_PATH))
+        return redirect(login_url(ACCOUNT_PATH))
     try:
         user = backends().identity.GetProfile(identity_pb2.GetProfileRequest(user_id=user_id)).user
     except NotFound:
         # The account was deleted since this session signed in.
         session.clear()
         flash("Please sign in again.", "error")
-        return redirect(_login_url(ACCOUNT_PATH))
+        return redirect(login_url(ACCOUNT_PATH))
 
     page_token = request.args.get("page", "")
     orders = next_page = None
@@ -183,7 +183,7 @@ def account():
 def cancel_order(order_id: str):
     user_id = signed_in_user_id()
     if not user_id:
-        return redirect(_login_url(ACCOUNT_PATH))
+        return redirect(login_url(ACCOUNT_PATH))
     try:
         backends().checkout.CancelOrder(checkout_pb2.CancelOrderRequest(user_id=user_id, order_id=order_id))
     except Refused as refusal:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session
 
@@ -20,6 +19,7 @@ from service_runtime import fault_flags
 from shop.identity.v1 import identity_pb2
 
 from frontend import backends
+from frontend.account import login_url
 from frontend.clients import NotFound, Refused
 from frontend.visitor import signed_in_user_id
 
@@ -36,12 +36,12 @@ def admins_only():
     """The role, from identity, before every page and action of the back office."""
     user_id = signed_in_user_id()
     if not user_id:
-        return redirect("/login?" + urlencode({"next": request.path}, safe="/"))
+        return redirect(login_url(request.path))
     try:
         user = backends().identity.GetProfile(identity_pb2.GetProfileRequest(user_id=user_id)).user
     except NotFound:
         session.clear()
-        return redirect("/login?" + urlencode({"next": request.path}, safe="/"))
+        return redirect(login_url(request.path))
     if ADMIN_ROLE not in user.roles:
         log.warning("back office refused to a customer", extra={"user_id": user_id, "path": request.path})
         return render_template("errors/403.html"), 403
