@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from service_runtime import db, pruning
+from service_runtime import audit, db, pruning
 from service_runtime.host import GrpcService, ServiceHost, run, serve_until_signalled
 from service_runtime.jsonlog import configure_logging
 from shop.catalog.v1 import catalog_pb2, catalog_pb2_grpc, currency_pb2, currency_pb2_grpc
@@ -18,6 +18,9 @@ from catalogservice.repository import CatalogRepository
 from catalogservice.server import STATUS_BY_ERROR, CatalogServicer, CurrencyServicer, product_to_proto
 
 HERE = Path(__file__).parent
+# Recorded in the audit log (docs/decisions/0013).
+ADMIN_METHODS = audit.admin_methods(catalog_pb2.DESCRIPTOR.services_by_name["CatalogService"],
+                                    "CreateProduct", "UpdateProduct", "DeleteProduct")
 
 # Released reservations past their keep time (catalog's config) are pruned.
 RELEASED_AND_OLD = "status = 'released' AND released_at < {cutoff}"
@@ -27,7 +30,8 @@ async def main() -> None:
     config = catalog_config.load()
     configure_logging(catalog_config.SERVICE_NAME, config.runtime.log_level)
     rates = RateTable.load(HERE / "rates.json")
-    await db.migrate_when_reachable(config.database_url, db.MESSAGING_MIGRATIONS, HERE / "migrations")
+    await db.migrate_when_reachable(config.database_url, db.MESSAGING_MIGRATIONS, audit.MIGRATIONS,
+                                    HERE / "migrations")
     pool = await db.open_pool(config.database_url, max_size=config.db_pool_size)
     repository = CatalogRepository(pool)
     live = LiveCatalog(config.database_url, repository, product_to_proto)
@@ -49,6 +53,7 @@ async def main() -> None:
             ],
             checks={"postgres": db.pool_check(pool)},
             error_table=STATUS_BY_ERROR,
+            audit_log=audit.AuditLog(pool, catalog_config.SERVICE_NAME, ADMIN_METHODS),
             static_dirs={"/images": HERE / "images"},
             workers=[OrderEvents(repository).consumer(config.amqp_url),
                      pruning.pruner(pool, pruning.Rule("stock_reservations", RELEASED_AND_OLD,

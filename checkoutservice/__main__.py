@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from service_runtime import clients, db, pruning
+from service_runtime import audit, clients, db, pruning
 from service_runtime.host import GrpcService, ServiceHost, run, serve_until_signalled
 from service_runtime.jsonlog import configure_logging
 from service_runtime.outbox import OutboxRelay
@@ -22,12 +22,16 @@ from checkoutservice.server import STATUS_BY_ERROR, CheckoutServicer
 from checkoutservice.sweeper import AbandonedCheckoutSweeper
 
 HERE = Path(__file__).parent
+# Recorded in the audit log (docs/decisions/0013).
+ADMIN_METHODS = audit.admin_methods(checkout_pb2.DESCRIPTOR.services_by_name["CheckoutService"],
+                                    "CancelAnyOrder")
 
 
 async def main() -> None:
     config = checkout_config.load()
     configure_logging(checkout_config.SERVICE_NAME, config.runtime.log_level)
-    await db.migrate_when_reachable(config.database_url, db.MESSAGING_MIGRATIONS, HERE / "migrations")
+    await db.migrate_when_reachable(config.database_url, db.MESSAGING_MIGRATIONS, audit.MIGRATIONS,
+                                    HERE / "migrations")
     pool = await db.open_pool(config.database_url, max_size=config.db_pool_size)
     timeout = config.runtime.call_timeout
     channels = {name: clients.connect(address, timeout=timeout) for name, address in {
@@ -51,6 +55,7 @@ async def main() -> None:
                          checkout_pb2_grpc.add_CheckoutServiceServicer_to_server)],
             checks={"postgres": db.pool_check(pool)},
             error_table=STATUS_BY_ERROR,
+            audit_log=audit.AuditLog(pool, checkout_config.SERVICE_NAME, ADMIN_METHODS),
             workers=[OutboxRelay(pool, config.amqp_url), *OrderEvents(repository).consumers(config.amqp_url), sweeper,
                      pruning.pruner(pool)],
         )

@@ -8,7 +8,7 @@ import secrets
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from service_runtime import db
+from service_runtime import audit, db
 from service_runtime.config import ConfigError
 from service_runtime.host import GrpcService, ServiceHost, run, serve_until_signalled
 from service_runtime.jsonlog import configure_logging
@@ -24,6 +24,9 @@ from identityservice.repository import IdentityRepository
 from identityservice.server import STATUS_BY_ERROR, IdentityServicer
 
 HERE = Path(__file__).parent
+# Recorded in the audit log (docs/decisions/0013).
+ADMIN_METHODS = audit.admin_methods(identity_pb2.DESCRIPTOR.services_by_name["IdentityService"],
+                                    "SetUserRoles")
 log = logging.getLogger("identityservice")
 
 
@@ -42,7 +45,7 @@ async def ensure_first_admin(accounts: Accounts, email: str, password: str, *, p
 async def main() -> None:
     config = identity_config.load()
     configure_logging(identity_config.SERVICE_NAME, config.runtime.log_level)
-    await db.migrate_when_reachable(config.database_url, HERE / "migrations")
+    await db.migrate_when_reachable(config.database_url, audit.MIGRATIONS, HERE / "migrations")
     pool = await db.open_pool(config.database_url, max_size=config.db_pool_size)
     executor = ThreadPoolExecutor(max_workers=config.hash_workers, thread_name_prefix="argon2")
     try:
@@ -68,6 +71,7 @@ async def main() -> None:
             ],
             checks={"postgres": db.pool_check(pool)},
             error_table=STATUS_BY_ERROR,
+            audit_log=audit.AuditLog(pool, identity_config.SERVICE_NAME, ADMIN_METHODS),
             workers=[Housekeeping(repository, config.lockout, interval=config.housekeeping_interval)],
         )
         await serve_until_signalled(host)

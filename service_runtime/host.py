@@ -18,12 +18,13 @@ from google.protobuf.descriptor import ServiceDescriptor
 from grpc_health.v1 import health, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from service_runtime import fault_flags, http_facade, tracing
+from service_runtime import audit, fault_flags, http_facade, tracing
 from service_runtime.config import ConfigError, RuntimeConfig
 from service_runtime.health import Check, HealthMonitor
 from service_runtime.interceptors import ErrorTable, ServerInterceptor
 from service_runtime.reflection_pool import MethodAwarePool
 from service_runtime.startup import StartupError
+from shop.audit.v1 import audit_pb2, audit_pb2_grpc
 
 log = logging.getLogger("service_runtime.host")
 
@@ -67,14 +68,20 @@ class ServiceHost:
         error_table: ErrorTable,
         static_dirs: Mapping[str, Path] | None = None,
         workers: list[Worker] = (),
+        audit_log: audit.AuditLog | None = None,
     ):
         self._config = config
         self._workers = list(workers)
-        self._services = services
+        # A service that carries out admin actions records them and serves its part of the
+        # log (docs/decisions/0013).
+        self._audit_log = audit_log
+        self._services = services + ([] if audit_log is None else [GrpcService(
+            audit_pb2.DESCRIPTOR.services_by_name["AuditLogService"], audit.AuditLogServicer(audit_log),
+            audit_pb2_grpc.add_AuditLogServiceServicer_to_server)])
         self._error_table = error_table
         self._static_dirs = static_dirs
         self.health = HealthMonitor(
-            [s.descriptor.full_name for s in services], checks,
+            [s.descriptor.full_name for s in self._services], checks,
             interval=config.health_interval, timeout=max(1.0, config.health_interval),
         )
         self.grpc_port = 0
@@ -87,7 +94,8 @@ class ServiceHost:
         cfg = self._config
         # SO_REUSEPORT off: a second copy on the same port fails loudly instead of
         # silently sharing it.
-        server = grpc.aio.server(interceptors=[ServerInterceptor(self._error_table, cfg.call_log)],
+        server = grpc.aio.server(interceptors=[ServerInterceptor(self._error_table, cfg.call_log,
+                                                                     self._audit_log)],
                                  options=SERVER_OPTIONS)
         for service in self._services:
             service.register(service.servicer, server)

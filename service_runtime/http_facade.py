@@ -24,13 +24,16 @@ from google.protobuf.descriptor import ServiceDescriptor
 from opentelemetry import propagate, trace
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
-from service_runtime import client_address, deadlines, metrics, status_details, tracecontext, tracing, transcoding
+from service_runtime import (audit, client_address, deadlines, metrics, status_details, tracecontext, tracing,
+                             transcoding)
 from service_runtime.health import HealthMonitor
 from service_runtime.interceptors import REQUEST_ID_KEY
 
 log = logging.getLogger("service_runtime.http")
 
 _JSON = "application/json"
+# Set by the gateway's admin endpoints from the validated token's subject ("propagate-claims").
+ACTOR_HEADER = "X-Shop-Actor"
 
 
 def _json_response(status: int, payload: dict, request_id: str) -> web.Response:
@@ -43,11 +46,13 @@ def _json_response(status: int, payload: dict, request_id: str) -> web.Response:
 
 
 def _metadata(request: web.Request, rid: str, trusted_hops: int) -> tuple[tuple[str, str], ...]:
-    """The request id, and the client the call is made for: the address our own proxy (the
-    gateway) wrote into X-Forwarded-For, else this connection's peer."""
+    """The request id; the client the call is made for: the address our own proxy (the
+    gateway) wrote into X-Forwarded-For, else this connection's peer; and, for the audit
+    log, that it came through the API and the admin the gateway named in ACTOR_HEADER (from
+    the validated token: docs/decisions/0013)."""
     forwarded = client_address.forwarded_client(request.headers.get("X-Forwarded-For", ""), trusted_hops)
     client = forwarded or request.remote or ""
-    return ((REQUEST_ID_KEY, rid), (client_address.FORWARDED_FOR_KEY, client)) if client else ((REQUEST_ID_KEY, rid),)
+    return ((REQUEST_ID_KEY, rid), *audit.metadata_for(request.headers.get(ACTOR_HEADER, ""), "api", client))
 
 
 def _handler_for(route: transcoding.Route, channel_getter: Callable[[], grpc.aio.Channel], timeout: float,

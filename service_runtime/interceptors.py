@@ -14,7 +14,7 @@ from typing import Mapping
 
 import grpc
 
-from service_runtime import deadlines, jsonlog, metrics, status_details
+from service_runtime import audit, deadlines, jsonlog, metrics, status_details
 from service_runtime.call_log import CallLog
 
 log = logging.getLogger("service_runtime.calls")
@@ -74,9 +74,10 @@ def _deadline_passed(context: grpc.aio.ServicerContext) -> bool:
 
 
 class ServerInterceptor(grpc.aio.ServerInterceptor):
-    def __init__(self, error_table: ErrorTable, call_log: CallLog = CallLog()):
-        self._error_table = dict(error_table)
+    def __init__(self, error_table: ErrorTable, call_log: CallLog = CallLog(), audit_log: audit.AuditLog | None = None):
+        self._error_table = {**audit.STATUS_BY_ERROR, **error_table}
         self._call_log = call_log
+        self._audit_log = audit_log
         self._wrapped: dict[str, grpc.RpcMethodHandler] = {}  # per method, made on its first call
 
     async def intercept_service(self, continuation, handler_call_details):
@@ -94,14 +95,19 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
         inner = handler.unary_unary
         table = self._error_table
         call_log = self._call_log
+        audit_log = self._audit_log if self._audit_log is not None and self._audit_log.records(full_method) else None
 
         async def observed(request, context: grpc.aio.ServicerContext):
             rid = _incoming_request_id(context)
             token = jsonlog.request_id.set(rid)
             started = time.perf_counter()
             code = grpc.StatusCode.OK
+            entry = response = None
             try:
                 context.set_trailing_metadata(((REQUEST_ID_KEY, rid),))
+                if audit_log is not None:  # an admin action: no action without its entry
+                    entry = await audit_log.begin(audit.caller_of(context.invocation_metadata(), context.peer()),
+                                                  method, audit.target_of(request), audit.details_of(request))
                 with deadlines.handling(context.time_remaining()):
                     response = await inner(request, context)
                 code = context.code() or grpc.StatusCode.OK
@@ -135,6 +141,8 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
                 elapsed = time.perf_counter() - started
                 if isinstance(code, int):  # context.code() may give the raw integer
                     code = next((c for c in grpc.StatusCode if c.value[0] == code), grpc.StatusCode.UNKNOWN)
+                if entry is not None:
+                    await audit_log.finish_quietly(entry, code.name, audit.target_of(request, response))
                 metrics.GRPC_HANDLED.labels(service, method, code.name).inc()
                 metrics.GRPC_SECONDS.labels(service, method).observe(elapsed)
                 if call_log.wants(code != grpc.StatusCode.OK, elapsed * 1000):

@@ -81,6 +81,18 @@ def test_a_user_id_in_a_backend_url_only_ever_comes_from_a_validated_token():
             assert extra(endpoint, krakend.VALIDATOR), named(endpoint)
 
 
+def test_only_admin_endpoints_name_an_actor_and_only_from_the_validated_token():
+    # The audit log's "who" for API actions (docs/decisions/0013): propagate-claims sets the
+    # header from the token, replacing one a client sent; elsewhere the header never passes.
+    for endpoint in ENDPOINTS:
+        passes_actor = "X-Shop-Actor" in endpoint.get("headers_to_pass", [])
+        propagated = (extra(endpoint, krakend.VALIDATOR) or {}).get("propagate-claims")
+        if endpoint["endpoint"].startswith("/api/v1/admin/"):
+            assert passes_actor and propagated == [["sub", "X-Shop-Actor"]], named(endpoint)
+        else:
+            assert not passes_actor and not propagated, named(endpoint)
+
+
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=named)
 def test_validators_check_signature_issuer_audience_and_roles(endpoint):
     validator = extra(endpoint, krakend.VALIDATOR)
