@@ -9,7 +9,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from service_runtime import tracecontext, tracing
+from service_runtime import audit, tracecontext, tracing
 
 from frontend import currencies, errors, visitor
 from frontend.clients import Backends, BackendError
@@ -52,11 +52,13 @@ def _ask_cart_count() -> int | None:
 
 
 def _outgoing_metadata() -> tuple:
-    """What every gRPC call carries: the request id, and the visitor's address (for the
-    services' per-client limits)."""
+    """What every gRPC call carries: the request id, the visitor's address (for the
+    services' per-client limits and the audit log), and in the back office the admin."""
     metadata = [("x-request-id", g.request_id)] if has_request_context() and g.get("request_id") else []
     if has_request_context() and request.remote_addr:
         metadata.append(("x-forwarded-for", request.remote_addr))
+    if has_request_context() and g.get("admin") is not None:  # the back office: who acts, for the audit log
+        metadata.extend(audit.metadata_for(g.admin.id, "website", ""))
     return tuple(metadata)
 
 

@@ -9,6 +9,8 @@ revoked (identity keeps the last admin). Each change is logged as an admin actio
 what, and from where."""
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,11 +18,13 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session
 
 from service_runtime import fault_flags
+from shop.audit.v1 import audit_pb2
 from shop.identity.v1 import identity_pb2
 
 from frontend import backends
 from frontend.account import login_url
-from frontend.clients import NotFound, Refused
+from frontend import audit_trail
+from frontend.clients import AUDITED, BackendError, NotFound, Refused
 from frontend.visitor import signed_in_user_id
 
 log = logging.getLogger("frontend.admin")
@@ -117,11 +121,31 @@ def change_flag(name: str):
     except ValueError as exc:
         flash(f"{name}: {exc}.", "error")
         return redirect("/admin/flags", 303)
-    fault_flags.write(path, {name: value})
+    with _recorded("set fault flag", name, {"value": value}):
+        fault_flags.write(path, {name: value})
     _admin_action("set fault flag", flag=name, flag_value=value)
     state = "off" if value == flag.off else "on" if isinstance(value, bool) else f"on ({value})"
     flash(f"{name} is {state}: every process sees it within a second.")
     return redirect("/admin/flags", 303)
+
+
+@contextlib.contextmanager
+def _recorded(action: str, target: str, details: dict):
+    """An action the website carries out itself, in the audit log (identity's part of it):
+    written before (an unreachable log stops the action with the 503 page), its outcome
+    after. The services record the actions they carry out themselves (decision 0013)."""
+    log_of = backends().audit_logs["identity"]
+    entry = log_of.RecordAction(audit_pb2.RecordActionRequest(
+        service="frontend", action=action, target=target, details=json.dumps(details))).action
+    outcome = "INTERNAL"
+    try:
+        yield
+        outcome = "OK"
+    finally:
+        try:
+            log_of.FinishAction(audit_pb2.FinishActionRequest(id=entry.id, outcome=outcome))
+        except BackendError as exc:
+            log.error("admin action done, its outcome not recorded", extra={"entry": entry.id, "error": str(exc)})
 
 
 def _admin_action(action: str, **what) -> None:
@@ -165,3 +189,35 @@ def change_admin_role(user_id: str):
 def _back_to_users() -> str:
     back = request.form.get("back", "")
     return back if back.startswith("/admin/users") else "/admin/users"
+
+
+@bp.get("/audit")
+def audit():
+    """The audit log: every service's part, merged newest first, a page at a time."""
+    try:
+        before = audit_trail.parse_before(request.args.get("before", ""))
+    except ValueError:
+        abort(400, "That is not a point in the audit log.")
+    parts, missing = [], []
+    for name in AUDITED:
+        try:
+            asked = audit_pb2.ListActionsRequest(page_size=audit_trail.PAGE_SIZE)
+            if before is not None:
+                asked.before.CopyFrom(before)
+            parts.append(backends().audit_logs[name].ListActions(asked).actions)
+        except BackendError:
+            missing.append(name)
+    page = audit_trail.merge_newest(parts, audit_trail.PAGE_SIZE)
+    return render_template("admin/audit.html", rows=audit_trail.rows(page, _emails_of(page)), missing=missing,
+                           older=audit_trail.older_link(page, audit_trail.PAGE_SIZE), first_page=before is None)
+
+
+def _emails_of(entries) -> dict[str, str]:
+    """Each actor's email, as identity knows it now (an account since deleted keeps its id)."""
+    emails = {}
+    for actor_id in {entry.actor_id for entry in entries if entry.actor_id}:
+        try:
+            emails[actor_id] = backends().identity.GetProfile(identity_pb2.GetProfileRequest(user_id=actor_id)).user.email
+        except (NotFound, Refused):
+            pass
+    return emails
