@@ -20,7 +20,8 @@ from catalogservice.server import STATUS_BY_ERROR, CatalogServicer, CurrencyServ
 HERE = Path(__file__).parent
 # Recorded in the audit log (docs/decisions/0013).
 ADMIN_METHODS = audit.admin_methods(catalog_pb2.DESCRIPTOR.services_by_name["CatalogService"],
-                                    "CreateProduct", "UpdateProduct", "DeleteProduct")
+                                    "CreateProduct", "UpdateProduct", "DeleteProduct",
+                                    "UploadProductImage")
 
 # Released reservations past their keep time (catalog's config) are pruned.
 RELEASED_AND_OLD = "status = 'released' AND released_at < {cutoff}"

@@ -25,6 +25,11 @@ class CategoryNotFound(CatalogError):
         self.slug = slug
 
 
+class ImageNotFound(CatalogError):
+    def __init__(self, name: str):
+        super().__init__(f"no uploaded image {name!r}")
+
+
 class ProductExists(CatalogError):
     def __init__(self, product_id: str):
         super().__init__(f"a product with id {product_id!r} already exists (deleted products keep their id); choose another id")

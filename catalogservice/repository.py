@@ -10,7 +10,7 @@ from service_runtime import outbox
 from service_runtime.paging import Paging
 
 from catalogservice.errors import (
-    InvalidArgument, OutOfStock, ProductExists, ProductNotFound, ReservationConflict,
+    ImageNotFound, InvalidArgument, OutOfStock, ProductExists, ProductNotFound, ReservationConflict,
 )
 from catalogservice.products import Product
 
@@ -162,6 +162,19 @@ class CatalogRepository:
                 raise ProductNotFound(product_id)
 
     # Stock --------------------------------------------------------------------
+
+    async def store_image(self, name: str, content_type: str, data: bytes) -> None:
+        """Keep an uploaded image; the same name again is the same bytes (named by content)."""
+        async with self._pool.connection() as conn:
+            await conn.execute(
+                """INSERT INTO product_images (name, content_type, data) VALUES (%s, %s, %s)
+                   ON CONFLICT (name) DO NOTHING""", (name, content_type, data))
+
+    async def image(self, name: str) -> tuple[str, bytes]:
+        rows = await self._fetch("SELECT content_type, data FROM product_images WHERE name = %s", (name,))
+        if not rows:
+            raise ImageNotFound(name)
+        return rows[0]["content_type"], bytes(rows[0]["data"])
 
     async def reserve(self, order_id: str, lines: dict[str, int]) -> bool:
         """Take every line's quantity off stock for the order, or nothing. True when this

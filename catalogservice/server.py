@@ -10,7 +10,7 @@ from service_runtime.db import DATA_ERRORS, UNAVAILABLE_ERRORS
 from service_runtime.prototime import to_timestamp
 from shop.catalog.v1 import catalog_pb2, catalog_pb2_grpc, currency_pb2, currency_pb2_grpc
 
-from catalogservice import errors, products, search, stock
+from catalogservice import errors, images, products, search, stock
 from catalogservice.currency import RateTable
 from catalogservice.live_catalog import LiveCatalog
 from catalogservice.repository import CatalogRepository
@@ -23,6 +23,7 @@ STATUS_BY_ERROR = {
     errors.UnsupportedCurrency: grpc.StatusCode.INVALID_ARGUMENT,
     errors.ProductNotFound: grpc.StatusCode.NOT_FOUND,
     errors.CategoryNotFound: grpc.StatusCode.NOT_FOUND,
+    errors.ImageNotFound: grpc.StatusCode.NOT_FOUND,
     errors.ProductExists: grpc.StatusCode.ALREADY_EXISTS,
     errors.OutOfStock: grpc.StatusCode.FAILED_PRECONDITION,
     errors.ReservationConflict: grpc.StatusCode.FAILED_PRECONDITION,
@@ -142,6 +143,17 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
         await self._repo.delete(product_id)
         await self._live.refresh([product_id])
         return catalog_pb2.DeleteProductResponse()
+
+    async def UploadProductImage(self, request, context):
+        content_type, extension = images.kind_of(request.data, request.content_type)
+        name = images.name_for(request.data, extension)
+        await self._repo.store_image(name, content_type, request.data)
+        return catalog_pb2.UploadProductImageResponse(image_url=images.URL_PREFIX + name, content_type=content_type,
+                                                      size_bytes=len(request.data))
+
+    async def GetProductImage(self, request, context):
+        content_type, data = await self._repo.image(images.check_name(request.name))
+        return catalog_pb2.GetProductImageResponse(content_type=content_type, data=data)
 
     async def ReserveStock(self, request, context):
         order_id = stock.check_order_id(request.order_id)

@@ -3,12 +3,16 @@ product's page, and the product images. Views translate a request into a call to
 catalog_views layer and its answer into a template."""
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, g, render_template, request, send_from_directory
+from flask import Blueprint, Response, abort, current_app, g, render_template, request, send_from_directory
+
+from shop.catalog.v1 import catalog_pb2
 
 from frontend import backends, cart_count, catalog_views
+from frontend.clients import NotFound
 from frontend.together import together
 from frontend.catalog_views import UnknownPage
 
@@ -18,6 +22,9 @@ bp = Blueprint("shop", __name__)
 # names, so pages need neither the catalog's HTTP port nor the internet.
 IMAGES_DIR = Path(__file__).resolve().parent.parent / "catalogservice" / "images" / "products"
 IMAGE_MAX_AGE = 7 * 24 * 3600
+# Uploaded images (catalogservice/images.py): the name is a digest of the content.
+UPLOADED_IMAGE = re.compile(r"u-[0-9a-f]{32}\.(png|jpg|gif|webp)")
+UPLOADED_IMAGE_MAX_AGE = 365 * 24 * 3600
 
 # The categories change only with the catalog's migrations (there is no call that changes
 # them), so each process asks for them once a minute rather than on every page.
@@ -73,5 +80,16 @@ def product(product_id: str):
 
 @bp.get("/images/products/<name>")
 def product_image(name: str):
-    """send_from_directory refuses any name that would leave the directory (404)."""
+    """The catalog's own files from the folder (send_from_directory refuses any name that
+    would leave it: 404); images uploaded in the back office from the catalog's database,
+    so every replica serves them. Those are named by their content, so they never change."""
+    if UPLOADED_IMAGE.fullmatch(name):
+        try:
+            image = backends().catalog.GetProductImage(catalog_pb2.GetProductImageRequest(name=name))
+        except NotFound:
+            abort(404)
+        response = Response(image.data, mimetype=image.content_type)
+        response.headers["Cache-Control"] = f"public, max-age={UPLOADED_IMAGE_MAX_AGE}, immutable"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
     return send_from_directory(IMAGES_DIR, name, max_age=IMAGE_MAX_AGE)

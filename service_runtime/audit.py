@@ -7,6 +7,7 @@ it returns. Who and from where come with the call as gRPC metadata (`caller_of`)
 service also serves its part of the log (`AuditLogServicer`) for the back office."""
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -122,8 +123,13 @@ def _target_in(message: Message) -> str:
 
 
 def details_of(request: Message) -> str:
-    """The request as one line of JSON, cut at DETAILS_LIMIT characters. Pure."""
-    text = json_format.MessageToJson(request, preserving_proto_field_name=True, indent=None)
+    """The request as one line of JSON, cut at DETAILS_LIMIT characters; a bytes field (an
+    uploaded image) as its size. Pure."""
+    shown = json_format.MessageToDict(request, preserving_proto_field_name=True)
+    for field in request.DESCRIPTOR.fields:
+        if field.type == field.TYPE_BYTES and field.name in shown:
+            shown[field.name] = f"{len(getattr(request, field.name)):,} bytes"
+    text = json.dumps(shown, ensure_ascii=False)
     return text if len(text) <= DETAILS_LIMIT else text[:DETAILS_LIMIT - 1] + "…"
 
 

@@ -53,7 +53,8 @@ def test_page_sizes_out_of_range_are_refused(requested):
 
 
 def test_the_services_record_their_admin_actions_and_no_secrets_go_into_details():
-    assert {m.rsplit("/", 1)[1] for m in CATALOG_ADMIN} == {"CreateProduct", "UpdateProduct", "DeleteProduct"}
+    assert {m.rsplit("/", 1)[1] for m in CATALOG_ADMIN} == {"CreateProduct", "UpdateProduct", "DeleteProduct",
+                                                            "UploadProductImage"}
     assert {m.rsplit("/", 1)[1] for m in CHECKOUT_ADMIN} == {"CancelAnyOrder"}
     assert "/shop.identity.v1.IdentityService/SetUserRoles" in IDENTITY_ADMIN
     for full_name in CATALOG_ADMIN | CHECKOUT_ADMIN | IDENTITY_ADMIN:
@@ -70,3 +71,8 @@ def test_an_entry_id_belongs_to_its_service():
     for foreign in ("identityservice-12", "catalogservice-x", "12"):
         with pytest.raises(audit.EntryNotFound):
             log.number_of(foreign)
+
+
+def test_an_uploaded_files_bytes_are_kept_as_their_size():
+    upload = catalog_pb2.UploadProductImageRequest(data=b"\x89PNG" + b"x" * 2000, content_type="image/png")
+    assert audit.details_of(upload) == '{"data": "2,004 bytes", "content_type": "image/png"}'

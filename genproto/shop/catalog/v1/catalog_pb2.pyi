@@ -168,6 +168,38 @@ class DeleteProductResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
+class UploadProductImageRequest(_message.Message):
+    __slots__ = ("data", "content_type")
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    data: bytes
+    content_type: str
+    def __init__(self, data: _Optional[bytes] = ..., content_type: _Optional[str] = ...) -> None: ...
+
+class UploadProductImageResponse(_message.Message):
+    __slots__ = ("image_url", "content_type", "size_bytes")
+    IMAGE_URL_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    image_url: str
+    content_type: str
+    size_bytes: int
+    def __init__(self, image_url: _Optional[str] = ..., content_type: _Optional[str] = ..., size_bytes: _Optional[int] = ...) -> None: ...
+
+class GetProductImageRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class GetProductImageResponse(_message.Message):
+    __slots__ = ("content_type", "data")
+    CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    content_type: str
+    data: bytes
+    def __init__(self, content_type: _Optional[str] = ..., data: _Optional[bytes] = ...) -> None: ...
+
 class StockLine(_message.Message):
     __slots__ = ("product_id", "quantity")
     PRODUCT_ID_FIELD_NUMBER: _ClassVar[int]

@@ -81,6 +81,16 @@ class CatalogServiceStub:
                 request_serializer=shop_dot_catalog_dot_v1_dot_catalog__pb2.DeleteProductRequest.SerializeToString,
                 response_deserializer=shop_dot_catalog_dot_v1_dot_catalog__pb2.DeleteProductResponse.FromString,
                 _registered_method=True)
+        self.UploadProductImage = channel.unary_unary(
+                '/shop.catalog.v1.CatalogService/UploadProductImage',
+                request_serializer=shop_dot_catalog_dot_v1_dot_catalog__pb2.UploadProductImageRequest.SerializeToString,
+                response_deserializer=shop_dot_catalog_dot_v1_dot_catalog__pb2.UploadProductImageResponse.FromString,
+                _registered_method=True)
+        self.GetProductImage = channel.unary_unary(
+                '/shop.catalog.v1.CatalogService/GetProductImage',
+                request_serializer=shop_dot_catalog_dot_v1_dot_catalog__pb2.GetProductImageRequest.SerializeToString,
+                response_deserializer=shop_dot_catalog_dot_v1_dot_catalog__pb2.GetProductImageResponse.FromString,
+                _registered_method=True)
         self.ReserveStock = channel.unary_unary(
                 '/shop.catalog.v1.CatalogService/ReserveStock',
                 request_serializer=shop_dot_catalog_dot_v1_dot_catalog__pb2.ReserveStockRequest.SerializeToString,
@@ -163,6 +173,22 @@ class CatalogServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UploadProductImage(self, request, context):
+        """Admin: store an image for products (PNG, JPEG, GIF or WebP, at most 1 MiB; known by
+        its bytes, not the claimed type; SVG is refused). Returns the image_url to give a
+        product. The same bytes twice are one image. INVALID_ARGUMENT says what is wrong.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetProductImage(self, request, context):
+        """An uploaded image, for the website to serve. NOT_FOUND for an unknown name.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ReserveStock(self, request, context):
         """Take stock for an order: all lines or none. Idempotent per order id: a retry with
         the same lines returns the first result; different lines are FAILED_PRECONDITION.
@@ -227,6 +253,16 @@ def add_CatalogServiceServicer_to_server(servicer, server):
                     servicer.DeleteProduct,
                     request_deserializer=shop_dot_catalog_dot_v1_dot_catalog__pb2.DeleteProductRequest.FromString,
                     response_serializer=shop_dot_catalog_dot_v1_dot_catalog__pb2.DeleteProductResponse.SerializeToString,
+            ),
+            'UploadProductImage': grpc.unary_unary_rpc_method_handler(
+                    servicer.UploadProductImage,
+                    request_deserializer=shop_dot_catalog_dot_v1_dot_catalog__pb2.UploadProductImageRequest.FromString,
+                    response_serializer=shop_dot_catalog_dot_v1_dot_catalog__pb2.UploadProductImageResponse.SerializeToString,
+            ),
+            'GetProductImage': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetProductImage,
+                    request_deserializer=shop_dot_catalog_dot_v1_dot_catalog__pb2.GetProductImageRequest.FromString,
+                    response_serializer=shop_dot_catalog_dot_v1_dot_catalog__pb2.GetProductImageResponse.SerializeToString,
             ),
             'ReserveStock': grpc.unary_unary_rpc_method_handler(
                     servicer.ReserveStock,
@@ -484,6 +520,60 @@ class CatalogService:
             '/shop.catalog.v1.CatalogService/DeleteProduct',
             shop_dot_catalog_dot_v1_dot_catalog__pb2.DeleteProductRequest.SerializeToString,
             shop_dot_catalog_dot_v1_dot_catalog__pb2.DeleteProductResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UploadProductImage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.catalog.v1.CatalogService/UploadProductImage',
+            shop_dot_catalog_dot_v1_dot_catalog__pb2.UploadProductImageRequest.SerializeToString,
+            shop_dot_catalog_dot_v1_dot_catalog__pb2.UploadProductImageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetProductImage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.catalog.v1.CatalogService/GetProductImage',
+            shop_dot_catalog_dot_v1_dot_catalog__pb2.GetProductImageRequest.SerializeToString,
+            shop_dot_catalog_dot_v1_dot_catalog__pb2.GetProductImageResponse.FromString,
             options,
             channel_credentials,
             insecure,
