@@ -21,7 +21,7 @@ HERE = Path(__file__).parent
 # Recorded in the audit log (docs/decisions/0013).
 ADMIN_METHODS = audit.admin_methods(catalog_pb2.DESCRIPTOR.services_by_name["CatalogService"],
                                     "CreateProduct", "UpdateProduct", "DeleteProduct",
-                                    "UploadProductImage")
+                                    "UploadProductImage", "AdjustStock")
 
 # Released reservations past their keep time (catalog's config) are pruned.
 RELEASED_AND_OLD = "status = 'released' AND released_at < {cutoff}"

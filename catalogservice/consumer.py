@@ -1,5 +1,6 @@
 """catalog's event entrypoint: an order whose payment failed, or that was cancelled,
-gives its reserved stock back (once, whatever the redeliveries)."""
+gives its reserved stock back; one that shipped has its reservation fulfilled (sold, no
+longer held). Once each, whatever the redeliveries."""
 from __future__ import annotations
 
 from service_runtime import messaging, topology
@@ -15,6 +16,8 @@ class OrderEvents:
     async def status_changed(self, event: events_pb2.OrderStatusChanged, delivery: messaging.Delivery) -> None:
         if event.status == checkout_pb2.ORDER_STATUS_PAYMENT_FAILED:
             await self._repo.release(event.order_id, (delivery.message_id, delivery.message_type))
+        elif event.status == checkout_pb2.ORDER_STATUS_SHIPPED:
+            await self._repo.fulfil(event.order_id, (delivery.message_id, delivery.message_type))
 
     async def cancelled(self, event: events_pb2.OrderCancelled, delivery: messaging.Delivery) -> None:
         await self._repo.release(event.order_id, (delivery.message_id, delivery.message_type))

@@ -30,6 +30,11 @@ class ImageNotFound(CatalogError):
         super().__init__(f"no uploaded image {name!r}")
 
 
+class NotEnoughStock(CatalogError):
+    def __init__(self, name: str, available: int, taking: int):
+        super().__init__(f"{name} has {available} available: {taking} cannot be taken off")
+
+
 class ProductExists(CatalogError):
     def __init__(self, product_id: str):
         super().__init__(f"a product with id {product_id!r} already exists (deleted products keep their id); choose another id")

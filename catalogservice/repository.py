@@ -10,7 +10,7 @@ from service_runtime import outbox
 from service_runtime.paging import Paging
 
 from catalogservice.errors import (
-    ImageNotFound, InvalidArgument, OutOfStock, ProductExists, ProductNotFound, ReservationConflict,
+    ImageNotFound, InvalidArgument, NotEnoughStock, OutOfStock, ProductExists, ProductNotFound, ReservationConflict,
 )
 from catalogservice.products import Product
 
@@ -214,7 +214,7 @@ class CatalogRepository:
     @staticmethod
     async def _check_same_reservation(cur, order_id: str, lines: dict[str, int]) -> None:
         await cur.execute("SELECT status FROM stock_reservations WHERE order_id = %s", (order_id,))
-        if (await cur.fetchone())["status"] != "reserved":
+        if (await cur.fetchone())["status"] == "released":
             raise ReservationConflict(f"the reservation for order {order_id!r} was released")
         await cur.execute(
             "SELECT product_id, quantity FROM stock_reservation_lines WHERE order_id = %s", (order_id,)
@@ -222,6 +222,38 @@ class CatalogRepository:
         held = {row["product_id"]: row["quantity"] for row in await cur.fetchall()}
         if held != lines:
             raise ReservationConflict(f"order {order_id!r} already holds a reservation with other lines")
+
+    async def fulfil(self, order_id: str, handled_event: tuple[str, str]) -> bool:
+        """The order shipped: its reservation's units are sold, no longer held. Once; False
+        when there was nothing held (released, fulfilled, or never reserved)."""
+        async with self._pool.connection() as conn, conn.transaction():
+            await outbox.claim(conn, *handled_event)
+            cur = await conn.execute(
+                """UPDATE stock_reservations SET status = 'fulfilled', fulfilled_at = now()
+                   WHERE order_id = %s AND status = 'reserved'""", (order_id,))
+            return cur.rowcount == 1
+
+    async def adjust_stock(self, product_id: str, delta: int) -> Product:
+        """Add delta (negative: take off) to what is available, never below 0."""
+        async with self._pool.connection() as conn, conn.transaction():
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                """UPDATE products SET stock = stock + %(d)s, updated_at = now()
+                   WHERE id = %(id)s AND deleted_at IS NULL AND stock + %(d)s >= 0 RETURNING id""",
+                {"id": product_id, "d": delta})
+            if await cur.fetchone() is None:
+                current = await self._stored(product_id)  # ProductNotFound when there is none
+                raise NotEnoughStock(current.name, current.stock, -delta)
+        return await self._stored(product_id)
+
+    async def stock_held(self, product_ids: list[str]) -> dict[str, tuple[int, int]]:
+        """Per product: (units held by orders not yet shipped, cancelled or failed; those orders)."""
+        rows = await self._fetch(
+            """SELECT l.product_id, sum(l.quantity)::int AS units, count(*)::int AS orders
+                 FROM stock_reservation_lines l JOIN stock_reservations r USING (order_id)
+                WHERE r.status = 'reserved' AND l.product_id = ANY(%s)
+                GROUP BY l.product_id""", (product_ids,))
+        return {row["product_id"]: (row["units"], row["orders"]) for row in rows}
 
     async def release(self, order_id: str, handled_event: tuple[str, str] | None = None) -> list[str]:
         """Give the order's stock back once; the ids of the products it went back to (none

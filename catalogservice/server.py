@@ -26,6 +26,7 @@ STATUS_BY_ERROR = {
     errors.ImageNotFound: grpc.StatusCode.NOT_FOUND,
     errors.ProductExists: grpc.StatusCode.ALREADY_EXISTS,
     errors.OutOfStock: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.NotEnoughStock: grpc.StatusCode.FAILED_PRECONDITION,
     errors.ReservationConflict: grpc.StatusCode.FAILED_PRECONDITION,
     **UNAVAILABLE_ERRORS,
     **DATA_ERRORS,
@@ -154,6 +155,22 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
     async def GetProductImage(self, request, context):
         content_type, data = await self._repo.image(images.check_name(request.name))
         return catalog_pb2.GetProductImageResponse(content_type=content_type, data=data)
+
+    async def AdjustStock(self, request, context):
+        product_id = products.check_id(request.product_id)
+        stock.check_adjustment(request.delta, request.reason)
+        adjusted = await self._repo.adjust_stock(product_id, request.delta)
+        await self._live.refresh([product_id])
+        return catalog_pb2.AdjustStockResponse(product=product_to_proto(adjusted))
+
+    async def ListStockLevels(self, request, context):
+        ids = stock.check_product_ids(list(request.product_ids))
+        found = await self._repo.load_products(ids)
+        held = await self._repo.stock_held(list(found))
+        return catalog_pb2.ListStockLevelsResponse(levels=[
+            catalog_pb2.StockLevel(product_id=pid, available=found[pid].stock, reserved=held.get(pid, (0, 0))[0],
+                                   holding_orders=held.get(pid, (0, 0))[1])
+            for pid in ids if pid in found])
 
     async def ReserveStock(self, request, context):
         order_id = stock.check_order_id(request.order_id)

@@ -31,3 +31,24 @@ def reservation_lines(lines: list[tuple[str, int]]) -> dict[str, int]:
         if merged[product_id] > MAX_QUANTITY:
             raise InvalidArgument(f"quantity of {product_id!r} must be between 1 and {MAX_QUANTITY}")
     return dict(sorted(merged.items()))
+
+
+MAX_ADJUSTMENT = 1_000_000
+MAX_REASON = 200
+MAX_LEVELS = 100
+
+
+def check_adjustment(delta: int, reason: str) -> None:
+    """An admin's stock adjustment: some units, within reason."""
+    if delta == 0 or abs(delta) > MAX_ADJUSTMENT:
+        raise InvalidArgument(f"delta must be a number of units, not 0, between -{MAX_ADJUSTMENT:,} and "
+                              f"{MAX_ADJUSTMENT:,}")
+    if len(reason) > MAX_REASON:
+        raise InvalidArgument(f"reason takes at most {MAX_REASON} characters")
+
+
+def check_product_ids(ids: list[str]) -> list[str]:
+    """Up to MAX_LEVELS ids, each once, in the order given."""
+    if len(ids) > MAX_LEVELS:
+        raise InvalidArgument(f"at most {MAX_LEVELS} product ids at once")
+    return list(dict.fromkeys(ids))

@@ -200,6 +200,46 @@ class GetProductImageResponse(_message.Message):
     data: bytes
     def __init__(self, content_type: _Optional[str] = ..., data: _Optional[bytes] = ...) -> None: ...
 
+class AdjustStockRequest(_message.Message):
+    __slots__ = ("product_id", "delta", "reason")
+    PRODUCT_ID_FIELD_NUMBER: _ClassVar[int]
+    DELTA_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    product_id: str
+    delta: int
+    reason: str
+    def __init__(self, product_id: _Optional[str] = ..., delta: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class AdjustStockResponse(_message.Message):
+    __slots__ = ("product",)
+    PRODUCT_FIELD_NUMBER: _ClassVar[int]
+    product: Product
+    def __init__(self, product: _Optional[_Union[Product, _Mapping]] = ...) -> None: ...
+
+class StockLevel(_message.Message):
+    __slots__ = ("product_id", "available", "reserved", "holding_orders")
+    PRODUCT_ID_FIELD_NUMBER: _ClassVar[int]
+    AVAILABLE_FIELD_NUMBER: _ClassVar[int]
+    RESERVED_FIELD_NUMBER: _ClassVar[int]
+    HOLDING_ORDERS_FIELD_NUMBER: _ClassVar[int]
+    product_id: str
+    available: int
+    reserved: int
+    holding_orders: int
+    def __init__(self, product_id: _Optional[str] = ..., available: _Optional[int] = ..., reserved: _Optional[int] = ..., holding_orders: _Optional[int] = ...) -> None: ...
+
+class ListStockLevelsRequest(_message.Message):
+    __slots__ = ("product_ids",)
+    PRODUCT_IDS_FIELD_NUMBER: _ClassVar[int]
+    product_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, product_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ListStockLevelsResponse(_message.Message):
+    __slots__ = ("levels",)
+    LEVELS_FIELD_NUMBER: _ClassVar[int]
+    levels: _containers.RepeatedCompositeFieldContainer[StockLevel]
+    def __init__(self, levels: _Optional[_Iterable[_Union[StockLevel, _Mapping]]] = ...) -> None: ...
+
 class StockLine(_message.Message):
     __slots__ = ("product_id", "quantity")
     PRODUCT_ID_FIELD_NUMBER: _ClassVar[int]

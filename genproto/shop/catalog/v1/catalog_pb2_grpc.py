@@ -91,6 +91,16 @@ class CatalogServiceStub:
                 request_serializer=shop_dot_catalog_dot_v1_dot_catalog__pb2.GetProductImageRequest.SerializeToString,
                 response_deserializer=shop_dot_catalog_dot_v1_dot_catalog__pb2.GetProductImageResponse.FromString,
                 _registered_method=True)
+        self.AdjustStock = channel.unary_unary(
+                '/shop.catalog.v1.CatalogService/AdjustStock',
+                request_serializer=shop_dot_catalog_dot_v1_dot_catalog__pb2.AdjustStockRequest.SerializeToString,
+                response_deserializer=shop_dot_catalog_dot_v1_dot_catalog__pb2.AdjustStockResponse.FromString,
+                _registered_method=True)
+        self.ListStockLevels = channel.unary_unary(
+                '/shop.catalog.v1.CatalogService/ListStockLevels',
+                request_serializer=shop_dot_catalog_dot_v1_dot_catalog__pb2.ListStockLevelsRequest.SerializeToString,
+                response_deserializer=shop_dot_catalog_dot_v1_dot_catalog__pb2.ListStockLevelsResponse.FromString,
+                _registered_method=True)
         self.ReserveStock = channel.unary_unary(
                 '/shop.catalog.v1.CatalogService/ReserveStock',
                 request_serializer=shop_dot_catalog_dot_v1_dot_catalog__pb2.ReserveStockRequest.SerializeToString,
@@ -189,6 +199,23 @@ class CatalogServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AdjustStock(self, request, context):
+        """Admin: add units to what is available (received goods) or take them off (damaged,
+        counted short): never below 0 (FAILED_PRECONDITION says what is available).
+        INVALID_ARGUMENT for a delta of 0 or beyond ±1,000,000, or a reason over 200 characters.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListStockLevels(self, request, context):
+        """Admin: each product's stock, with the units orders hold (placed or paid, not yet
+        shipped, cancelled or failed). Unknown ids are left out.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ReserveStock(self, request, context):
         """Take stock for an order: all lines or none. Idempotent per order id: a retry with
         the same lines returns the first result; different lines are FAILED_PRECONDITION.
@@ -263,6 +290,16 @@ def add_CatalogServiceServicer_to_server(servicer, server):
                     servicer.GetProductImage,
                     request_deserializer=shop_dot_catalog_dot_v1_dot_catalog__pb2.GetProductImageRequest.FromString,
                     response_serializer=shop_dot_catalog_dot_v1_dot_catalog__pb2.GetProductImageResponse.SerializeToString,
+            ),
+            'AdjustStock': grpc.unary_unary_rpc_method_handler(
+                    servicer.AdjustStock,
+                    request_deserializer=shop_dot_catalog_dot_v1_dot_catalog__pb2.AdjustStockRequest.FromString,
+                    response_serializer=shop_dot_catalog_dot_v1_dot_catalog__pb2.AdjustStockResponse.SerializeToString,
+            ),
+            'ListStockLevels': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListStockLevels,
+                    request_deserializer=shop_dot_catalog_dot_v1_dot_catalog__pb2.ListStockLevelsRequest.FromString,
+                    response_serializer=shop_dot_catalog_dot_v1_dot_catalog__pb2.ListStockLevelsResponse.SerializeToString,
             ),
             'ReserveStock': grpc.unary_unary_rpc_method_handler(
                     servicer.ReserveStock,
@@ -574,6 +611,60 @@ class CatalogService:
             '/shop.catalog.v1.CatalogService/GetProductImage',
             shop_dot_catalog_dot_v1_dot_catalog__pb2.GetProductImageRequest.SerializeToString,
             shop_dot_catalog_dot_v1_dot_catalog__pb2.GetProductImageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AdjustStock(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.catalog.v1.CatalogService/AdjustStock',
+            shop_dot_catalog_dot_v1_dot_catalog__pb2.AdjustStockRequest.SerializeToString,
+            shop_dot_catalog_dot_v1_dot_catalog__pb2.AdjustStockResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListStockLevels(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.catalog.v1.CatalogService/ListStockLevels',
+            shop_dot_catalog_dot_v1_dot_catalog__pb2.ListStockLevelsRequest.SerializeToString,
+            shop_dot_catalog_dot_v1_dot_catalog__pb2.ListStockLevelsResponse.FromString,
             options,
             channel_credentials,
             insecure,
