@@ -76,6 +76,7 @@ def create_app(config: Config, backends_: Backends | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SEND_FILE_MAX_AGE_DEFAULT=86400,  # static files: a day in caches
         WTF_CSRF_TIME_LIMIT=None,         # tokens live as long as the session
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,  # the largest request: a product image (1 MiB) and its form
         SHOP=config,
     )
     app.session_interface = _SessionInterface()
@@ -111,4 +112,5 @@ def create_app(config: Config, backends_: Backends | None = None) -> Flask:
     from frontend import account; app.register_blueprint(account.bp)  # noqa: E702
     from frontend import cart; app.register_blueprint(cart.bp)  # noqa: E702
     from frontend import back_office; app.register_blueprint(back_office.bp)  # noqa: E702
+    from frontend import admin_products; app.register_blueprint(admin_products.bp)  # noqa: E702
     return app

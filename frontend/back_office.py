@@ -123,7 +123,7 @@ def change_flag(name: str):
         return redirect("/admin/flags", 303)
     with _recorded("set fault flag", name, {"value": value}):
         fault_flags.write(path, {name: value})
-    _admin_action("set fault flag", flag=name, flag_value=value)
+    admin_action("set fault flag", flag=name, flag_value=value)
     state = "off" if value == flag.off else "on" if isinstance(value, bool) else f"on ({value})"
     flash(f"{name} is {state}: every process sees it within a second.")
     return redirect("/admin/flags", 303)
@@ -148,7 +148,7 @@ def _recorded(action: str, target: str, details: dict):
             log.error("admin action done, its outcome not recorded", extra={"entry": entry.id, "error": str(exc)})
 
 
-def _admin_action(action: str, **what) -> None:
+def admin_action(action: str, **what) -> None:
     log.warning("admin action", extra={"action": action, **what, "admin": g.admin.email, "admin_id": g.admin.id,
                                        "client": request.remote_addr})
 
@@ -180,7 +180,7 @@ def change_admin_role(user_id: str):
     except Refused as refused:  # the last admin keeps the role
         flash(f"{user.email} keeps the admin role: {refused.message}.", "error")
         return redirect(_back_to_users(), 303)
-    _admin_action("grant admin" if grant else "revoke admin", user_id=user_id, user_email=user.email)
+    admin_action("grant admin" if grant else "revoke admin", user_id=user_id, user_email=user.email)
     flash(f"{user.email} {'is now an admin' if grant else 'is no longer an admin'}: from their next sign-in "
           "or token refresh.")
     return redirect(_back_to_users(), 303)
