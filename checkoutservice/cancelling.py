@@ -52,6 +52,7 @@ class OrderCanceller:
                     order_id, lambda current, now: orders.cancellation(current, now, reason),
                     convert.cancelled_events(by_admin=user_id is None), user_id=user_id,
                     only_if=lambda current: stopped or current.status != orders.Status.PAID,
+                    cause="CancelAnyOrder" if user_id is None else "CancelOrder",
                 )
             except OrderMoved:
                 continue  # it became PAID after the look: stop its shipment first

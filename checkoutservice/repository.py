@@ -77,6 +77,21 @@ def _order(row: dict, lines: list[dict]) -> Order:
     )
 
 
+@dataclass(frozen=True)
+class StatusChange:
+    status: Status
+    reason: str
+    cause: str      # the lifecycle event's message type, or the call that asked
+    at: datetime
+
+
+async def _record_status(conn, order_id: str, status: Status, reason: str, cause: str,
+                         at: datetime | None = None) -> None:
+    await conn.execute(
+        """INSERT INTO order_status_history (order_id, status, reason, cause, changed_at)
+           VALUES (%s, %s, %s, %s, coalesce(%s, now()))""", (order_id, status.value, reason, cause, at))
+
+
 class OrderRepository:
     def __init__(self, pool: AsyncConnectionPool):
         self._pool = pool
@@ -120,6 +135,7 @@ class OrderRepository:
                            VALUES (%s, %s, %s, %s, %s, %s)""",
                         [(order.id, i, l.product_id, l.name, l.quantity, l.unit_price) for i, l in enumerate(order.lines)],
                     )
+                await _record_status(conn, order.id, order.status, "", "PlaceOrder")
                 for exchange, event in events:
                     await outbox.enqueue(conn, exchange, event)
         except psycopg.errors.UniqueViolation:
@@ -191,16 +207,32 @@ class OrderRepository:
             raise OrderNotFound(order_id)
         return found[0]
 
+    async def history(self, order_id: str) -> list[StatusChange]:
+        """Each status the order reached, oldest first."""
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute("""SELECT status, reason, cause, changed_at FROM order_status_history
+                                  WHERE order_id = %s ORDER BY changed_at, id""", (order_id,))
+            return [StatusChange(Status(row["status"]), row["reason"], row["cause"], row["changed_at"])
+                    for row in await cur.fetchall()]
+
     async def find_by_request(self, user_id: str, request_id: str) -> Order | None:
         async with self._pool.connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             found = await self._load(cur, "user_id = %s AND request_id = %s", (user_id, request_id))
         return found[0] if found else None
 
-    async def list(self, *, user_id: str = "", status: Status | None = None, limit: int, offset: int) -> tuple[list[Order], int]:
-        """Newest first, optionally one user's and/or one status."""
-        where = "(%(user)s = '' OR user_id = %(user)s) AND (%(status)s = '' OR status = %(status)s)"
-        params = {"user": user_id, "status": status.value if status else "", "limit": limit, "offset": offset}
+    async def list(self, *, user_id: str = "", status: Status | None = None, email: str = "",
+                   placed_after: datetime | None = None, placed_before: datetime | None = None,
+                   limit: int, offset: int) -> tuple[list[Order], int]:
+        """Newest first, optionally one user's, one status, an email containing `email`
+        (any case), placed at or after / before given times."""
+        where = ("(%(user)s = '' OR user_id = %(user)s) AND (%(status)s = '' OR status = %(status)s)"
+                 " AND (%(email)s = '' OR strpos(lower(email), %(email)s) > 0)"
+                 " AND (%(after)s::timestamptz IS NULL OR created_at >= %(after)s)"
+                 " AND (%(before)s::timestamptz IS NULL OR created_at < %(before)s)")
+        params = {"user": user_id, "status": status.value if status else "", "email": email.lower(),
+                  "after": placed_after, "before": placed_before, "limit": limit, "offset": offset}
         async with self._pool.connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(f"SELECT id FROM orders WHERE {where} ORDER BY created_at DESC, id DESC "
@@ -214,13 +246,15 @@ class OrderRepository:
     async def change(self, order_id: str, change: Callable[[Order, datetime], Order | None],
                      events: Callable[[Order, Order], Events], *, user_id: str | None = None,
                      handled_event: tuple[str, str] | None = None,
-                     only_if: Callable[[Order], bool] | None = None) -> Order | None:
+                     only_if: Callable[[Order], bool] | None = None, cause: str = "") -> Order | None:
         """Apply change(order, now) under a row lock and store the result with its events.
         change returns None for "nothing to do". With handled_event (event id, type), the
         change happens at most once per event: a redelivery returns None.
         IllegalTransition propagates, and nothing is written but the handled-event record.
         `only_if(order)`, when given, is checked under the lock: when it is false the
         order moved since the caller looked, OrderMoved is raised and nothing is written.
+        A change of status is kept in the order's history, caused by the handled event's
+        type or else `cause` (the call that asked).
         Nothing here waits on another service while the lock is held."""
         async with self._pool.connection() as conn, conn.transaction():
             if handled_event and not await outbox.claim(conn, *handled_event):
@@ -250,6 +284,9 @@ class OrderRepository:
                 (after.status.value, after.status_reason, after.tracking_id, now,
                  *(after.times.get(k) for k in ("paid_at", "shipped_at", "cancelled_at", "refunded_at")), order_id),
             )
+            if after.status != before.status:
+                await _record_status(conn, order_id, after.status, after.status_reason,
+                                     handled_event[1] if handled_event else cause, now)
             for exchange, event in events(before, after):
                 await outbox.enqueue(conn, exchange, event)
         if after.status != before.status:

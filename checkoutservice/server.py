@@ -1,9 +1,12 @@
 """checkout's gRPC servicer: protobuf in, domain call, protobuf out. Nothing else."""
 from __future__ import annotations
 
+from datetime import timezone
+
 import grpc
 
 from service_runtime import paging
+from service_runtime.prototime import to_timestamp
 from service_runtime.db import DATA_ERRORS, UNAVAILABLE_ERRORS
 from shop.checkout.v1 import checkout_pb2, checkout_pb2_grpc
 
@@ -23,6 +26,16 @@ STATUS_BY_ERROR = {
     **UNAVAILABLE_ERRORS,
     **DATA_ERRORS,
 }
+
+
+def _moment(request, field: str):
+    return getattr(request, field).ToDatetime(tzinfo=timezone.utc) if request.HasField(field) else None
+
+
+def _bounded(value: str, field: str, limit: int) -> str:
+    if len(value) > limit:
+        raise errors.InvalidArgument(f"{field} takes at most {limit} characters", field=field)
+    return value
 
 
 def _required(value: str, field: str) -> str:
@@ -72,14 +85,20 @@ class CheckoutServicer(checkout_pb2_grpc.CheckoutServiceServicer):
     async def ListAllOrders(self, request, context):
         page = paging.paging(request.page_size, request.page_token)
         status = convert.STATUS_FROM_PROTO.get(request.status) if request.status else None
-        found, total = await self._repo.list(user_id=request.user_id, status=status, limit=page.limit,
-                                             offset=page.offset)
+        found, total = await self._repo.list(
+            user_id=request.user_id, status=status, email=_bounded(request.email, "email", 320),
+            placed_after=_moment(request, "placed_after"), placed_before=_moment(request, "placed_before"),
+            limit=page.limit, offset=page.offset)
         return checkout_pb2.ListAllOrdersResponse(orders=[convert.order_to_proto(o) for o in found],
                                                   next_page_token=page.next_token(len(found), total), total_size=total)
 
     async def GetAnyOrder(self, request, context):
         order = await self._repo.get(_required(request.order_id, "order_id"))
-        return checkout_pb2.GetAnyOrderResponse(order=convert.order_to_proto(order))
+        history = await self._repo.history(order.id)
+        return checkout_pb2.GetAnyOrderResponse(order=convert.order_to_proto(order), history=[
+            checkout_pb2.StatusChange(status=convert.STATUS_TO_PROTO[change.status], reason=change.reason,
+                                      cause=change.cause, change_time=to_timestamp(change.at))
+            for change in history])
 
     async def CancelAnyOrder(self, request, context):
         order = await self._canceller.cancel(_required(request.order_id, "order_id"), request.reason, user_id=None)

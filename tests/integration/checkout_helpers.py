@@ -3,8 +3,10 @@ request, and waiting for an order's status."""
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 
 import grpc
+import psycopg
 from google.rpc import error_details_pb2, status_pb2
 
 from shop.cart.v1 import cart_pb2, cart_pb2_grpc
@@ -22,6 +24,14 @@ CAPTURE_FAILS_CARD = "4000 0000 0000 0341"
 
 ADDRESS = shipping_pb2.Address(name="Ada Lovelace", address_lines=["12 St James's Square"], city="Boston",
                                region="MA", postal_code="02108", country_code="US")
+
+
+@contextmanager
+def shipping_midway(postgres):
+    """shippingservice's event handler waits, mid-way, until the block ends."""
+    with psycopg.connect(postgres.url("shipping_test")) as hold:
+        hold.execute("LOCK TABLE processed_events IN EXCLUSIVE MODE")
+        yield
 
 
 def new_shopper() -> str:

@@ -21,7 +21,9 @@ from shop.checkout.v1 import checkout_pb2, checkout_pb2_grpc
 from shop.payment.v1 import payment_pb2, payment_pb2_grpc
 from shop.shipping.v1 import shipping_pb2, shipping_pb2_grpc
 from tests.integration.catalog_helpers import create_product
-from tests.integration.checkout_helpers import ADDRESS, fill_cart, new_shopper, place_request, refusal, wait_for_status
+from tests.integration.checkout_helpers import (
+    ADDRESS, fill_cart, new_shopper, place_request, refusal, shipping_midway, wait_for_status,
+)
 from tests.support import scale
 from tests.support.services import ServiceProcess, wait_until
 
@@ -34,14 +36,6 @@ def checkout(checkout_channel):
 @pytest.fixture
 def shipping(shipping_channel):
     return shipping_pb2_grpc.ShippingServiceStub(shipping_channel)
-
-
-@contextmanager
-def shipping_midway(postgres):
-    """shippingservice's event handler waits, mid-way, until the block ends."""
-    with psycopg.connect(postgres.url("shipping_test")) as hold:
-        hold.execute("LOCK TABLE processed_events IN EXCLUSIVE MODE")
-        yield
 
 
 @contextmanager

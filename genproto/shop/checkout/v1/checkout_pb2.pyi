@@ -160,16 +160,22 @@ class CancelOrderResponse(_message.Message):
     def __init__(self, order: _Optional[_Union[Order, _Mapping]] = ...) -> None: ...
 
 class ListAllOrdersRequest(_message.Message):
-    __slots__ = ("page_size", "page_token", "user_id", "status")
+    __slots__ = ("page_size", "page_token", "user_id", "status", "email", "placed_after", "placed_before")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    PLACED_AFTER_FIELD_NUMBER: _ClassVar[int]
+    PLACED_BEFORE_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
     user_id: str
     status: OrderStatus
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., user_id: _Optional[str] = ..., status: _Optional[_Union[OrderStatus, str]] = ...) -> None: ...
+    email: str
+    placed_after: _timestamp_pb2.Timestamp
+    placed_before: _timestamp_pb2.Timestamp
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., user_id: _Optional[str] = ..., status: _Optional[_Union[OrderStatus, str]] = ..., email: _Optional[str] = ..., placed_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., placed_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ListAllOrdersResponse(_message.Message):
     __slots__ = ("orders", "next_page_token", "total_size")
@@ -188,10 +194,24 @@ class GetAnyOrderRequest(_message.Message):
     def __init__(self, order_id: _Optional[str] = ...) -> None: ...
 
 class GetAnyOrderResponse(_message.Message):
-    __slots__ = ("order",)
+    __slots__ = ("order", "history")
     ORDER_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_FIELD_NUMBER: _ClassVar[int]
     order: Order
-    def __init__(self, order: _Optional[_Union[Order, _Mapping]] = ...) -> None: ...
+    history: _containers.RepeatedCompositeFieldContainer[StatusChange]
+    def __init__(self, order: _Optional[_Union[Order, _Mapping]] = ..., history: _Optional[_Iterable[_Union[StatusChange, _Mapping]]] = ...) -> None: ...
+
+class StatusChange(_message.Message):
+    __slots__ = ("status", "reason", "cause", "change_time")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    CAUSE_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_TIME_FIELD_NUMBER: _ClassVar[int]
+    status: OrderStatus
+    reason: str
+    cause: str
+    change_time: _timestamp_pb2.Timestamp
+    def __init__(self, status: _Optional[_Union[OrderStatus, str]] = ..., reason: _Optional[str] = ..., cause: _Optional[str] = ..., change_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CancelAnyOrderRequest(_message.Message):
     __slots__ = ("order_id", "reason")
