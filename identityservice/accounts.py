@@ -78,8 +78,9 @@ class IdentityStore(Protocol):
 
     async def add_role(self, user_id: str, role: str, now: datetime) -> None: ...
 
-    async def list_users(self, paging: Paging) -> tuple[list[User], int]:
-        """A page of users, newest first, and how many there are."""
+    async def list_users(self, paging: Paging, query: str = "") -> tuple[list[User], int]:
+        """A page of the users whose email or display name contains the query (ignoring
+        case; everyone when it is empty), newest first, and how many there are."""
 
     def login_attempts(self, email_key: str) -> AbstractAsyncContextManager[LoginAttempts]: ...
 
@@ -309,8 +310,8 @@ class Accounts:
 
     # -- administration (the gateway lets only admins call these) ------------------------
 
-    async def list_users(self, paging: Paging) -> tuple[list[User], int]:
-        return await self._store.list_users(paging)
+    async def list_users(self, paging: Paging, query: str = "") -> tuple[list[User], int]:
+        return await self._store.list_users(paging, users.check_query(query))
 
     async def set_roles(self, user_id: str, roles: list[str]) -> User:
         user_id = _user_id(user_id)

@@ -25,6 +25,10 @@ ADMINS_LOCK = "identity:admins"
 
 _USER_COLUMNS = "id, email, display_name, roles, create_time, update_time"
 _STORED_COLUMNS = f"{_USER_COLUMNS}, password_hash"
+# An admin's user search: the text anywhere in the email or display name, ignoring case
+# (strpos, not LIKE, so "%" and "_" are just characters); an empty query matches everyone.
+_MATCHES_QUERY = """(%(query)s = '' OR strpos(lower(email), lower(%(query)s)) > 0
+                     OR strpos(lower(display_name), lower(%(query)s)) > 0)"""
 
 
 def _user(row: dict) -> User:
@@ -142,13 +146,15 @@ class IdentityRepository:
                 {"role": role, "now": now, "id": user_id},
             )
 
-    async def list_users(self, paging: Paging) -> tuple[list[User], int]:
+    async def list_users(self, paging: Paging, query: str = "") -> tuple[list[User], int]:
+        params = {"query": query, "limit": paging.limit, "offset": paging.offset}
         async with self._pool.connection() as conn:
-            total = (await _one(conn, "SELECT count(*) AS n FROM users", ()))["n"]
+            total = (await _one(conn, f"SELECT count(*) AS n FROM users WHERE {_MATCHES_QUERY}", params))["n"]
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
-                f"SELECT {_USER_COLUMNS} FROM users ORDER BY create_time DESC, id DESC LIMIT %s OFFSET %s",
-                (paging.limit, paging.offset),
+                f"""SELECT {_USER_COLUMNS} FROM users WHERE {_MATCHES_QUERY}
+                    ORDER BY create_time DESC, id DESC LIMIT %(limit)s OFFSET %(offset)s""",
+                params,
             )
             return [_user(row) for row in await cur.fetchall()], total
 

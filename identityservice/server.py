@@ -107,7 +107,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
 
     async def ListUsers(self, request, context):
         page = paging.paging(request.page_size, request.page_token)
-        found, total = await self._accounts.list_users(page)
+        found, total = await self._accounts.list_users(page, request.query)
         return identity_pb2.ListUsersResponse(users=[user_to_proto(u) for u in found],
                                               next_page_token=page.next_token(len(found), total), total_size=total)
 

@@ -1,5 +1,5 @@
-"""Users and their roles: display names, the role set, and the rule that the shop always
-keeps an admin. Pure."""
+"""Users and their roles: display names, the role set, the rule that the shop always
+keeps an admin, and what an admin may search users by. Pure."""
 from __future__ import annotations
 
 import unicodedata
@@ -14,6 +14,7 @@ ADMIN = "admin"
 # In the order they are shown.
 ROLES = (CUSTOMER, ADMIN)
 MAX_DISPLAY_NAME = 100
+MAX_QUERY = 200
 
 
 @dataclass(frozen=True)
@@ -44,9 +45,24 @@ def check_display_name(raw: str, field: str = "display_name") -> str:
         raise InvalidArgument(field, f"{field} must not be empty")
     if len(name) > MAX_DISPLAY_NAME:
         raise InvalidArgument(field, f"{field} must be at most {MAX_DISPLAY_NAME} characters")
-    if any(unicodedata.category(char) == "Cc" for char in name):
+    if _has_control_characters(name):
         raise InvalidArgument(field, f"{field} must not contain control characters")
     return name
+
+
+def _has_control_characters(text: str) -> bool:
+    return any(unicodedata.category(char) == "Cc" for char in text)
+
+
+def check_query(raw: str, field: str = "query") -> str:
+    """A user search: the text to look for in emails and display names, trimmed; empty
+    matches everyone."""
+    query = raw.strip()
+    if len(query) > MAX_QUERY:
+        raise InvalidArgument(field, f"{field} must be at most {MAX_QUERY} characters")
+    if _has_control_characters(query):
+        raise InvalidArgument(field, f"{field} must not contain control characters")
+    return query
 
 
 def display_name_for(raw: str, email: str) -> str:

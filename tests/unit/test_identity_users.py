@@ -1,4 +1,4 @@
-"""Display names, role sets, and the rule that the shop always keeps an admin."""
+"""Display names, role sets, the rule that the shop always keeps an admin, and user searches."""
 import pytest
 
 from identityservice import users
@@ -50,3 +50,19 @@ def test_an_admin_may_lose_the_role_while_another_remains():
 def test_changes_that_keep_or_never_had_the_role_are_fine():
     users.check_admin_remains(("customer", "admin"), ("customer", "admin"), other_admins=0)
     users.check_admin_remains(("customer",), (), other_admins=0)
+
+
+def test_a_user_search_is_trimmed_and_may_be_empty():
+    assert users.check_query("  ada@Example ") == "ada@Example"
+    assert users.check_query("   ") == ""
+    assert users.check_query("x" * 200) == "x" * 200
+
+
+@pytest.mark.parametrize("query, reason", [
+    ("x" * 201, "query must be at most 200 characters"), ("ada\x00", "query must not contain control characters"),
+    ("ada\nlovelace", "query must not contain control characters"),
+])
+def test_bad_user_searches_name_the_field(query, reason):
+    with pytest.raises(InvalidArgument, match=reason) as caught:
+        users.check_query(query)
+    assert caught.value.field == "query"

@@ -211,7 +211,8 @@ class IdentityServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListUsers(self, request, context):
-        """Admin: every user, newest first, a page at a time.
+        """Admin: every user, or those a query matches, newest first, a page at a time.
+        INVALID_ARGUMENT for a bad page size, page token or query (the message says which).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
