@@ -161,7 +161,8 @@ def test_an_admin_finds_a_user_locks_and_unlocks_them_and_a_locked_login_is_a_40
     assert refused.status == 403, refused.body
     assert refused.headers.get("Content-Type", "").startswith("application/json")
     error = json.loads(refused.json()["error_identity"]["http_body"])["error"]
-    assert (error["code"], error["status"], error["details"][0]["reason"]) == (403, "PERMISSION_DENIED", "ACCOUNT_LOCKED")
+    assert (error["code"], error["status"], error["details"][0]["reason"]) == (
+        403, "PERMISSION_DENIED", "ACCOUNT_LOCKED")
     assert error["message"].startswith("this account is locked by the shop")
     assert user.refresh().status == 401  # the lock ended the session
 
