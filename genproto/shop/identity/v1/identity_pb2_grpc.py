@@ -183,9 +183,10 @@ class IdentityServiceServicer:
     def CheckSession(self, request, context):
         """Whether the session that the token with this jti belongs to is still live (either
         token of the pair identifies it): not signed out, not ended by a password change or a
-        lock, not expired, and the account still exists and is not locked. The user, with the roles held now, if it is;
-        UNAUTHENTICATED "this session has ended" if not, for whatever reason. The website asks
-        this for its signed-in visitors (frontend/visitor.py); the gateway does not route it.
+        lock, not expired, and the account still exists and is not locked. The user, with the
+        roles held now, if it is; UNAUTHENTICATED "this session has ended" if not, for
+        whatever reason. The website asks this for its signed-in visitors
+        (frontend/visitor.py); the gateway does not route it.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
