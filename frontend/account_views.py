@@ -18,6 +18,9 @@ from frontend.clients import Refused
 # One answer for an unknown email and a wrong password, as identityservice gives it, so
 # the page reveals nothing about which accounts exist.
 INVALID_CREDENTIALS = "The email address or password is not right."
+# identity says so only once the password is right (reason ACCOUNT_LOCKED).
+ACCOUNT_LOCKED = ("This account has been locked by the shop, so it cannot sign in. "
+                  "Please contact customer service to have it unlocked.")
 FORM_FIELDS = ("email", "display_name", "password")
 
 STATUS_LABELS = {
@@ -121,6 +124,9 @@ def login_refusal(form: AccountForm, refusal: Refused) -> int:
     if refusal.code == grpc.StatusCode.INVALID_ARGUMENT:
         field_or_problem(form, refusal, ("email", "password"))
         return 400
+    if refusal.reason == "ACCOUNT_LOCKED":
+        form.problem = ACCOUNT_LOCKED
+        return http_status(refusal.code)
     form.problem = INVALID_CREDENTIALS
     return 401
 

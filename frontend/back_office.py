@@ -4,26 +4,31 @@ page). Every form carries the CSRF token, as all of the website's forms do.
 
 What it holds so far: the fault flags (docs/fault-flags.md), each with its state and a form
 that changes it in the flags' one file, which every process and replica watches
-(docs/decisions/0012); and the users, a page at a time, with the admin role granted or
-revoked (identity keeps the last admin). Each change is logged as an admin action: who,
-what, and from where."""
+(docs/decisions/0012); and the users, a page at a time, searched by part of an email or
+name, with the admin role granted or revoked and the account locked or unlocked (identity
+keeps an admin who can sign in: docs/decisions/0014). Each change is logged as an admin
+action: who, what, and from where."""
 from __future__ import annotations
 
 import contextlib
 import json
 import logging
 from dataclasses import dataclass
+from datetime import timezone
 from pathlib import Path
+from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session
 
 from service_runtime import fault_flags
+from service_runtime.transcoding import http_status
 from shop.audit.v1 import audit_pb2
 from shop.identity.v1 import identity_pb2
 
 from frontend import backends
 from frontend.account import login_url
 from frontend import audit_trail
+from frontend.account_views import sentence
 from frontend.clients import AUDITED, BackendError, NotFound, Refused
 from frontend.visitor import signed_in_user_id
 
@@ -44,6 +49,9 @@ def admins_only():
     try:
         user = backends().identity.GetProfile(identity_pb2.GetProfileRequest(user_id=user_id)).user
     except NotFound:
+        session.clear()
+        return redirect(login_url(request.path))
+    if user.locked:  # its sessions have ended; CheckSession may not have been asked yet
         session.clear()
         return redirect(login_url(request.path))
     if ADMIN_ROLE not in user.roles:
@@ -153,16 +161,51 @@ def admin_action(action: str, **what) -> None:
                                        "client": request.remote_addr})
 
 
+@dataclass(frozen=True)
+class UserRow:
+    id: str
+    email: str
+    display_name: str
+    roles: str          # as the page shows them
+    is_admin: bool
+    locked: bool
+    locked_on: str      # "3 March 2025", while locked
+    lock_reason: str
+
+
+def user_row(user: identity_pb2.User) -> UserRow:
+    """One account as the users page shows it. Pure."""
+    locked_on = ""
+    if user.locked and user.HasField("lock_time"):
+        moment = user.lock_time.ToDatetime(tzinfo=timezone.utc)
+        locked_on = f"{moment.day} {moment:%B %Y}"
+    return UserRow(id=user.id, email=user.email, display_name=user.display_name, roles=", ".join(user.roles),
+                   is_admin=ADMIN_ROLE in user.roles, locked=user.locked, locked_on=locked_on,
+                   lock_reason=user.lock_reason)
+
+
+def users_url(query: str, page_token: str = "") -> str:
+    """The users page for a search and a page of it. Pure."""
+    params = {name: value for name, value in (("q", query), ("page", page_token)) if value}
+    return "/admin/users" + ("?" + urlencode(params) if params else "")
+
+
 @bp.get("/users")
 def users():
-    page_token = request.args.get("page", "")
+    query, page_token = request.args.get("q", "").strip(), request.args.get("page", "")
     try:
-        listing = backends().identity.ListUsers(identity_pb2.ListUsersRequest(page_size=USERS_PER_PAGE,
-                                                                              page_token=page_token))
-    except Refused:
-        abort(400, "That page of users does not exist.")
-    return render_template("admin/users.html", users=listing.users, total=listing.total_size,
-                           next_page=listing.next_page_token, first_page=not page_token)
+        listing = backends().identity.ListUsers(identity_pb2.ListUsersRequest(
+            page_size=USERS_PER_PAGE, page_token=page_token, query=query))
+    except Refused as refused:
+        if refused.field != "query":
+            abort(400, "That page of users does not exist.")
+        # A search identity cannot take (too long, a control character): said at the box.
+        page = render_template("admin/users.html", users=[], total=0, query=query, next_page="", first_page=True,
+                               search_problem=sentence(refused.message))
+        return page, http_status(refused.code)
+    next_page = users_url(query, listing.next_page_token) if listing.next_page_token else ""
+    return render_template("admin/users.html", users=[user_row(u) for u in listing.users], total=listing.total_size,
+                           query=query, next_page=next_page, first_page=not page_token, search_problem="")
 
 
 @bp.post("/users/<user_id>/admin")
@@ -184,6 +227,43 @@ def change_admin_role(user_id: str):
     flash(f"{user.email} {'is now an admin' if grant else 'is no longer an admin'}: from their next sign-in "
           "or token refresh.")
     return redirect(_back_to_users(), 303)
+
+
+@bp.post("/users/<user_id>/lock")
+def change_lock(user_id: str):
+    lock = {"lock": True, "unlock": False}.get(request.form.get("action", ""))
+    if lock is None:
+        abort(400, "Choose lock or unlock.")
+    try:
+        user = backends().identity.GetProfile(identity_pb2.GetProfileRequest(user_id=user_id)).user
+    except (NotFound, Refused):
+        abort(404)
+    reason = request.form.get("reason", "").strip()
+    try:
+        if lock:
+            backends().identity.LockUser(identity_pb2.LockUserRequest(user_id=user_id, reason=reason))
+        else:
+            backends().identity.UnlockUser(identity_pb2.UnlockUserRequest(user_id=user_id))
+    except NotFound:  # deleted meanwhile
+        abort(404)
+    except Refused as refused:  # the last admin who can sign in, or a reason too long
+        flash(f"{user.email} stays {'unlocked' if lock else 'locked'}: {refused.message}.", "error")
+        return redirect(_back_to_users(), 303)
+    if lock:
+        admin_action("lock account", user_id=user_id, user_email=user.email, lock_reason=reason)
+    else:
+        admin_action("unlock account", user_id=user_id, user_email=user.email)
+    flash(lock_message(user.email, lock, was_locked=user.locked))
+    return redirect(_back_to_users(), 303)
+
+
+def lock_message(email: str, lock: bool, *, was_locked: bool) -> str:
+    """What the admin is told after locking or unlocking an account. Pure."""
+    if lock:
+        return (f"{email} was already locked." if was_locked
+                else f"{email} is locked: they cannot sign in, and every session of theirs has ended.")
+    return (f"{email} is unlocked: they can sign in again with their password." if was_locked
+            else f"{email} was not locked.")
 
 
 def _back_to_users() -> str:

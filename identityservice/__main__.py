@@ -26,7 +26,7 @@ from identityservice.server import STATUS_BY_ERROR, IdentityServicer
 HERE = Path(__file__).parent
 # Recorded in the audit log (docs/decisions/0013).
 ADMIN_METHODS = audit.admin_methods(identity_pb2.DESCRIPTOR.services_by_name["IdentityService"],
-                                    "SetUserRoles")
+                                    "SetUserRoles", "LockUser", "UnlockUser")
 log = logging.getLogger("identityservice")
 
 

@@ -13,9 +13,9 @@ from typing import Callable, Protocol
 from service_runtime.paging import Paging
 
 from identityservice import emails, lockout, passwords, tokens, users
-from identityservice.errors import (AdminPasswordRequired, AdminWouldBePromoted, EmailTaken, InvalidArgument,
-                                    InvalidCredentials, InvalidRefreshToken, SessionEnded, TooManyAttempts,
-                                    UserNotFound, WrongPassword)
+from identityservice.errors import (AccountLocked, AdminPasswordRequired, AdminWouldBePromoted, EmailTaken,
+                                    InvalidArgument, InvalidCredentials, InvalidRefreshToken, SessionEnded,
+                                    TooManyAttempts, UserNotFound, WrongPassword)
 from identityservice.lockout import AttemptState, LockoutPolicy
 from identityservice.sessions import Renewal, Rotation, Session, session_for
 from identityservice.tokens import TokenPair, TokenPolicy
@@ -49,11 +49,16 @@ class UserChange(Protocol):
 
     stored: StoredUser | None
 
-    async def count_other_admins(self) -> int:
-        """Admins other than this user (only meaningful when the change was opened with
-        admins=True, which serializes every change that can remove an admin)."""
+    async def count_other_unlocked_admins(self) -> int:
+        """Admins other than this user who can sign in (only meaningful when the change was
+        opened with admins=True, which serializes every change that can remove one)."""
 
     async def set_roles(self, roles: tuple[str, ...], now: datetime) -> User: ...
+
+    async def lock(self, reason: str, now: datetime) -> User:
+        """Lock the user and revoke every session of theirs, in one step."""
+
+    async def unlock(self, now: datetime) -> User: ...
 
     async def update_profile(self, display_name: str, email: str, now: datetime) -> User:
         """EmailTaken if another account has the email."""
@@ -78,8 +83,9 @@ class IdentityStore(Protocol):
 
     async def add_role(self, user_id: str, role: str, now: datetime) -> None: ...
 
-    async def list_users(self, paging: Paging) -> tuple[list[User], int]:
-        """A page of users, newest first, and how many there are."""
+    async def list_users(self, paging: Paging, query: str = "") -> tuple[list[User], int]:
+        """A page of the users whose email or display name contains the query (ignoring
+        case; everyone when it is empty), newest first, and how many there are."""
 
     def login_attempts(self, email_key: str) -> AbstractAsyncContextManager[LoginAttempts]: ...
 
@@ -90,10 +96,10 @@ class IdentityStore(Protocol):
 
     async def rotate_session(self, user_id: str, refresh_jti: str, renewal: Renewal,
                              now: datetime) -> tuple[Rotation, User | None]:
-        """If refresh_jti is the current refresh jti of a live session of the user, give
-        that session the renewal's jtis and expiry and return the user (ROTATED). If it is
-        a refresh jti the user's session already rotated away from, revoke that session
-        (REUSED). Otherwise change nothing (REFUSED)."""
+        """If refresh_jti is the current refresh jti of a live session of the user, and the
+        user is not locked, give that session the renewal's jtis and expiry and return the
+        user (ROTATED). If it is a refresh jti the user's session already rotated away
+        from, revoke that session (REUSED). Otherwise change nothing (REFUSED)."""
 
     async def revoke_session(self, user_id: str, jti: str, now: datetime) -> None:
         """Revoke the user's session that this access or refresh jti belongs to, if any."""
@@ -190,7 +196,11 @@ class Accounts:
                 log.warning("sign-in locked after repeated failures",
                             extra={"failures": claim.state.failures, "lock_seconds": self._lockout.lock.total_seconds()})
             raise InvalidCredentials()
+        # The password is right, so this attempt is no guess: it never adds to a lockout.
         await self._store.clear_login_attempts(key)
+        if stored.user.locked:
+            log.info("sign-in refused: the account is locked", extra={"user_id": stored.user.id})
+            raise AccountLocked()
         if self._hasher.needs_rehash(stored.password_hash):
             await self._store.replace_password_hash(stored.user.id, stored.password_hash,
                                                     await self._hasher.hash(password))
@@ -237,7 +247,9 @@ class Accounts:
         if len(user_id) > MAX_ID or len(jti) > MAX_ID:
             raise SessionEnded()
         user = await self._store.live_session_user(user_id, jti, self._clock())
-        if user is None:
+        # A locked user's sessions were revoked; a sign-in racing the lock may still have
+        # started one after that.
+        if user is None or user.locked:
             raise SessionEnded()
         return user
 
@@ -303,14 +315,14 @@ class Accounts:
                 raise UserNotFound(user_id)
             if change.stored.password_hash != stored.password_hash:
                 raise WrongPassword("password")
-            users.check_admin_remains(change.stored.user.roles, (), await change.count_other_admins())
+            users.check_admin_remains(change.stored.user.roles, (), await change.count_other_unlocked_admins())
             await change.delete()
         log.info("account deleted", extra={"user_id": user_id})
 
     # -- administration (the gateway lets only admins call these) ------------------------
 
-    async def list_users(self, paging: Paging) -> tuple[list[User], int]:
-        return await self._store.list_users(paging)
+    async def list_users(self, paging: Paging, query: str = "") -> tuple[list[User], int]:
+        return await self._store.list_users(paging, users.check_query(query))
 
     async def set_roles(self, user_id: str, roles: list[str]) -> User:
         user_id = _user_id(user_id)
@@ -321,9 +333,35 @@ class Accounts:
             current = change.stored.user.roles
             if current == new_roles:
                 return change.stored.user
-            users.check_admin_remains(current, new_roles, await change.count_other_admins())
+            users.check_admin_remains(current, new_roles, await change.count_other_unlocked_admins())
             user = await change.set_roles(new_roles, self._clock())
         log.info("roles set", extra={"user_id": user_id, "roles": list(new_roles)})
+        return user
+
+    async def lock_user(self, user_id: str, reason: str) -> User:
+        """Lock the account and end every session of it; a locked one stays as it is."""
+        user_id = _user_id(user_id)
+        reason = users.check_lock_reason(reason)
+        async with self._store.user_change(user_id, admins=True) as change:
+            if change.stored is None:
+                raise UserNotFound(user_id)
+            if change.stored.user.locked:
+                return change.stored.user
+            users.check_lock_keeps_an_admin(change.stored.user, await change.count_other_unlocked_admins())
+            user = await change.lock(reason, self._clock())
+        log.info("account locked; every session revoked", extra={"user_id": user_id})
+        return user
+
+    async def unlock_user(self, user_id: str) -> User:
+        """Let the account sign in again; one that is not locked stays as it is."""
+        user_id = _user_id(user_id)
+        async with self._store.user_change(user_id) as change:
+            if change.stored is None:
+                raise UserNotFound(user_id)
+            if not change.stored.user.locked:
+                return change.stored.user
+            user = await change.unlock(self._clock())
+        log.info("account unlocked", extra={"user_id": user_id})
         return user
 
     async def ensure_admin(self, email: str, password: str, *, promote_existing: bool = False) -> AdminSetup:

@@ -48,6 +48,17 @@ class SessionEnded(IdentityError):
         super().__init__("this session has ended")
 
 
+class AccountLocked(IdentityError):
+    """Sign-in refused because an admin locked the account (LockUser). Said only once the
+    password is right, so it tells someone who does not know it nothing. Not the lockout
+    after repeated failures (TooManyAttempts): that one is per address and ends by itself."""
+
+    reason = "ACCOUNT_LOCKED"
+
+    def __init__(self):
+        super().__init__("this account is locked by the shop: contact customer service to have it unlocked")
+
+
 class WrongPassword(IdentityError):
     """The caller is signed in but the password they confirmed with is wrong."""
 
@@ -84,12 +95,12 @@ class UserNotFound(IdentityError):
 
 
 class LastAdmin(IdentityError):
-    """The change would leave the shop without an admin."""
+    """The change would leave the shop without an admin who can sign in (one not locked)."""
 
     reason = "LAST_ADMIN"
 
     def __init__(self):
-        super().__init__("this is the last admin: make another user an admin first")
+        super().__init__("this is the last admin who can sign in: make another user an admin first")
 
 
 class AdminPasswordRequired(IdentityError):

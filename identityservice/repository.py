@@ -19,17 +19,24 @@ from identityservice.sessions import Renewal, Rotation, Session, is_live
 from identityservice.users import ADMIN, StoredUser, User, canonical_roles
 
 EMAIL_CONSTRAINT = "users_email_key"
-# Every change that can take the admin role away from someone holds this lock, so two of
-# them cannot each see the other's admin and together leave none.
+# Every change that can take the admin role away from someone, or lock an admin, holds
+# this lock, so two of them cannot each see the other's admin and together leave none.
 ADMINS_LOCK = "identity:admins"
 
-_USER_COLUMNS = "id, email, display_name, roles, create_time, update_time"
+_USER_COLUMNS = "id, email, display_name, roles, create_time, update_time, lock_time, lock_reason"
 _STORED_COLUMNS = f"{_USER_COLUMNS}, password_hash"
+# Who counts towards "the shop keeps an admin": admins that are not locked.
+_UNLOCKED_ADMIN = "%(admin)s = ANY (roles) AND lock_time IS NULL"
+# An admin's user search: the text anywhere in the email or display name, ignoring case
+# (strpos, not LIKE, so "%" and "_" are just characters); an empty query matches everyone.
+_MATCHES_QUERY = """(%(query)s = '' OR strpos(lower(email), lower(%(query)s)) > 0
+                     OR strpos(lower(display_name), lower(%(query)s)) > 0)"""
 
 
 def _user(row: dict) -> User:
     return User(id=row["id"], email=row["email"], display_name=row["display_name"],
-                roles=canonical_roles(row["roles"]), create_time=row["create_time"], update_time=row["update_time"])
+                roles=canonical_roles(row["roles"]), create_time=row["create_time"], update_time=row["update_time"],
+                lock_time=row["lock_time"], lock_reason=row["lock_reason"])
 
 
 def _stored(row: dict | None) -> StoredUser | None:
@@ -44,6 +51,11 @@ async def _one(conn: AsyncConnection, query: str, params: tuple | dict) -> dict 
 
 def _email_taken(exc: pg_errors.UniqueViolation) -> Exception:
     return EmailTaken() if exc.diag.constraint_name == EMAIL_CONSTRAINT else exc
+
+
+async def _revoke_all_sessions(conn: AsyncConnection, user_id: str, now: datetime) -> None:
+    await conn.execute("UPDATE sessions SET revoke_time = %s WHERE user_id = %s AND revoke_time IS NULL",
+                       (now, user_id))
 
 
 class LoginAttemptRow:
@@ -73,9 +85,9 @@ class UserRowChange:
     def _id(self) -> str:
         return self.stored.user.id
 
-    async def count_other_admins(self) -> int:
-        row = await _one(self._conn, "SELECT count(*) AS n FROM users WHERE %s = ANY (roles) AND id <> %s",
-                         (ADMIN, self._id))
+    async def count_other_unlocked_admins(self) -> int:
+        row = await _one(self._conn, f"SELECT count(*) AS n FROM users WHERE {_UNLOCKED_ADMIN} AND id <> %(id)s",
+                         {"admin": ADMIN, "id": self._id})
         return row["n"]
 
     async def set_roles(self, roles: tuple[str, ...], now: datetime) -> User:
@@ -96,11 +108,26 @@ class UserRowChange:
     async def set_password_hash(self, password_hash: str, now: datetime) -> None:
         await self._conn.execute("UPDATE users SET password_hash = %s, update_time = %s WHERE id = %s",
                                  (password_hash, now, self._id))
-        await self._conn.execute("UPDATE sessions SET revoke_time = %s WHERE user_id = %s AND revoke_time IS NULL",
-                                 (now, self._id))
+        await _revoke_all_sessions(self._conn, self._id, now)
 
     async def delete(self) -> None:
         await self._conn.execute("DELETE FROM users WHERE id = %s", (self._id,))  # sessions cascade
+
+    async def lock(self, reason: str, now: datetime) -> User:
+        user = _user(await _one(
+            self._conn,
+            f"""UPDATE users SET lock_time = %s, lock_reason = %s, update_time = %s WHERE id = %s
+                RETURNING {_USER_COLUMNS}""",
+            (now, reason, now, self._id)))
+        await _revoke_all_sessions(self._conn, self._id, now)
+        return user
+
+    async def unlock(self, now: datetime) -> User:
+        return _user(await _one(
+            self._conn,
+            f"""UPDATE users SET lock_time = NULL, lock_reason = '', update_time = %s WHERE id = %s
+                RETURNING {_USER_COLUMNS}""",
+            (now, self._id)))
 
 
 class IdentityRepository:
@@ -113,7 +140,8 @@ class IdentityRepository:
         try:
             async with self._pool.connection() as conn:
                 await conn.execute(
-                    f"INSERT INTO users ({_STORED_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                    """INSERT INTO users (id, email, display_name, roles, create_time, update_time, password_hash)
+                       VALUES (%s, %s, %s, %s, %s, %s, %s)""",
                     (user.id, user.email, user.display_name, list(user.roles), user.create_time,
                      user.update_time, password_hash),
                 )
@@ -142,13 +170,15 @@ class IdentityRepository:
                 {"role": role, "now": now, "id": user_id},
             )
 
-    async def list_users(self, paging: Paging) -> tuple[list[User], int]:
+    async def list_users(self, paging: Paging, query: str = "") -> tuple[list[User], int]:
+        params = {"query": query, "limit": paging.limit, "offset": paging.offset}
         async with self._pool.connection() as conn:
-            total = (await _one(conn, "SELECT count(*) AS n FROM users", ()))["n"]
+            total = (await _one(conn, f"SELECT count(*) AS n FROM users WHERE {_MATCHES_QUERY}", params))["n"]
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
-                f"SELECT {_USER_COLUMNS} FROM users ORDER BY create_time DESC, id DESC LIMIT %s OFFSET %s",
-                (paging.limit, paging.offset),
+                f"""SELECT {_USER_COLUMNS} FROM users WHERE {_MATCHES_QUERY}
+                    ORDER BY create_time DESC, id DESC LIMIT %(limit)s OFFSET %(offset)s""",
+                params,
             )
             return [_user(row) for row in await cur.fetchall()], total
 
@@ -221,6 +251,9 @@ class IdentityRepository:
                 return await self._revoke_if_retired(conn, user_id, refresh_jti, now), None
             if session["user_id"] != user_id or not is_live(session["expire_time"], session["revoke_time"], now):
                 return Rotation.REFUSED, None
+            user = _user(await _one(conn, f"SELECT {_USER_COLUMNS} FROM users WHERE id = %s", (user_id,)))
+            if user.locked:  # its sessions were revoked; this one started while it was being locked
+                return Rotation.REFUSED, None
             cur = conn.cursor()
             await cur.executemany(
                 "INSERT INTO retired_jtis (jti, session_id, kind) VALUES (%s, %s, %s)",
@@ -230,8 +263,7 @@ class IdentityRepository:
                 "UPDATE sessions SET refresh_jti = %s, access_jti = %s, expire_time = %s WHERE id = %s",
                 (renewal.refresh_jti, renewal.access_jti, renewal.expire_time, session["id"]),
             )
-            user = await _one(conn, f"SELECT {_USER_COLUMNS} FROM users WHERE id = %s", (user_id,))
-            return Rotation.ROTATED, _user(user)
+            return Rotation.ROTATED, user
 
     @staticmethod
     async def _revoke_if_retired(conn: AsyncConnection, user_id: str, refresh_jti: str, now: datetime) -> Rotation:
@@ -261,8 +293,8 @@ class IdentityRepository:
         async with self._pool.connection() as conn:
             row = await _one(
                 conn,
-                """SELECT u.id, u.email, u.display_name, u.roles, u.create_time, u.update_time,
-                          s.expire_time AS session_expire_time, s.revoke_time AS session_revoke_time
+                """SELECT u.id, u.email, u.display_name, u.roles, u.create_time, u.update_time, u.lock_time,
+                          u.lock_reason, s.expire_time AS session_expire_time, s.revoke_time AS session_revoke_time
                    FROM sessions s JOIN users u ON u.id = s.user_id
                    WHERE s.user_id = %(user_id)s AND (s.refresh_jti = %(jti)s OR s.access_jti = %(jti)s)""",
                 {"user_id": user_id, "jti": jti},
@@ -273,5 +305,4 @@ class IdentityRepository:
 
     async def revoke_all_sessions(self, user_id: str, now: datetime) -> None:
         async with self._pool.connection() as conn:
-            await conn.execute("UPDATE sessions SET revoke_time = %s WHERE user_id = %s AND revoke_time IS NULL",
-                               (now, user_id))
+            await _revoke_all_sessions(conn, user_id, now)

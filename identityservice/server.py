@@ -27,6 +27,9 @@ STATUS_BY_ERROR = {
     errors.InvalidRefreshToken: grpc.StatusCode.UNAUTHENTICATED,
     errors.SessionEnded: grpc.StatusCode.UNAUTHENTICATED,
     errors.WrongPassword: grpc.StatusCode.PERMISSION_DENIED,
+    # Who is asking is proven (the password is right); they may not sign in: 403, where
+    # the lockout after failed guesses (TooManyAttempts) is 429.
+    errors.AccountLocked: grpc.StatusCode.PERMISSION_DENIED,
     errors.TooManyAttempts: grpc.StatusCode.RESOURCE_EXHAUSTED,
     errors.TooManyRequests: grpc.StatusCode.RESOURCE_EXHAUSTED,
     errors.UserNotFound: grpc.StatusCode.NOT_FOUND,
@@ -40,6 +43,7 @@ def user_to_proto(user: User) -> identity_pb2.User:
     return identity_pb2.User(
         id=user.id, email=user.email, display_name=user.display_name, roles=list(user.roles),
         create_time=to_timestamp(user.create_time), update_time=to_timestamp(user.update_time),
+        locked=user.locked, lock_time=to_timestamp(user.lock_time), lock_reason=user.lock_reason,
     )
 
 
@@ -107,10 +111,18 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
 
     async def ListUsers(self, request, context):
         page = paging.paging(request.page_size, request.page_token)
-        found, total = await self._accounts.list_users(page)
+        found, total = await self._accounts.list_users(page, request.query)
         return identity_pb2.ListUsersResponse(users=[user_to_proto(u) for u in found],
                                               next_page_token=page.next_token(len(found), total), total_size=total)
 
     async def SetUserRoles(self, request, context):
         user = await self._accounts.set_roles(request.user_id, list(request.roles))
         return identity_pb2.SetUserRolesResponse(user=user_to_proto(user))
+
+    async def LockUser(self, request, context):
+        user = await self._accounts.lock_user(request.user_id, request.reason)
+        return identity_pb2.LockUserResponse(user=user_to_proto(user))
+
+    async def UnlockUser(self, request, context):
+        user = await self._accounts.unlock_user(request.user_id)
+        return identity_pb2.UnlockUserResponse(user=user_to_proto(user))

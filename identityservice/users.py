@@ -1,5 +1,5 @@
-"""Users and their roles: display names, the role set, and the rule that the shop always
-keeps an admin. Pure."""
+"""Users and their roles: display names, the role set, locks, the rule that the shop
+always keeps an admin who can sign in, and what an admin may search users by. Pure."""
 from __future__ import annotations
 
 import unicodedata
@@ -14,6 +14,8 @@ ADMIN = "admin"
 # In the order they are shown.
 ROLES = (CUSTOMER, ADMIN)
 MAX_DISPLAY_NAME = 100
+MAX_QUERY = 200
+MAX_LOCK_REASON = 200
 
 
 @dataclass(frozen=True)
@@ -24,10 +26,17 @@ class User:
     roles: tuple[str, ...]
     create_time: datetime
     update_time: datetime
+    # Set while an admin has the account locked (it cannot sign in or refresh).
+    lock_time: datetime | None = None
+    lock_reason: str = ""
 
     @property
     def is_admin(self) -> bool:
         return ADMIN in self.roles
+
+    @property
+    def locked(self) -> bool:
+        return self.lock_time is not None
 
 
 @dataclass(frozen=True)
@@ -44,9 +53,34 @@ def check_display_name(raw: str, field: str = "display_name") -> str:
         raise InvalidArgument(field, f"{field} must not be empty")
     if len(name) > MAX_DISPLAY_NAME:
         raise InvalidArgument(field, f"{field} must be at most {MAX_DISPLAY_NAME} characters")
-    if any(unicodedata.category(char) == "Cc" for char in name):
+    if _has_control_characters(name):
         raise InvalidArgument(field, f"{field} must not contain control characters")
     return name
+
+
+def _has_control_characters(text: str) -> bool:
+    return any(unicodedata.category(char) == "Cc" for char in text)
+
+
+def check_lock_reason(raw: str, field: str = "reason") -> str:
+    """Why an admin locks an account: trimmed, and may be empty."""
+    reason = raw.strip()
+    if len(reason) > MAX_LOCK_REASON:
+        raise InvalidArgument(field, f"{field} must be at most {MAX_LOCK_REASON} characters")
+    if _has_control_characters(reason):
+        raise InvalidArgument(field, f"{field} must not contain control characters")
+    return reason
+
+
+def check_query(raw: str, field: str = "query") -> str:
+    """A user search: the text to look for in emails and display names, trimmed; empty
+    matches everyone."""
+    query = raw.strip()
+    if len(query) > MAX_QUERY:
+        raise InvalidArgument(field, f"{field} must be at most {MAX_QUERY} characters")
+    if _has_control_characters(query):
+        raise InvalidArgument(field, f"{field} must not contain control characters")
+    return query
 
 
 def display_name_for(raw: str, email: str) -> str:
@@ -73,6 +107,14 @@ def check_roles(requested: Iterable[str]) -> tuple[str, ...]:
 
 
 def check_admin_remains(current: tuple[str, ...], new: tuple[str, ...], other_admins: int) -> None:
-    """LastAdmin if taking this user's roles from `current` to `new` leaves no admin."""
+    """LastAdmin if taking this user's roles from `current` to `new` leaves no admin who
+    can sign in; `other_admins` counts the others that are not locked."""
     if ADMIN in current and ADMIN not in new and other_admins == 0:
+        raise LastAdmin()
+
+
+def check_lock_keeps_an_admin(user: User, other_admins: int) -> None:
+    """LastAdmin if locking this (unlocked) user leaves no admin who can sign in;
+    `other_admins` counts the others that are not locked."""
+    if user.is_admin and other_admins == 0:
         raise LastAdmin()

@@ -19,7 +19,7 @@ from shop.identity.v1 import identity_pb2, identity_pb2_grpc
 from tests.integration.catalog_helpers import create_product
 from tests.integration.checkout_helpers import fill_cart, new_shopper, place_request, wait_for_status
 from tests.support.gateway import User
-from tests.support.identity import PASSWORD, register, unique_email
+from tests.support.identity import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, register, unique_email
 from tests.support.net import free_port
 
 COOKIE = "shop_session-id"
@@ -314,12 +314,19 @@ def assert_signed_out(client) -> None:
     assert "Your session has ended. Please sign in again." in client.get("/login").text
 
 
+def locked_by_an_admin(user: User):
+    admin = User(user.gateway, ADMIN_EMAIL, ADMIN_PASSWORD)
+    assert admin.login().status == 200
+    return admin.call("POST", f"/api/v1/admin/users/{user.id}/lock", {"reason": "a test"})
+
+
 @pytest.mark.parametrize("through_the_api", [
     lambda user: user.call("POST", "/api/v1/me/password", {"currentPassword": PASSWORD,
                                                            "newPassword": PASSWORD + "-new"}),
     lambda user: user.call("POST", "/api/v1/me/delete", {"password": PASSWORD}),
     lambda user: user.call("POST", "/api/v1/logout?all_sessions=true"),
-], ids=["password changed", "account deleted", "signed out everywhere"])
+    locked_by_an_admin,
+], ids=["password changed", "account deleted", "signed out everywhere", "account locked"])
 def test_what_ends_every_session_through_the_api_ends_the_websites(strict_web, gateway, account, through_the_api):
     signed_in_on_the_website(strict_web, account.email)
     api_user = User(gateway, account.email, PASSWORD)

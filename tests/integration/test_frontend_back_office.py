@@ -1,19 +1,27 @@
 """The back office (/admin) over the real identity service: the admin role is asked of
 identity on every page and action (anonymous visitors go to sign-in, customers get a 403
 page, and neither changes anything), and an admin turns fault flags on and off in the
-flags' file, every form with its CSRF token. That the services then act on the file is
-tested in tests/integration/test_fault_flags*.py."""
+flags' file, finds users, grants and revokes the admin role, and locks and unlocks
+accounts, every form with its CSRF token. That the services then act on the flags' file
+is tested in tests/integration/test_fault_flags*.py."""
 from __future__ import annotations
 
+import html
 import logging
 import re
+import uuid
 from dataclasses import replace
+from urllib.parse import quote
 
 import pytest
 
 from frontend import create_app
+from frontend.account_views import ACCOUNT_LOCKED
 from service_runtime import fault_flags
-from tests.support.identity import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, register
+from shop.identity.v1 import identity_pb2, identity_pb2_grpc
+from tests.support.identity import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, register, unique_email
+
+LAST_ADMIN = "this is the last admin who can sign in: make another user an admin first"
 
 OFF = {flag.name: flag.off for flag in fault_flags.FLAGS}
 
@@ -138,11 +146,17 @@ def test_without_a_flags_file_the_page_says_so(frontend_config):
         app.extensions["backends"].close()
 
 
-def roles_of(identity_channel, user_id: str) -> list[str]:
-    from shop.identity.v1 import identity_pb2, identity_pb2_grpc
-
+def profile_of(identity_channel, user_id: str) -> identity_pb2.User:
     stub = identity_pb2_grpc.IdentityServiceStub(identity_channel)
-    return sorted(stub.GetProfile(identity_pb2.GetProfileRequest(user_id=user_id), timeout=5).user.roles)
+    return stub.GetProfile(identity_pb2.GetProfileRequest(user_id=user_id), timeout=5).user
+
+
+def roles_of(identity_channel, user_id: str) -> list[str]:
+    return sorted(profile_of(identity_channel, user_id).roles)
+
+
+def admin_actions(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.getMessage() == "admin action"]
 
 
 def test_users_are_for_admins_only(app, customer):
@@ -172,3 +186,121 @@ def test_a_customer_cannot_grant_and_bad_requests_change_nothing(admin, customer
     assert post_form(admin, f"/admin/users/{someone.id}/admin", action="promote").status_code == 400
     assert post_form(admin, "/admin/users/no-such-user/admin", action="grant").status_code == 404
     assert roles_of(identity_channel, someone.id) == ["customer"]
+
+
+def test_the_admin_finds_users_by_part_of_an_email_or_name_and_the_search_stays_across_pages(admin, identity_channel):
+    tag = uuid.uuid4().hex[:10]
+    by_email = [register(identity_channel, email=unique_email(f"page-{tag}")) for _ in range(20)]
+    by_name = register(identity_channel, display_name=f"Robin {tag}")
+    other = register(identity_channel, display_name="Nobody Else")
+
+    first = admin.get(f"/admin/users?q=+{tag.upper()}+")
+    assert first.status_code == 200
+    assert "21 accounts match" in first.text and f'value="{tag.upper()}"' in first.text
+    assert first.text.count('<tr id="user-') == 20 and f'id="user-{by_name.id}"' in first.text
+    assert f'id="user-{other.id}"' not in first.text
+    next_link = html.unescape(re.search(r'<a href="([^"]+)">Next page</a>', first.text).group(1))
+    assert next_link.startswith(f"/admin/users?q={tag.upper()}&page=")
+    second = admin.get(next_link)
+    assert second.text.count('<tr id="user-') == 1 and f'id="user-{by_email[0].id}"' in second.text
+    assert 'Next page' not in second.text and f'value="{tag.upper()}"' in second.text
+    # A form on that page comes back to it, search and page included.
+    assert f'name="back" value="{html.escape(next_link)}"' in second.text
+
+    named = admin.get(f"/admin/users?q={quote('robin ' + tag)}")
+    assert "1 account matches" in named.text and f'id="user-{by_name.id}"' in named.text
+    assert "No account matches." in admin.get(f"/admin/users?q={tag}-nobody").text
+
+
+@pytest.mark.parametrize("query, message", [("x" * 201, "Query must be at most 200 characters."),
+                                            ("ada%00", "Query must not contain control characters.")])
+def test_a_search_identity_cannot_take_is_said_at_the_search_box(admin, query, message):
+    page = admin.get(f"/admin/users?q={query}")
+    assert page.status_code == 400 and message in page.text and "Traceback" not in page.text
+    assert 'aria-invalid="true"' in page.text and '<tr id="user-' not in page.text
+
+
+def test_the_admin_locks_and_unlocks_an_account_and_the_user_is_told_at_sign_in(app, admin, identity_channel,
+                                                                                caplog):
+    someone = register(identity_channel, display_name="Kim")
+    with caplog.at_level(logging.WARNING, logger="frontend.admin"):
+        reply = post_form(admin, f"/admin/users/{someone.id}/lock", action="lock", reason=" chargeback ",
+                          back=f"/admin/users?q={someone.email}")
+    assert reply.status_code == 303 and reply.headers["Location"] == f"/admin/users?q={someone.email}"
+    assert profile_of(identity_channel, someone.id).locked
+    page = admin.get(f"/admin/users?q={quote(someone.email)}").text
+    assert f"{someone.email} is locked: they cannot sign in" in page
+    row = re.search(rf'<tr id="user-{someone.id}">.*?</tr>', page, re.S).group(0)
+    assert "Locked" in row and ": chargeback" in row and 'value="unlock"' in row and 'value="lock"' not in row
+    (action,) = admin_actions(caplog)
+    assert (action.action, action.user_id, action.lock_reason, action.admin) == (
+        "lock account", someone.id, "chargeback", ADMIN_EMAIL)
+
+    visitor = app.test_client()
+    refused = post_form(visitor, "/login", email=someone.email, password=PASSWORD)
+    assert refused.status_code == 403 and html.escape(ACCOUNT_LOCKED) in refused.text
+    assert "not right" not in refused.text
+
+    with caplog.at_level(logging.WARNING, logger="frontend.admin"):
+        post_form(admin, f"/admin/users/{someone.id}/lock", action="unlock")
+    assert f"{someone.email} is unlocked: they can sign in again" in admin.get("/admin/users").text
+    assert [a.action for a in admin_actions(caplog)] == ["lock account", "unlock account"]
+    assert not profile_of(identity_channel, someone.id).locked
+    sign_in(visitor, someone.email, PASSWORD)
+
+
+def test_a_customer_cannot_lock_and_bad_lock_requests_change_nothing(admin, customer, identity_channel):
+    someone = register(identity_channel, display_name="Lee")
+    assert post_form(customer, f"/admin/users/{someone.id}/lock", action="lock").status_code == 403
+    assert post_form(admin, f"/admin/users/{someone.id}/lock", action="freeze").status_code == 400
+    assert post_form(admin, "/admin/users/no-such-user/lock", action="lock").status_code == 404
+    assert admin.post(f"/admin/users/{someone.id}/lock", data={"action": "lock"}).status_code == 400  # no CSRF token
+    reply = post_form(admin, f"/admin/users/{someone.id}/lock", action="lock", reason="x" * 201)
+    assert reply.status_code == 303
+    assert f"{someone.email} stays unlocked: reason must be at most 200 characters." in admin.get("/admin/users").text
+    assert not profile_of(identity_channel, someone.id).locked
+
+
+def test_a_locked_admin_is_out_of_the_back_office_at_once(app, admin, identity_channel):
+    colleague = register(identity_channel, display_name="Colleague")
+    post_form(admin, f"/admin/users/{colleague.id}/admin", action="grant")
+    client = app.test_client()
+    sign_in(client, colleague.email, PASSWORD)
+    assert client.get("/admin").status_code == 200
+    post_form(admin, f"/admin/users/{colleague.id}/lock", action="lock")
+    reply = client.get("/admin/users")
+    assert reply.status_code == 302 and reply.headers["Location"] == "/login?next=/admin/users"
+    post_form(admin, f"/admin/users/{colleague.id}/admin", action="revoke")
+
+
+@pytest.fixture
+def the_only_admin(identity_channel):
+    """For one test, the first admin is the only admin who can sign in: every other one
+    loses the role, and gets it back afterwards."""
+    stub = identity_pb2_grpc.IdentityServiceStub(identity_channel)
+    others, token = [], ""
+    while True:
+        page = stub.ListUsers(identity_pb2.ListUsersRequest(page_size=100, page_token=token), timeout=5)
+        others += [u.id for u in page.users if "admin" in u.roles and not u.locked and u.email != ADMIN_EMAIL]
+        token = page.next_page_token
+        if not token:
+            break
+    for user_id in others:
+        stub.SetUserRoles(identity_pb2.SetUserRolesRequest(user_id=user_id, roles=["customer"]), timeout=5)
+    yield
+    for user_id in others:
+        stub.SetUserRoles(identity_pb2.SetUserRolesRequest(user_id=user_id, roles=["customer", "admin"]), timeout=5)
+
+
+def test_the_last_admin_keeps_the_role_and_stays_unlocked_and_the_page_says_so(admin, identity_channel,
+                                                                               the_only_admin, caplog):
+    me = admin.get("/admin/users?q=" + quote(ADMIN_EMAIL)).text
+    admin_id = re.search(r'<tr id="user-([^"]+)">', me).group(1)
+    with caplog.at_level(logging.WARNING, logger="frontend.admin"):
+        assert post_form(admin, f"/admin/users/{admin_id}/admin", action="revoke").status_code == 303
+        assert f"{ADMIN_EMAIL} keeps the admin role: {LAST_ADMIN}." in admin.get("/admin/users").text
+        assert post_form(admin, f"/admin/users/{admin_id}/lock", action="lock").status_code == 303
+        assert f"{ADMIN_EMAIL} stays unlocked: {LAST_ADMIN}." in admin.get("/admin/users").text
+    assert admin_actions(caplog) == []
+    profile = profile_of(identity_channel, admin_id)
+    assert "admin" in profile.roles and not profile.locked

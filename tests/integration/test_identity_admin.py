@@ -1,12 +1,15 @@
 """The admin RPCs (the gateway lets only admins reach them) and the first admin from the
-environment, over a real gRPC channel: paging through users, setting roles, and never
-leaving the shop without an admin."""
+environment, over a real gRPC channel: paging through users and searching them, setting
+roles, and never leaving the shop without an admin."""
+import uuid
+
 import grpc
 import pytest
 
 from service_runtime.status_details import field_of, reason_of
 from shop.identity.v1 import identity_pb2 as I
-from tests.support.identity import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, refused, register, sign_in, stub
+from tests.support.identity import (ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, refused, register, sign_in, stub,
+                                   unique_email)
 
 CODE = grpc.StatusCode
 
@@ -16,10 +19,10 @@ def identity(identity_channel):
     return stub(identity_channel)
 
 
-def all_users(identity, page_size=2) -> tuple[list, int]:
+def all_users(identity, page_size=2, query="") -> tuple[list, int]:
     users, token, totals = [], "", set()
     while True:
-        page = identity.ListUsers(I.ListUsersRequest(page_size=page_size, page_token=token))
+        page = identity.ListUsers(I.ListUsersRequest(page_size=page_size, page_token=token, query=query))
         assert len(page.users) <= page_size
         users += page.users
         totals.add(page.total_size)
@@ -55,6 +58,40 @@ def test_the_default_page_has_twenty_users(identity, identity_channel):
 def test_bad_paging_is_invalid_argument(identity, page_size, page_token):
     error = refused(identity.ListUsers, I.ListUsersRequest(page_size=page_size, page_token=page_token))
     assert error.code() == CODE.INVALID_ARGUMENT
+
+
+def test_users_are_found_by_part_of_their_email_or_name_ignoring_case_a_page_at_a_time(identity, identity_channel):
+    tag = uuid.uuid4().hex[:10]
+    by_email = [register(identity_channel, email=unique_email(f"find-{tag}")) for _ in range(3)]
+    by_name = register(identity_channel, display_name=f"Zoë Finder{tag}")
+    register(identity_channel, display_name="Someone Else")
+
+    found, total = all_users(identity, page_size=2, query=f"  {tag.upper()} ")
+    assert [u.id for u in found] == [by_name.id] + [u.id for u in by_email[::-1]] and total == 4
+    first_page = identity.ListUsers(I.ListUsersRequest(page_size=3, query=tag))
+    assert (len(first_page.users), first_page.total_size) == (3, 4) and first_page.next_page_token
+
+    named = identity.ListUsers(I.ListUsersRequest(query=f"ZOË FINDER{tag}"))
+    assert [u.id for u in named.users] == [by_name.id] and named.total_size == 1
+    emailed = identity.ListUsers(I.ListUsersRequest(query=by_email[0].email.split("@")[0][-8:] + "@EXAMPLE"))
+    assert [u.id for u in emailed.users] == [by_email[0].id]
+
+
+@pytest.mark.parametrize("pattern", ["find_{tag}", "find%{tag}", "{tag}-no-such-user"])
+def test_a_search_matches_text_as_it_is_and_may_match_no_one(identity, identity_channel, pattern):
+    """"_" and "%" are plain characters, not LIKE patterns."""
+    tag = uuid.uuid4().hex[:10]
+    register(identity_channel, email=unique_email(f"find-{tag}"))
+    nothing = identity.ListUsers(I.ListUsersRequest(query=pattern.format(tag=tag)))
+    assert (list(nothing.users), nothing.next_page_token, nothing.total_size) == ([], "", 0)
+
+
+@pytest.mark.parametrize("query, message", [
+    ("x" * 201, "query must be at most 200 characters"), ("ada\x00", "query must not contain control characters"),
+])
+def test_a_bad_search_is_invalid_argument_naming_the_query(identity, query, message):
+    error = refused(identity.ListUsers, I.ListUsersRequest(query=query))
+    assert (error.code(), field_of(error), error.details()) == (CODE.INVALID_ARGUMENT, "query", message)
 
 
 def test_the_first_admin_from_the_environment_exists_with_the_admin_role(identity):

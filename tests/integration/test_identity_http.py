@@ -98,6 +98,29 @@ def test_a_locked_address_is_a_429_saying_when_to_retry(url):
     assert info["reason"] == "TOO_MANY_ATTEMPTS" and int(info["metadata"]["retry_after_seconds"]) >= 1
 
 
+def test_an_admin_locks_and_unlocks_over_http_and_a_locked_sign_in_is_a_403_with_its_reason(url):
+    email = unique_email("http")
+    user_id = register(url, email).json()["user"]["id"]
+    locked = request("POST", f"{url}/v1/users/{user_id}:lock", {"reason": "chargeback"})
+    assert locked.status == 200, locked.body
+    user = locked.json()["user"]
+    assert (user["locked"], user["lockReason"]) == (True, "chargeback")
+    assert "lockTime" in user
+
+    reply = request("POST", f"{url}/v1/sessions", {"email": email, "password": PASSWORD})
+    assert reply.status == 403
+    error = reply.json()["error"]
+    assert (error["status"], error["message"]) == (
+        "PERMISSION_DENIED", "this account is locked by the shop: contact customer service to have it unlocked")
+    assert error["details"] == [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "ACCOUNT_LOCKED",
+                                 "domain": "shop"}]
+
+    unlocked = request("POST", f"{url}/v1/users/{user_id}:unlock")  # a bare POST: no fields needed
+    assert unlocked.status == 200 and unlocked.json()["user"]["locked"] is False
+    assert "lockTime" not in unlocked.json()["user"]
+    assert request("POST", f"{url}/v1/sessions", {"email": email, "password": PASSWORD}).status == 200
+
+
 def test_healthz_follows_postgres(url):
     assert request("GET", f"{url}/healthz").json() == {"status": "SERVING", "checks": {"postgres": "ok"}}
 
@@ -111,7 +134,8 @@ def test_grpcurl_lists_describes_and_calls_the_service(identity_service):
     assert listed.returncode == 0, listed.stderr
     assert {"shop.identity.v1.IdentityService", "grpc.health.v1.Health"} <= set(listed.stdout.split())
     described = grpcurl(identity_service.address, "describe", "shop.identity.v1.IdentityService")
-    for rpc in ("Register", "Authenticate", "Refresh", "Logout", "ListUsers", "SetUserRoles"):
+    for rpc in ("Register", "Authenticate", "Refresh", "Logout", "ListUsers", "SetUserRoles", "LockUser",
+                "UnlockUser"):
         assert f"rpc {rpc} (" in described.stdout
 
     email = unique_email("grpcurl")

@@ -6,7 +6,7 @@ import pytest
 from google.type import money_pb2
 
 from frontend import account_views
-from frontend.account_views import INVALID_CREDENTIALS, AccountForm
+from frontend.account_views import ACCOUNT_LOCKED, INVALID_CREDENTIALS, AccountForm
 from frontend.clients import Refused
 from shop.checkout.v1 import checkout_pb2
 from shop.identity.v1 import identity_pb2
@@ -60,6 +60,14 @@ def test_wrong_credentials_give_one_generic_message():
     form = AccountForm()
     status = account_views.login_refusal(form, refusal(grpc.StatusCode.UNAUTHENTICATED, "invalid email or password"))
     assert status == 401 and form.problem == INVALID_CREDENTIALS and not form.errors
+
+
+def test_a_locked_account_is_told_so_and_not_that_the_password_is_wrong():
+    form = AccountForm()
+    status = account_views.login_refusal(form, refusal(grpc.StatusCode.PERMISSION_DENIED, "this account is locked",
+                                                       "ACCOUNT_LOCKED"))
+    assert status == 403 and form.problem == ACCOUNT_LOCKED and not form.errors
+    assert "locked by the shop" in ACCOUNT_LOCKED
 
 
 def test_a_malformed_email_at_sign_in_is_reported_at_the_email_field():

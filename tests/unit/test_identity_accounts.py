@@ -1,16 +1,18 @@
 """Signing in, against an in-memory store and a fake hasher: an unknown email costs the
 same one verification as a wrong password and gives the same answer; a locked address
-is refused before any verification; an outdated hash is replaced on success."""
+is refused before any verification; an account an admin locked is refused only once the
+password is right; an outdated hash is replaced on success."""
 from __future__ import annotations
 
 import asyncio
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from identityservice.accounts import Accounts
-from identityservice.errors import InvalidCredentials, TooManyAttempts
+from identityservice.errors import AccountLocked, InvalidCredentials, TooManyAttempts
 from identityservice.lockout import AttemptState, LockoutPolicy
 from identityservice.tokens import TokenPolicy
 from identityservice.users import StoredUser, User
@@ -128,3 +130,20 @@ def test_an_outdated_hash_is_replaced_on_success():
     store, hasher = FakeStore(StoredUser(ADA, "old:right-password")), FakeHasher()
     sign_in(store, hasher, "ada@example.com", "right-password")
     assert store.users["ada@example.com"].password_hash == "h:right-password"
+
+
+def test_a_locked_account_is_refused_with_the_right_password_and_starts_no_session():
+    locked = replace(ADA, lock_time=NOW - timedelta(days=1), lock_reason="chargeback")
+    store, hasher = FakeStore(StoredUser(locked, "h:right-password")), FakeHasher()
+    with pytest.raises(AccountLocked, match="this account is locked by the shop") as refused:
+        sign_in(store, hasher, "ada@example.com", "right-password")
+    assert refused.value.reason == "ACCOUNT_LOCKED" and "chargeback" not in str(refused.value)
+    assert store.sessions == [] and store.attempts == {}
+
+
+def test_a_locked_account_with_a_wrong_password_answers_as_any_wrong_password():
+    locked = replace(ADA, lock_time=NOW)
+    store, hasher = FakeStore(StoredUser(locked, "h:right-password")), FakeHasher()
+    with pytest.raises(InvalidCredentials):
+        sign_in(store, hasher, "ada@example.com", "wrong-password")
+    assert store.attempts["ada@example.com"].failures == 1

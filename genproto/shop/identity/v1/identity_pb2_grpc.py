@@ -32,10 +32,12 @@ class IdentityServiceStub:
     frontend calls this service over gRPC directly and keeps the user id in its own session.
 
     A sign-in starts a session. Its refresh token (recorded server-side by jti) is rotated
-    by Refresh and revoked by Logout, ChangePassword and DeleteAccount. Access tokens live
-    15 minutes and are not recorded: one already issued stays valid until it expires.
+    by Refresh and revoked by Logout, ChangePassword, DeleteAccount and LockUser. Access
+    tokens live 15 minutes and are not recorded: one already issued stays valid until it
+    expires.
 
     Roles are "customer" (every user) and "admin". A first admin comes from configuration.
+    The shop always keeps an admin who can sign in: an admin that is not locked.
 
     Over HTTP, user_id in a path is the caller's {JWT.sub}, except on the admin routes,
     where the gateway requires the admin role and user_id names the user acted on.
@@ -102,6 +104,16 @@ class IdentityServiceStub:
                 request_serializer=shop_dot_identity_dot_v1_dot_identity__pb2.SetUserRolesRequest.SerializeToString,
                 response_deserializer=shop_dot_identity_dot_v1_dot_identity__pb2.SetUserRolesResponse.FromString,
                 _registered_method=True)
+        self.LockUser = channel.unary_unary(
+                '/shop.identity.v1.IdentityService/LockUser',
+                request_serializer=shop_dot_identity_dot_v1_dot_identity__pb2.LockUserRequest.SerializeToString,
+                response_deserializer=shop_dot_identity_dot_v1_dot_identity__pb2.LockUserResponse.FromString,
+                _registered_method=True)
+        self.UnlockUser = channel.unary_unary(
+                '/shop.identity.v1.IdentityService/UnlockUser',
+                request_serializer=shop_dot_identity_dot_v1_dot_identity__pb2.UnlockUserRequest.SerializeToString,
+                response_deserializer=shop_dot_identity_dot_v1_dot_identity__pb2.UnlockUserResponse.FromString,
+                _registered_method=True)
 
 
 class IdentityServiceServicer:
@@ -111,10 +123,12 @@ class IdentityServiceServicer:
     frontend calls this service over gRPC directly and keeps the user id in its own session.
 
     A sign-in starts a session. Its refresh token (recorded server-side by jti) is rotated
-    by Refresh and revoked by Logout, ChangePassword and DeleteAccount. Access tokens live
-    15 minutes and are not recorded: one already issued stays valid until it expires.
+    by Refresh and revoked by Logout, ChangePassword, DeleteAccount and LockUser. Access
+    tokens live 15 minutes and are not recorded: one already issued stays valid until it
+    expires.
 
     Roles are "customer" (every user) and "admin". A first admin comes from configuration.
+    The shop always keeps an admin who can sign in: an admin that is not locked.
 
     Over HTTP, user_id in a path is the caller's {JWT.sub}, except on the admin routes,
     where the gateway requires the admin role and user_id names the user acted on.
@@ -137,6 +151,9 @@ class IdentityServiceServicer:
         attempts for it are RESOURCE_EXHAUSTED (the message says when to try again) for 15
         minutes, even with the right password; failures are counted per address whether or
         not an account has it, so the lock reveals nothing either. (Limits configurable.)
+        An account an admin locked (LockUser) is PERMISSION_DENIED, ErrorInfo reason
+        ACCOUNT_LOCKED, "this account is locked by the shop: ...", once the password is
+        right (a wrong one is UNAUTHENTICATED as ever); it stays so until UnlockUser.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -148,7 +165,7 @@ class IdentityServiceServicer:
         so a role change applies from the next refresh. Presenting a refresh token that was
         already rotated ends its session (a sign it was stolen). UNAUTHENTICATED "invalid or
         expired refresh token" if the jti is unknown, expired, revoked, not a refresh token's
-        or not this user's, or the account was deleted.
+        or not this user's, or the account was deleted or is locked.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -165,10 +182,11 @@ class IdentityServiceServicer:
 
     def CheckSession(self, request, context):
         """Whether the session that the token with this jti belongs to is still live (either
-        token of the pair identifies it): not signed out, not ended by a password change, not
-        expired, and the account still exists. The user, with the roles held now, if it is;
-        UNAUTHENTICATED "this session has ended" if not, for whatever reason. The website asks
-        this for its signed-in visitors (frontend/visitor.py); the gateway does not route it.
+        token of the pair identifies it): not signed out, not ended by a password change or a
+        lock, not expired, and the account still exists and is not locked. The user, with the
+        roles held now, if it is; UNAUTHENTICATED "this session has ended" if not, for
+        whatever reason. The website asks this for its signed-in visitors
+        (frontend/visitor.py); the gateway does not route it.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -211,7 +229,8 @@ class IdentityServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListUsers(self, request, context):
-        """Admin: every user, newest first, a page at a time.
+        """Admin: every user, or those a query matches, newest first, a page at a time.
+        INVALID_ARGUMENT for a bad page size, page token or query (the message says which).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -221,6 +240,27 @@ class IdentityServiceServicer:
         """Admin: replace a user's roles. "customer" is always kept. They apply from the user's
         next sign-in or refresh. INVALID_ARGUMENT for an unknown role; FAILED_PRECONDITION if
         it would leave the shop without an admin; NOT_FOUND if there is no such user.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LockUser(self, request, context):
+        """Admin: lock an account. It cannot sign in (see Authenticate) or refresh, and every
+        session of it ends now, so the website signs it out too (CheckSession); an access
+        token already issued stays valid until it expires. Locking a locked account changes
+        nothing. INVALID_ARGUMENT for a bad reason; FAILED_PRECONDITION if it would leave the
+        shop without an admin who can sign in (an admin locking themselves included);
+        NOT_FOUND if there is no such user.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UnlockUser(self, request, context):
+        """Admin: unlock an account; the user signs in again with their password (the sessions
+        the lock ended stay ended). Unlocking an account that is not locked changes nothing.
+        NOT_FOUND if there is no such user.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -284,6 +324,16 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     request_deserializer=shop_dot_identity_dot_v1_dot_identity__pb2.SetUserRolesRequest.FromString,
                     response_serializer=shop_dot_identity_dot_v1_dot_identity__pb2.SetUserRolesResponse.SerializeToString,
             ),
+            'LockUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.LockUser,
+                    request_deserializer=shop_dot_identity_dot_v1_dot_identity__pb2.LockUserRequest.FromString,
+                    response_serializer=shop_dot_identity_dot_v1_dot_identity__pb2.LockUserResponse.SerializeToString,
+            ),
+            'UnlockUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.UnlockUser,
+                    request_deserializer=shop_dot_identity_dot_v1_dot_identity__pb2.UnlockUserRequest.FromString,
+                    response_serializer=shop_dot_identity_dot_v1_dot_identity__pb2.UnlockUserResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'shop.identity.v1.IdentityService', rpc_method_handlers)
@@ -299,10 +349,12 @@ class IdentityService:
     frontend calls this service over gRPC directly and keeps the user id in its own session.
 
     A sign-in starts a session. Its refresh token (recorded server-side by jti) is rotated
-    by Refresh and revoked by Logout, ChangePassword and DeleteAccount. Access tokens live
-    15 minutes and are not recorded: one already issued stays valid until it expires.
+    by Refresh and revoked by Logout, ChangePassword, DeleteAccount and LockUser. Access
+    tokens live 15 minutes and are not recorded: one already issued stays valid until it
+    expires.
 
     Roles are "customer" (every user) and "admin". A first admin comes from configuration.
+    The shop always keeps an admin who can sign in: an admin that is not locked.
 
     Over HTTP, user_id in a path is the caller's {JWT.sub}, except on the admin routes,
     where the gateway requires the admin role and user_id names the user acted on.
@@ -595,6 +647,60 @@ class IdentityService:
             '/shop.identity.v1.IdentityService/SetUserRoles',
             shop_dot_identity_dot_v1_dot_identity__pb2.SetUserRolesRequest.SerializeToString,
             shop_dot_identity_dot_v1_dot_identity__pb2.SetUserRolesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LockUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.IdentityService/LockUser',
+            shop_dot_identity_dot_v1_dot_identity__pb2.LockUserRequest.SerializeToString,
+            shop_dot_identity_dot_v1_dot_identity__pb2.LockUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UnlockUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.identity.v1.IdentityService/UnlockUser',
+            shop_dot_identity_dot_v1_dot_identity__pb2.UnlockUserRequest.SerializeToString,
+            shop_dot_identity_dot_v1_dot_identity__pb2.UnlockUserResponse.FromString,
             options,
             channel_credentials,
             insecure,
