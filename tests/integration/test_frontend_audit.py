@@ -122,3 +122,13 @@ def test_a_part_that_cannot_be_read_is_named_and_the_rest_shown(frontend_config,
         assert f"<code>{recent}</code>" in page.text
     finally:
         app.extensions["backends"].close()
+
+
+def test_locking_and_unlocking_an_account_are_in_the_log(admin, identity_channel):
+    someone = register(identity_channel, display_name="Lockable")
+    post_form(admin, f"/admin/users/{someone.id}/lock", action="lock", reason="chargeback under review")
+    post_form(admin, f"/admin/users/{someone.id}/lock", action="unlock")
+    page = admin.get("/admin/audit").text
+    rows = [row for row in re.findall(r'<tr id="audit-.*?</tr>', page, re.S) if f"<code>{someone.id}</code>" in row]
+    assert ["UnlockUser" in rows[0], "LockUser" in rows[1]] == [True, True]
+    assert "chargeback under review" in rows[1] and ADMIN_EMAIL in rows[1] and ">done<" in rows[0]
