@@ -113,4 +113,5 @@ def create_app(config: Config, backends_: Backends | None = None) -> Flask:
     from frontend import cart; app.register_blueprint(cart.bp)  # noqa: E702
     from frontend import back_office; app.register_blueprint(back_office.bp)  # noqa: E702
     from frontend import admin_products; app.register_blueprint(admin_products.bp)  # noqa: E702
+    from frontend import admin_orders; app.register_blueprint(admin_orders.bp)  # noqa: E702
     return app

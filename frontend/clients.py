@@ -13,7 +13,9 @@ from shop.audit.v1 import audit_pb2_grpc
 from shop.cart.v1 import cart_pb2_grpc
 from shop.catalog.v1 import catalog_pb2_grpc, currency_pb2_grpc
 from shop.checkout.v1 import checkout_pb2_grpc
+from shop.email.v1 import email_pb2_grpc
 from shop.identity.v1 import identity_pb2_grpc
+from shop.payment.v1 import payment_pb2_grpc
 from shop.shipping.v1 import shipping_pb2_grpc
 
 from frontend.config import Config
@@ -93,7 +95,8 @@ class Backends:
     def __init__(self, config: Config, metadata: Callable[[], tuple] = tuple):
         self._channels = {name: grpc.insecure_channel(address) for name, address in (
             ("catalog", config.catalog_addr), ("cart", config.cart_addr), ("checkout", config.checkout_addr),
-            ("shipping", config.shipping_addr), ("identity", config.identity_addr))}
+            ("shipping", config.shipping_addr), ("identity", config.identity_addr),
+            ("payment", config.payment_addr), ("email", config.email_addr))}
         c, timeout = self._channels, config.rpc_timeout
         self.catalog = Service("catalog", [catalog_pb2_grpc.CatalogServiceStub(c["catalog"]),
                                            currency_pb2_grpc.CurrencyServiceStub(c["catalog"])], timeout, metadata)
@@ -101,6 +104,8 @@ class Backends:
         self.checkout = Service("checkout", [checkout_pb2_grpc.CheckoutServiceStub(c["checkout"])], timeout, metadata)
         self.shipping = Service("shipping", [shipping_pb2_grpc.ShippingServiceStub(c["shipping"])], timeout, metadata)
         self.identity = Service("identity", [identity_pb2_grpc.IdentityServiceStub(c["identity"])], timeout, metadata)
+        self.payment = Service("payment", [payment_pb2_grpc.PaymentServiceStub(c["payment"])], timeout, metadata)
+        self.email = Service("email", [email_pb2_grpc.EmailServiceStub(c["email"])], timeout, metadata)
         # Each service's part of the audit log of admin actions (docs/decisions/0013);
         # identity's also takes the website's own actions.
         self.audit_logs = {name: Service(f"{name} audit log", [audit_pb2_grpc.AuditLogServiceStub(c[name])], timeout,

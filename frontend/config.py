@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from service_runtime.config import Env
+from service_runtime.config import DEFAULT_ADDRESSES, Env
 
 SERVICE_NAME = "frontend"
 DEFAULT_HTTP_PORT = 8080
@@ -19,6 +19,9 @@ class Config:
     identity_addr: str
     # Signs the session cookie (the signed-in user, the CSRF token); kept out of repr.
     secret_key: str = field(repr=False)
+    # Read by the back office's order pages only (a payment, the emails sent).
+    payment_addr: str = DEFAULT_ADDRESSES["PAYMENT_ADDR"]
+    email_addr: str = DEFAULT_ADDRESSES["EMAIL_ADDR"]
     bind_host: str = "0.0.0.0"
     http_port: int = DEFAULT_HTTP_PORT
     # Prometheus /metrics (all workers summed), apart from the public port.
@@ -51,6 +54,8 @@ def load(env: Env | None = None) -> Config:
         shipping_addr=env.address("SHIPPING_ADDR"),
         identity_addr=env.address("IDENTITY_ADDR"),
         secret_key=env.str("SECRET_KEY"),
+        payment_addr=env.address("PAYMENT_ADDR"),
+        email_addr=env.address("EMAIL_ADDR"),
         bind_host=env.str("BIND_HOST", "0.0.0.0"),
         http_port=env.int("HTTP_PORT", DEFAULT_HTTP_PORT, minimum=1, maximum=65535),
         metrics_port=env.int("METRICS_PORT", DEFAULT_METRICS_PORT, minimum=1, maximum=65535),

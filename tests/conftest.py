@@ -169,7 +169,8 @@ def website(catalog_service, cart_service, checkout_service, shipping_service, i
     session's real services; the payment and email services take part through checkout."""
     addresses = {"CATALOG_ADDR": catalog_service.address, "CART_ADDR": cart_service.address,
                  "CHECKOUT_ADDR": checkout_service.address, "SHIPPING_ADDR": shipping_service.address,
-                 "IDENTITY_ADDR": identity_service.address}
+                 "IDENTITY_ADDR": identity_service.address, "PAYMENT_ADDR": payment_service.address,
+                 "EMAIL_ADDR": email_service.address}
     with Website(addresses, artifacts_dir / "frontend.log", FLAGS_FILE=str(session_flags_file)) as site:
         yield site
 
