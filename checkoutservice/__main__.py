@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from service_runtime import audit, clients, db, pruning
+from service_runtime import audit, clients, db, dead_letters, pruning
 from service_runtime.host import GrpcService, ServiceHost, run, serve_until_signalled
 from service_runtime.jsonlog import configure_logging
 from service_runtime.outbox import OutboxRelay
 from shop.checkout.v1 import checkout_pb2, checkout_pb2_grpc
+from shop.operations.v1 import dead_letters_pb2, dead_letters_pb2_grpc
 
 from checkoutservice import config as checkout_config
 from checkoutservice import convert
@@ -23,8 +24,9 @@ from checkoutservice.sweeper import AbandonedCheckoutSweeper
 
 HERE = Path(__file__).parent
 # Recorded in the audit log (docs/decisions/0013).
-ADMIN_METHODS = audit.admin_methods(checkout_pb2.DESCRIPTOR.services_by_name["CheckoutService"],
-                                    "CancelAnyOrder")
+ADMIN_METHODS = (audit.admin_methods(checkout_pb2.DESCRIPTOR.services_by_name["CheckoutService"], "CancelAnyOrder")
+                 | audit.admin_methods(dead_letters_pb2.DESCRIPTOR.services_by_name["DeadLetterService"],
+                                       "ReplayDeadLetters"))
 
 
 async def main() -> None:
@@ -52,9 +54,13 @@ async def main() -> None:
             config.runtime,
             [GrpcService(checkout_pb2.DESCRIPTOR.services_by_name["CheckoutService"],
                          CheckoutServicer(placer, canceller, repository),
-                         checkout_pb2_grpc.add_CheckoutServiceServicer_to_server)],
+                         checkout_pb2_grpc.add_CheckoutServiceServicer_to_server),
+             # The dead-letter queues, for the back office (the pipeline's hub has the broker).
+             GrpcService(dead_letters_pb2.DESCRIPTOR.services_by_name["DeadLetterService"],
+                         dead_letters.DeadLetterServicer(config.amqp_url),
+                         dead_letters_pb2_grpc.add_DeadLetterServiceServicer_to_server)],
             checks={"postgres": db.pool_check(pool)},
-            error_table=STATUS_BY_ERROR,
+            error_table={**dead_letters.STATUS_BY_ERROR, **STATUS_BY_ERROR},
             audit_log=audit.AuditLog(pool, checkout_config.SERVICE_NAME, ADMIN_METHODS),
             workers=[OutboxRelay(pool, config.amqp_url), *OrderEvents(repository).consumers(config.amqp_url), sweeper,
                      pruning.pruner(pool)],

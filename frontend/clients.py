@@ -15,6 +15,7 @@ from shop.catalog.v1 import catalog_pb2_grpc, currency_pb2_grpc
 from shop.checkout.v1 import checkout_pb2_grpc
 from shop.email.v1 import email_pb2_grpc
 from shop.identity.v1 import identity_pb2_grpc
+from shop.operations.v1 import dead_letters_pb2_grpc
 from shop.payment.v1 import payment_pb2_grpc
 from shop.shipping.v1 import shipping_pb2_grpc
 
@@ -101,7 +102,9 @@ class Backends:
         self.catalog = Service("catalog", [catalog_pb2_grpc.CatalogServiceStub(c["catalog"]),
                                            currency_pb2_grpc.CurrencyServiceStub(c["catalog"])], timeout, metadata)
         self.cart = Service("cart", [cart_pb2_grpc.CartServiceStub(c["cart"])], timeout, metadata)
-        self.checkout = Service("checkout", [checkout_pb2_grpc.CheckoutServiceStub(c["checkout"])], timeout, metadata)
+        self.checkout = Service("checkout", [checkout_pb2_grpc.CheckoutServiceStub(c["checkout"]),
+                                             dead_letters_pb2_grpc.DeadLetterServiceStub(c["checkout"])], timeout,
+                                metadata)
         self.shipping = Service("shipping", [shipping_pb2_grpc.ShippingServiceStub(c["shipping"])], timeout, metadata)
         self.identity = Service("identity", [identity_pb2_grpc.IdentityServiceStub(c["identity"])], timeout, metadata)
         self.payment = Service("payment", [payment_pb2_grpc.PaymentServiceStub(c["payment"])], timeout, metadata)

@@ -12,7 +12,8 @@ traceparent), waits for the broker's confirm, and only then removes it from the
 dead-letter queue. Cut off in between, the message may reach its queue twice; its effect
 still happens once, because every consumer's handler is idempotent by event id. It runs
 in any service image: `docker compose exec paymentservice python -m
-service_runtime.dead_letters list`, or `kubectl exec deploy/paymentservice -- ...`."""
+service_runtime.dead_letters list`, or `kubectl exec deploy/paymentservice -- ...`. The back office has the same two as a gRPC
+service (`DeadLetterServicer`, served by checkoutservice)."""
 from __future__ import annotations
 
 import argparse
@@ -23,8 +24,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import aio_pika
+import grpc
 
-from service_runtime import messaging, topology
+from service_runtime import messaging, prototime, topology
+from shop.operations.v1 import dead_letters_pb2, dead_letters_pb2_grpc
 
 DLQ_SUFFIX = ".dlq"
 # The broker's own reasons (x-death), in words.
@@ -103,6 +106,61 @@ async def replay(url: str, queue_name: str, message_ids: set[str] | None) -> lis
             replayed.append(letter)
         await channel.close()
         return replayed
+
+
+class UnknownDeadLetterQueue(ValueError):
+    def __str__(self) -> str:
+        return f"{self.args[0]!r} is not a subscription's dead-letter queue"
+
+
+class BrokerUnavailable(Exception):
+    def __str__(self) -> str:
+        return "the message broker cannot be reached right now; try again shortly"
+
+
+# What the servicer's errors are to a caller (the host merges it into the error table).
+STATUS_BY_ERROR = {UnknownDeadLetterQueue: grpc.StatusCode.INVALID_ARGUMENT, BrokerUnavailable: grpc.StatusCode.UNAVAILABLE}
+
+
+def _proto(letter: DeadLetter) -> dead_letters_pb2.DeadLetter:
+    return dead_letters_pb2.DeadLetter(message_id=letter.message_id, message_type=letter.message_type,
+                                       source_queue=letter.source_queue, reason=letter.reason,
+                                       dead_letter_time=prototime.to_timestamp(letter.when))
+
+
+class DeadLetterServicer(dead_letters_pb2_grpc.DeadLetterServiceServicer):
+    """The operator's command as a gRPC service, for the back office (checkoutservice serves it)."""
+
+    def __init__(self, amqp_url: str):
+        self._url = amqp_url
+        self._queues = [s.dead_letter_queue for s in topology.SUBSCRIPTIONS]
+
+    def _checked(self, queue: str) -> str:
+        if queue not in self._queues:
+            raise UnknownDeadLetterQueue(queue)
+        return queue
+
+    async def ListDeadLetters(self, request, context):
+        queues = [self._checked(request.queue)] if request.queue else self._queues
+        try:
+            found = await list_queues(self._url, queues)
+        except (aio_pika.exceptions.AMQPError, OSError) as exc:
+            raise BrokerUnavailable() from exc
+        return dead_letters_pb2.ListDeadLettersResponse(queues=[
+            dead_letters_pb2.DeadLetterQueue(name=name, messages=[_proto(letter) for letter in letters])
+            for name, letters in found])
+
+    async def ReplayDeadLetters(self, request, context):
+        queue = self._checked(request.queue)
+        ids = None if request.all else set(request.message_ids)
+        try:
+            done = await replay(self._url, queue, ids)
+        except aio_pika.exceptions.ChannelNotFoundEntity:
+            done = []  # never declared: nothing was ever dead-lettered there
+        except (aio_pika.exceptions.AMQPError, OSError) as exc:
+            raise BrokerUnavailable() from exc
+        missing = sorted((ids or set()) - {letter.message_id for letter in done})
+        return dead_letters_pb2.ReplayDeadLettersResponse(replayed=[_proto(letter) for letter in done], missing=missing)
 
 
 def _line(letter: DeadLetter) -> str:
