@@ -97,19 +97,20 @@ def cart_service(redis_server, catalog_service, artifacts_dir):
 
 
 @pytest.fixture(scope="session")
-def shipping_service(postgres, rabbitmq, catalog_service, artifacts_dir):
+def shipping_service(postgres, rabbitmq, catalog_service, artifacts_dir, session_flags_file):
     """shippingservice over its own database, converting currencies through the real
-    catalog and consuming checkout.events."""
+    catalog and consuming checkout.events, watching the session's fault flags."""
     postgres.create_databases(["shipping_test"])
     with _service("shippingservice", {"DATABASE_URL": postgres.url("shipping_test"), "AMQP_URL": rabbitmq.url,
-                                      "CATALOG_ADDR": catalog_service.address}, artifacts_dir) as service:
+                                      "CATALOG_ADDR": catalog_service.address,
+                                      "FLAGS_FILE": str(session_flags_file)}, artifacts_dir) as service:
         yield service
 
 
 @pytest.fixture(scope="session")
 def session_flags_file(tmp_path_factory) -> Path:
-    """The fault flags' file the session's paymentservice and website share (every flag off
-    unless a test turns one on, and off again after)."""
+    """The fault flags' file the session's paymentservice, shippingservice and website share
+    (every flag off unless a test turns one on, and off again after)."""
     return tmp_path_factory.mktemp("session-flags") / "flags.json"
 
 

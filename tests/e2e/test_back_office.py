@@ -1,7 +1,9 @@
 """The back office in Chromium: an admin turns a fault flag on from /admin/flags (on a
 phone too), a shopper's checkout meets the outage it makes (the website's friendly 503
-page, the cart kept), and once the admin turns it off the same order goes through. The
-session's paymentservice and website share one flags file (tests/conftest.py)."""
+page, the cart kept), and once the admin turns it off the same order goes through. And the
+whole round: an admin adds a product with a picture, a shopper buys it, the admin cancels
+and refunds the order, and the shopper's order page says so. The session's paymentservice,
+shippingservice and website share one flags file (tests/conftest.py)."""
 from __future__ import annotations
 
 import re
@@ -12,17 +14,18 @@ from playwright.sync_api import expect
 from service_runtime import fault_flags
 from tests.e2e.conftest import screenshot
 from tests.integration.catalog_helpers import create_product
+from tests.integration.test_catalog_images import png
 from tests.support import identity as identity_support
 from tests.support import metrics
 from tests.support.services import wait_until
 
 
-def sign_in_as_admin(page) -> None:
-    page.goto("/login?next=/admin/flags")
+def sign_in_as_admin(page, then: str = "/admin/flags", heading: str = "Fault flags") -> None:
+    page.goto(f"/login?next={then}")
     page.get_by_label("Email address").fill(identity_support.ADMIN_EMAIL)
     page.get_by_label("Password").fill(identity_support.ADMIN_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Fault flags")
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
 
 
 def flag_active(payment_service) -> float:
@@ -76,3 +79,63 @@ def test_a_customer_is_refused_everywhere_under_admin(page, identity_channel):
         assert reply.status == 403
         expect(page.get_by_role("heading", level=1)).to_have_text("This part of the shop is for its staff")
     screenshot(page, "admin-refused")
+
+
+def shipping_paused(shipping_service) -> float:
+    return metrics.value(shipping_service.http_url, "shop_fault_flag_active", flag="consumerPaused")
+
+
+def test_an_admin_adds_a_pictured_product_a_shopper_buys_it_and_the_admin_refunds_it(
+        page, browser, website, tmp_path, session_flags_file, shipping_service):
+    picture = tmp_path / "brass-lamp.png"
+    picture.write_bytes(png(width=64, height=64, seed=uuid.uuid4().int))
+    name = f"Brass Desk Lamp {uuid.uuid4().hex[:6]}"
+    context = browser.new_context(base_url=website.url, viewport={"width": 1280, "height": 900})
+    admin = context.new_page()
+    admin.set_default_timeout(15_000)
+    admin.on("dialog", lambda dialog: dialog.accept())  # the cancel form asks to confirm
+    try:
+        sign_in_as_admin(admin, "/admin/products/new", "New product")
+        admin.get_by_label("Name", exact=True).fill(name)
+        admin.get_by_label("Description").fill("Solid brass, warm light, made to last.")
+        admin.get_by_label("Price in USD").fill("64.50")
+        admin.get_by_label("Kitchen").check()
+        admin.get_by_label("Units in stock").fill("4")
+        admin.get_by_label("Image").set_input_files(str(picture))
+        admin.get_by_role("button", name="Create the product").click()
+        expect(admin.locator(".flash").first).to_contain_text(f"{name} is in the shop")
+        product_id = admin.url.rsplit("/", 1)[1]
+        screenshot(admin, "admin-product-created")
+
+        # Shipments wait (the consumerPaused flag), so the order can still be cancelled.
+        fault_flags.write(session_flags_file, {"consumerPaused": "shipping"})
+        wait_until(lambda: shipping_paused(shipping_service) == 1, 10, "shippingservice pausing its consumer")
+
+        page.goto(f"/products/{product_id}")
+        picture_shown = page.locator('main img[src^="/images/products/u-"]').first
+        expect(picture_shown).to_be_visible()
+        assert picture_shown.evaluate("img => img.complete && img.naturalWidth") == 64
+        page.get_by_role("button", name="Add to cart").click()
+        page.get_by_label("Email").fill("lamp-buyer@example.com")
+        page.get_by_role("button", name=re.compile("Place order")).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for your order")
+        order_id = page.url.rsplit("/", 1)[1]
+        expect(page.locator("#order-status")).to_contain_text("Paid", timeout=20_000)
+
+        admin.goto(f"/admin/orders?email=lamp-buyer@example.com")
+        admin.get_by_role("link", name=order_id).click()
+        admin.get_by_label("Why (the customer's email says it)").fill("the lamp was damaged in the warehouse")
+        admin.get_by_role("button", name="Cancel and refund").click()
+        expect(admin.locator(".flash").first).to_contain_text(f"Order {order_id} is cancelled")
+
+        expect(page.locator("#order-status")).to_contain_text(
+            "Cancelled and refunded: the lamp was damaged in the warehouse", timeout=20_000)
+        screenshot(page, "order-refunded")
+        admin.reload()
+        expect(admin.locator(".order-history")).to_contain_text("Refunded")
+        expect(admin.locator(".payment")).to_contain_text("Refunded: Visa ending 4242")
+        screenshot(admin, "admin-order-refunded")
+    finally:
+        fault_flags.write(session_flags_file, {flag.name: flag.off for flag in fault_flags.FLAGS})
+        context.close()
+    wait_until(lambda: shipping_paused(shipping_service) == 0, 10, "shippingservice consuming again")
