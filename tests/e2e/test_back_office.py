@@ -135,6 +135,13 @@ def test_an_admin_adds_a_pictured_product_a_shopper_buys_it_and_the_admin_refund
         expect(admin.locator(".order-history")).to_contain_text("Refunded")
         expect(admin.locator(".payment")).to_contain_text("Refunded: Visa ending 4242")
         screenshot(admin, "admin-order-refunded")
+        admin.set_viewport_size({"width": 390, "height": 844})  # and on a phone
+        for path, shot in ((f"/admin/orders?email=lamp-buyer@example.com", "admin-orders-phone"),
+                           (f"/admin/products?q={name.split()[-1]}", "admin-products-phone"),
+                           ("/admin/audit", "admin-audit-phone")):
+            admin.goto(path)
+            assert admin.evaluate("document.documentElement.scrollWidth") <= 390, path
+            screenshot(admin, shot)
     finally:
         fault_flags.write(session_flags_file, {flag.name: flag.off for flag in fault_flags.FLAGS})
         context.close()
