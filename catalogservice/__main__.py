@@ -15,7 +15,8 @@ from catalogservice.consumer import OrderEvents
 from catalogservice.currency import RateTable
 from catalogservice.live_catalog import LiveCatalog
 from catalogservice.repository import CatalogRepository
-from catalogservice.server import STATUS_BY_ERROR, CatalogServicer, CurrencyServicer, product_to_proto
+from catalogservice.server import (STATUS_BY_ERROR, CatalogServicer, CurrencyServicer, product_to_proto,
+                                   uploaded_images)
 
 HERE = Path(__file__).parent
 # Recorded in the audit log (docs/decisions/0013).
@@ -56,6 +57,7 @@ async def main() -> None:
             error_table=STATUS_BY_ERROR,
             audit_log=audit.AuditLog(pool, catalog_config.SERVICE_NAME, ADMIN_METHODS),
             static_dirs={"/images": HERE / "images"},
+            static_fallbacks={"/images": uploaded_images(repository)},
             workers=[OrderEvents(repository).consumer(config.amqp_url),
                      pruning.pruner(pool, pruning.Rule("stock_reservations", RELEASED_AND_OLD,
                                                        config.released_reservations_keep))],

@@ -189,6 +189,22 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
 MAX_CONVERSIONS = 100
 
 
+def uploaded_images(repository: CatalogRepository):
+    """The HTTP facade's fallback under /images: an uploaded image ("products/u-….png")
+    from the database, so the API's image URLs work for uploads as for the shipped files."""
+
+    async def load(name: str) -> tuple[str, bytes] | None:
+        folder, _, file = name.partition("/")
+        if folder != "products" or not images.NAME.fullmatch(file):
+            return None
+        try:
+            return await repository.image(file)
+        except errors.ImageNotFound:
+            return None
+
+    return load
+
+
 class CurrencyServicer(currency_pb2_grpc.CurrencyServiceServicer):
     def __init__(self, rates: RateTable):
         self._rates = rates

@@ -67,6 +67,7 @@ class ServiceHost:
         checks: Mapping[str, Check],
         error_table: ErrorTable,
         static_dirs: Mapping[str, Path] | None = None,
+        static_fallbacks: Mapping[str, http_facade.FileLoader] | None = None,
         workers: list[Worker] = (),
         audit_log: audit.AuditLog | None = None,
     ):
@@ -80,6 +81,7 @@ class ServiceHost:
             audit_pb2_grpc.add_AuditLogServiceServicer_to_server)])
         self._error_table = error_table
         self._static_dirs = static_dirs
+        self._static_fallbacks = static_fallbacks
         self.health = HealthMonitor(
             [s.descriptor.full_name for s in self._services], checks,
             interval=config.health_interval, timeout=max(1.0, config.health_interval),
@@ -112,7 +114,8 @@ class ServiceHost:
         self._loopback = grpc.aio.insecure_channel(f"127.0.0.1:{self.grpc_port}")
         app = http_facade.build_app(
             [s.descriptor for s in self._services], lambda: self._loopback, self.health,
-            timeout=cfg.call_timeout, static_dirs=self._static_dirs, max_connection_age=MAX_CONNECTION_AGE,
+            timeout=cfg.call_timeout, static_dirs=self._static_dirs, static_fallbacks=self._static_fallbacks,
+            max_connection_age=MAX_CONNECTION_AGE,
             trusted_proxy_hops=cfg.trusted_proxy_hops,
         )
         # handler_cancellation: a caller that gives up (KrakenD's endpoint timeout closes the

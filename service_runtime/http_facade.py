@@ -15,7 +15,7 @@ import time
 import uuid
 import weakref
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Awaitable, Callable, Mapping
 
 import grpc
 from aiohttp import web
@@ -32,6 +32,8 @@ from service_runtime.interceptors import REQUEST_ID_KEY
 log = logging.getLogger("service_runtime.http")
 
 _JSON = "application/json"
+# Finds a static file the directory lacks: (content type, bytes), or None.
+FileLoader = Callable[[str], Awaitable[tuple[str, bytes] | None]]
 # Set by the gateway's admin endpoints from the validated token's subject ("propagate-claims").
 ACTOR_HEADER = "X-Shop-Actor"
 
@@ -132,12 +134,15 @@ def build_app(
     *,
     timeout: float,
     static_dirs: Mapping[str, Path] | None = None,
+    static_fallbacks: Mapping[str, FileLoader] | None = None,
     max_connection_age: float | None = None,
     trusted_proxy_hops: int = 1,
 ) -> web.Application:
     """max_connection_age: seconds after which a keep-alive connection's next response
     closes it (Connection: close), so a client that keeps one connection, as KrakenD does,
-    reconnects and lands on any replica behind a Kubernetes Service."""
+    reconnects and lands on any replica behind a Kubernetes Service. static_fallbacks: per
+    static prefix, where a name the directory lacks may be found (the catalog's uploaded
+    images, in its database): (content type, bytes), or None for a 404."""
     app = web.Application()
     for service in services:
         for route in transcoding.routes_for(service):
@@ -155,7 +160,8 @@ def build_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_page)
     for prefix, directory in (static_dirs or {}).items():
-        app.router.add_get(prefix.rstrip("/") + "/{name:.+}", _files_from(Path(directory)))
+        app.router.add_get(prefix.rstrip("/") + "/{name:.+}",
+                           _files_from(Path(directory), (static_fallbacks or {}).get(prefix)))
     app.middlewares.append(_errors_as_json)
     static_prefixes = tuple(prefix.rstrip("/") + "/" for prefix in (static_dirs or {}))
 
@@ -178,9 +184,10 @@ def build_app(
     return app
 
 
-def _files_from(directory: Path):
-    """Serves the directory's files by name (no listing, nothing outside it); anything
-    else is a 404 with the JSON error body, as every other error."""
+def _files_from(directory: Path, fallback: FileLoader | None = None):
+    """Serves the directory's files by name (no listing, nothing outside it), then what the
+    fallback finds (named by content, so cached for a year); anything else is a 404 with
+    the JSON error body, as every other error."""
     root = directory.resolve()
 
     async def file(request: web.Request) -> web.StreamResponse:
@@ -190,7 +197,12 @@ def _files_from(directory: Path):
         except (OSError, ValueError):  # a name too long for the file system, or holding a NUL
             found = False
         if not found:
-            raise web.HTTPNotFound()
+            loaded = await fallback(request.match_info["name"]) if fallback is not None else None
+            if loaded is None:
+                raise web.HTTPNotFound()
+            content_type, data = loaded
+            return web.Response(body=data, content_type=content_type, headers={
+                "Cache-Control": "public, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"})
         return web.FileResponse(path)
 
     return file

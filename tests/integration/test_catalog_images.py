@@ -14,6 +14,7 @@ import pytest
 from service_runtime import audit
 from shop.audit.v1 import audit_pb2, audit_pb2_grpc
 from shop.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+from tests.support.http import request
 
 
 def png(width: int = 2, height: int = 2, seed: int = 0) -> bytes:
@@ -91,3 +92,15 @@ def test_the_website_serves_an_uploaded_image_and_a_product_shows_it(stub, web):
         id=f"pictured-{uuid.uuid4().hex[:8]}", name="Pictured Kettle", description="Has a picture.", image_url=url,
         price={"currency_code": "USD", "units": 30}, categories=["kitchen"], stock=2)), timeout=5).product
     assert f'src="{url}"' in web.get(f"/products/{product.id}").text
+
+
+def test_the_api_serves_an_uploaded_image_like_a_shipped_one(stub, catalog_service, gateway):
+    data = png(seed=uuid.uuid4().int)
+    url = upload(stub, data).image_url
+    for base in (catalog_service.http_url, gateway.url):
+        served = request("GET", base + url)
+        assert served.status == 200 and served.body == data, base
+        assert served.headers["Content-Type"] == "image/png" and "immutable" in served.headers["Cache-Control"]
+    assert request("GET", gateway.url + "/images/products/u-" + "e" * 32 + ".png").status == 404
+    shipped = request("GET", catalog_service.http_url + "/images/products/../../server.py")
+    assert shipped.status == 404

@@ -1,5 +1,6 @@
-"""The shoppers' HTTP client: locust's, except that a 429 answer is counted (TOO_MANY, by
-request) and waited out: the shopper sends nothing more until the time the answer asked
+"""The shoppers' HTTP client: locust's, except that a GET whose kept-alive connection the
+server had just closed is sent again once, as browsers do (stale_connections.py), and a
+429 answer is counted (TOO_MANY, by request) and waited out: the shopper sends nothing more until the time the answer asked
 for has passed. The 429 itself stays a failed request in locust's statistics
 (throttling.py says why). At the end of the run the tally is printed after locust's
 summary and written beside its CSVs (`<csv prefix>_429.csv`).
@@ -11,9 +12,10 @@ from __future__ import annotations
 import time
 
 from locust import HttpUser, events
-from locust.clients import HttpSession
+from locust.clients import HttpSession, LocustHttpAdapter
 
 from tests.load import throttling
+from tests.load.stale_connections import stale_connection_retry
 
 TOO_MANY = throttling.Tally()
 _run: dict = {}  # the run's locust Environment, kept by the init listener for the quit one
@@ -46,6 +48,11 @@ class PoliteUser(HttpUser):
         self.client = PoliteSession(base_url=self.host, request_event=self.environment.events.request, user=self,
                                     pool_manager=self.pool_manager)
         self.client.trust_env = False
+        # A GET on a kept-alive connection the server had just closed is sent again, once,
+        # as a browser does (stale_connections.py).
+        retrying = LocustHttpAdapter(pool_manager=self.pool_manager, max_retries=stale_connection_retry())
+        self.client.mount("http://", retrying)
+        self.client.mount("https://", retrying)
 
 
 @events.init.add_listener
