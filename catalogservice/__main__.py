@@ -8,10 +8,13 @@ from pathlib import Path
 from service_runtime import audit, db, pruning
 from service_runtime.host import GrpcService, ServiceHost, run, serve_until_signalled
 from service_runtime.jsonlog import configure_logging
-from shop.catalog.v1 import catalog_pb2, catalog_pb2_grpc, currency_pb2, currency_pb2_grpc
+from shop.catalog.v1 import (catalog_pb2, catalog_pb2_grpc, coupons_pb2, coupons_pb2_grpc, currency_pb2,
+                             currency_pb2_grpc)
 
 from catalogservice import config as catalog_config
 from catalogservice.consumer import OrderEvents
+from catalogservice.coupon_repository import CouponRepository
+from catalogservice.coupon_server import CouponServicer
 from catalogservice.currency import RateTable
 from catalogservice.live_catalog import LiveCatalog
 from catalogservice.repository import CatalogRepository
@@ -20,9 +23,11 @@ from catalogservice.server import (STATUS_BY_ERROR, CatalogServicer, CurrencySer
 
 HERE = Path(__file__).parent
 # Recorded in the audit log (docs/decisions/0013).
-ADMIN_METHODS = audit.admin_methods(catalog_pb2.DESCRIPTOR.services_by_name["CatalogService"],
-                                    "CreateProduct", "UpdateProduct", "DeleteProduct",
-                                    "UploadProductImage", "AdjustStock")
+ADMIN_METHODS = (audit.admin_methods(catalog_pb2.DESCRIPTOR.services_by_name["CatalogService"],
+                                     "CreateProduct", "UpdateProduct", "DeleteProduct",
+                                     "UploadProductImage", "AdjustStock")
+                 | audit.admin_methods(coupons_pb2.DESCRIPTOR.services_by_name["CouponService"],
+                                       "CreateCoupon", "DeleteCoupon"))
 
 # Released reservations past their keep time (catalog's config) are pruned.
 RELEASED_AND_OLD = "status = 'released' AND released_at < {cutoff}"
@@ -44,8 +49,13 @@ async def main() -> None:
             [
                 GrpcService(
                     catalog_pb2.DESCRIPTOR.services_by_name["CatalogService"],
-                    CatalogServicer(repository, live),
+                    CatalogServicer(repository, live, rates),
                     catalog_pb2_grpc.add_CatalogServiceServicer_to_server,
+                ),
+                GrpcService(
+                    coupons_pb2.DESCRIPTOR.services_by_name["CouponService"],
+                    CouponServicer(CouponRepository(pool), rates),
+                    coupons_pb2_grpc.add_CouponServiceServicer_to_server,
                 ),
                 GrpcService(
                     currency_pb2.DESCRIPTOR.services_by_name["CurrencyService"],

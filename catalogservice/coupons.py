@@ -19,7 +19,7 @@ from enum import Enum
 from service_runtime import money
 
 from catalogservice.currency import RateTable
-from catalogservice.errors import InvalidArgument
+from catalogservice.errors import CatalogError, InvalidArgument
 
 CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{2,31}")
 MAX_PERCENT = Decimal(100)
@@ -43,11 +43,13 @@ class Refusal(Enum):
     WRONG_CURRENCY = "cannot be used in this currency"
 
 
-class CouponRefused(Exception):
+class CouponRefused(CatalogError):
     """The code does not apply to this cart now; the message names the code and says why."""
+    reason = "COUPON_REFUSED"
 
     def __init__(self, code: str, why: Refusal, detail: str = ""):
         self.code, self.why = code, why
+        self.metadata = {"code": code, "why": why.name}
         super().__init__(f"the code {code} {why.value}{': ' + detail if detail else ''}")
 
 

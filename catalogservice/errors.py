@@ -35,6 +35,16 @@ class NotEnoughStock(CatalogError):
         super().__init__(f"{name} has {available} available: {taking} cannot be taken off")
 
 
+class CouponExists(CatalogError):
+    def __init__(self, code: str):
+        super().__init__(f"a coupon {code} already exists (ended coupons keep their code); choose another code")
+
+
+class CouponNotFound(CatalogError):
+    def __init__(self, code: str):
+        super().__init__(f"there is no coupon {code}")
+
+
 class ProductExists(CatalogError):
     def __init__(self, product_id: str):
         super().__init__(f"a product with id {product_id!r} already exists (deleted products keep their id); choose another id")

@@ -2,6 +2,8 @@
 Every query is parameterized; each write is one transaction."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
@@ -9,9 +11,13 @@ from psycopg_pool import AsyncConnectionPool
 from service_runtime import outbox
 from service_runtime.paging import Paging
 
+from catalogservice import coupon_repository
 from catalogservice.errors import (
     ImageNotFound, InvalidArgument, NotEnoughStock, OutOfStock, ProductExists, ProductNotFound, ReservationConflict,
 )
+from catalogservice.coupon_repository import Redemption
+from catalogservice.coupons import Discount
+from catalogservice.currency import RateTable
 from catalogservice.products import Product
 
 _PRODUCT_COLUMNS = """
@@ -176,9 +182,11 @@ class CatalogRepository:
             raise ImageNotFound(name)
         return rows[0]["content_type"], bytes(rows[0]["data"])
 
-    async def reserve(self, order_id: str, lines: dict[str, int]) -> bool:
-        """Take every line's quantity off stock for the order, or nothing. True when this
-        call made the reservation, False when it already existed with the same lines."""
+    async def reserve(self, order_id: str, lines: dict[str, int], redemption: Redemption | None = None, *,
+                      rates: RateTable | None = None) -> tuple[bool, Discount | None]:
+        """Take every line's quantity off stock for the order, and redeem its coupon, or
+        nothing. (True when this call made the reservation, False when it already existed
+        with the same lines; the discount as redeemed, or None without a coupon)."""
         async with self._pool.connection() as conn, conn.transaction():
             cur = conn.cursor(row_factory=dict_row)
             # The order's row is the idempotency key: a concurrent retry waits here until
@@ -190,7 +198,7 @@ class CatalogRepository:
             )
             if await cur.fetchone() is None:
                 await self._check_same_reservation(cur, order_id, lines)
-                return False
+                return False, await coupon_repository.redeemed(cur, order_id)
             for product_id, quantity in lines.items():  # id order: no deadlocks
                 await cur.execute(
                     """UPDATE products SET stock = stock - %(q)s, updated_at = now()
@@ -209,7 +217,10 @@ class CatalogRepository:
                     "INSERT INTO stock_reservation_lines (order_id, product_id, quantity) VALUES (%s, %s, %s)",
                     (order_id, product_id, quantity),
                 )
-            return True
+            if redemption is None:
+                return True, None
+            return True, await coupon_repository.redeem(cur, order_id, redemption, rates=rates,
+                                                        now=datetime.now(timezone.utc))
 
     @staticmethod
     async def _check_same_reservation(cur, order_id: str, lines: dict[str, int]) -> None:

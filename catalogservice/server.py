@@ -10,7 +10,7 @@ from service_runtime.db import DATA_ERRORS, UNAVAILABLE_ERRORS
 from service_runtime.prototime import to_timestamp
 from shop.catalog.v1 import catalog_pb2, catalog_pb2_grpc, currency_pb2, currency_pb2_grpc
 
-from catalogservice import errors, images, products, search, stock
+from catalogservice import coupon_server, coupons, errors, images, products, search, stock
 from catalogservice.currency import RateTable
 from catalogservice.live_catalog import LiveCatalog
 from catalogservice.repository import CatalogRepository
@@ -25,6 +25,9 @@ STATUS_BY_ERROR = {
     errors.CategoryNotFound: grpc.StatusCode.NOT_FOUND,
     errors.ImageNotFound: grpc.StatusCode.NOT_FOUND,
     errors.ProductExists: grpc.StatusCode.ALREADY_EXISTS,
+    errors.CouponExists: grpc.StatusCode.ALREADY_EXISTS,
+    errors.CouponNotFound: grpc.StatusCode.NOT_FOUND,
+    coupons.CouponRefused: grpc.StatusCode.FAILED_PRECONDITION,
     errors.OutOfStock: grpc.StatusCode.FAILED_PRECONDITION,
     errors.NotEnoughStock: grpc.StatusCode.FAILED_PRECONDITION,
     errors.ReservationConflict: grpc.StatusCode.FAILED_PRECONDITION,
@@ -73,9 +76,10 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
     """Reads come from the live read model (each product's message built once); writes go
     to the repository, and what they touched is refreshed before the reply."""
 
-    def __init__(self, repository: CatalogRepository, live: LiveCatalog):
+    def __init__(self, repository: CatalogRepository, live: LiveCatalog, rates: RateTable):
         self._repo = repository
         self._live = live
+        self._rates = rates  # a coupon's fixed amount and minimum, converted as prices are
 
     @slowed
     async def ListProducts(self, request, context):
@@ -175,10 +179,15 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
     async def ReserveStock(self, request, context):
         order_id = stock.check_order_id(request.order_id)
         lines = stock.reservation_lines([(line.product_id, line.quantity) for line in request.lines])
-        newly_reserved = await self._repo.reserve(order_id, lines)
+        redemption = (coupon_server.redemption_of(request.coupon_code, request.priced_lines, request.currency_code,
+                                                  request.customer_id) if request.coupon_code else None)
+        newly_reserved, found = await self._repo.reserve(order_id, lines, redemption, rates=self._rates)
         if newly_reserved:
             await self._live.refresh(lines)
-        return catalog_pb2.ReserveStockResponse(newly_reserved=newly_reserved)
+        reply = catalog_pb2.ReserveStockResponse(newly_reserved=newly_reserved)
+        if found is not None:
+            reply.discount.CopyFrom(coupon_server.discount_to_proto(found, request.currency_code))
+        return reply
 
     async def ReleaseStock(self, request, context):
         released = await self._repo.release(stock.check_order_id(request.order_id))

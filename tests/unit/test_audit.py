@@ -8,7 +8,7 @@ from catalogservice.__main__ import ADMIN_METHODS as CATALOG_ADMIN
 from checkoutservice.__main__ import ADMIN_METHODS as CHECKOUT_ADMIN
 from identityservice.__main__ import ADMIN_METHODS as IDENTITY_ADMIN
 from service_runtime import audit
-from shop.catalog.v1 import catalog_pb2
+from shop.catalog.v1 import catalog_pb2, coupons_pb2
 from shop.checkout.v1 import checkout_pb2
 from shop.identity.v1 import identity_pb2
 from shop.operations.v1 import dead_letters_pb2
@@ -55,12 +55,13 @@ def test_page_sizes_out_of_range_are_refused(requested):
 
 def test_the_services_record_their_admin_actions_and_no_secrets_go_into_details():
     assert {m.rsplit("/", 1)[1] for m in CATALOG_ADMIN} == {"CreateProduct", "UpdateProduct", "DeleteProduct",
-                                                            "UploadProductImage", "AdjustStock"}
+                                                            "UploadProductImage", "AdjustStock", "CreateCoupon",
+                                                            "DeleteCoupon"}
     assert {m.rsplit("/", 1)[1] for m in CHECKOUT_ADMIN} == {"CancelAnyOrder", "ReplayDeadLetters"}
     assert {m.rsplit("/", 1)[1] for m in IDENTITY_ADMIN} == {"SetUserRoles", "LockUser", "UnlockUser"}
     for full_name in CATALOG_ADMIN | CHECKOUT_ADMIN | IDENTITY_ADMIN:
         service, method = full_name.strip("/").rsplit("/", 1)
-        module = {"shop.catalog.v1.CatalogService": catalog_pb2, "shop.checkout.v1.CheckoutService": checkout_pb2,
+        module = {"shop.catalog.v1.CatalogService": catalog_pb2, "shop.catalog.v1.CouponService": coupons_pb2, "shop.checkout.v1.CheckoutService": checkout_pb2,
                   "shop.identity.v1.IdentityService": identity_pb2,
                   "shop.operations.v1.DeadLetterService": dead_letters_pb2}[service]
         request = module.DESCRIPTOR.services_by_name[service.rsplit(".", 1)[1]].methods_by_name[method].input_type

@@ -4,6 +4,7 @@ from google.api import annotations_pb2 as _annotations_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.type import money_pb2 as _money_pb2
+from shop.catalog.v1 import coupons_pb2 as _coupons_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -249,18 +250,28 @@ class StockLine(_message.Message):
     def __init__(self, product_id: _Optional[str] = ..., quantity: _Optional[int] = ...) -> None: ...
 
 class ReserveStockRequest(_message.Message):
-    __slots__ = ("order_id", "lines")
+    __slots__ = ("order_id", "lines", "coupon_code", "priced_lines", "currency_code", "customer_id")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     LINES_FIELD_NUMBER: _ClassVar[int]
+    COUPON_CODE_FIELD_NUMBER: _ClassVar[int]
+    PRICED_LINES_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_CODE_FIELD_NUMBER: _ClassVar[int]
+    CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     order_id: str
     lines: _containers.RepeatedCompositeFieldContainer[StockLine]
-    def __init__(self, order_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[StockLine, _Mapping]]] = ...) -> None: ...
+    coupon_code: str
+    priced_lines: _containers.RepeatedCompositeFieldContainer[_coupons_pb2.PricedLine]
+    currency_code: str
+    customer_id: str
+    def __init__(self, order_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[StockLine, _Mapping]]] = ..., coupon_code: _Optional[str] = ..., priced_lines: _Optional[_Iterable[_Union[_coupons_pb2.PricedLine, _Mapping]]] = ..., currency_code: _Optional[str] = ..., customer_id: _Optional[str] = ...) -> None: ...
 
 class ReserveStockResponse(_message.Message):
-    __slots__ = ("newly_reserved",)
+    __slots__ = ("newly_reserved", "discount")
     NEWLY_RESERVED_FIELD_NUMBER: _ClassVar[int]
+    DISCOUNT_FIELD_NUMBER: _ClassVar[int]
     newly_reserved: bool
-    def __init__(self, newly_reserved: _Optional[bool] = ...) -> None: ...
+    discount: _coupons_pb2.Discount
+    def __init__(self, newly_reserved: _Optional[bool] = ..., discount: _Optional[_Union[_coupons_pb2.Discount, _Mapping]] = ...) -> None: ...
 
 class ReleaseStockRequest(_message.Message):
     __slots__ = ("order_id",)
