@@ -54,7 +54,7 @@ async def main() -> None:
                 ),
                 GrpcService(
                     coupons_pb2.DESCRIPTOR.services_by_name["CouponService"],
-                    CouponServicer(CouponRepository(pool), rates),
+                    CouponServicer(CouponRepository(pool), rates, live),
                     coupons_pb2_grpc.add_CouponServiceServicer_to_server,
                 ),
                 GrpcService(

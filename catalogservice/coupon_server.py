@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from service_runtime import paging, protomoney
+from service_runtime import money, paging, protomoney
 from service_runtime.prototime import to_timestamp
 from shop.catalog.v1 import coupons_pb2, coupons_pb2_grpc
 
 from catalogservice import coupons, stock
 from catalogservice.coupon_repository import CouponRepository, Redemption, StoredCoupon
-from catalogservice.coupons import Coupon, Discount, Kind
+from catalogservice.coupons import Coupon, CouponRefused, Discount, Kind, Refusal
 from catalogservice.currency import RateTable
 from catalogservice.errors import InvalidArgument
+from catalogservice.live_catalog import LiveCatalog
 
 MAX_LINES = stock.MAX_LINES
 
@@ -84,10 +85,28 @@ def redemption_of(code: str, lines, currency: str, customer_id: str) -> Redempti
     return Redemption(coupons.normalized_code(code), customer_id, currency, priced)
 
 
+def priced_cart(lines, currency: str, products: dict, rates: RateTable) -> dict[str, tuple[int, Decimal]]:
+    """The cart's lines priced in `currency` as the shop's pages price them (each unit
+    price converted and rounded); products the catalog no longer has are left out."""
+    if len(lines) > MAX_LINES:
+        raise InvalidArgument(f"at most {MAX_LINES} lines")
+    money.check_currency_code(currency)
+    priced: dict[str, tuple[int, Decimal]] = {}
+    for line in lines:
+        if line.quantity < 1:
+            raise InvalidArgument("every line needs a quantity of 1 or more")
+        product = products.get(line.product_id)
+        if product is not None:
+            quantity, _ = priced.get(product.id, (0, None))
+            priced[product.id] = (quantity + line.quantity, rates.convert(product.price, product.currency, currency))
+    return priced
+
+
 class CouponServicer(coupons_pb2_grpc.CouponServiceServicer):
-    def __init__(self, repository: CouponRepository, rates: RateTable):
+    def __init__(self, repository: CouponRepository, rates: RateTable, live: LiveCatalog):
         self._repo = repository
         self._rates = rates
+        self._live = live  # the products a cart's lines are priced from
 
     async def CreateCoupon(self, request, context):
         stored = await self._repo.create(coupon_from_proto(request.coupon))
@@ -104,6 +123,16 @@ class CouponServicer(coupons_pb2_grpc.CouponServiceServicer):
         return coupons_pb2.DeleteCouponResponse()
 
     async def PriceCoupon(self, request, context):
-        redemption = redemption_of(request.coupon_code, request.lines, request.currency_code, request.customer_id)
-        found = await self._repo.price(redemption, rates=self._rates, now=datetime.now(timezone.utc))
-        return coupons_pb2.PriceCouponResponse(discount=discount_to_proto(found, request.currency_code))
+        code = coupons.normalized_code(request.coupon_code)
+        if len(request.customer_id) > 200:
+            raise InvalidArgument("customer_id takes at most 200 characters")
+        view = await self._live.view()
+        products = {entry.product.id: entry.product for entry in view.present([line.product_id for line in request.lines])}
+        priced = priced_cart(request.lines, request.currency_code, products, self._rates)
+        if not priced:
+            raise CouponRefused(code, Refusal.NOT_APPLICABLE)
+        found = await self._repo.price(Redemption(code, request.customer_id, request.currency_code, priced),
+                                       rates=self._rates, now=datetime.now(timezone.utc))
+        subtotal = sum((price * quantity for quantity, price in priced.values()), Decimal(0))
+        return coupons_pb2.PriceCouponResponse(discount=discount_to_proto(found, request.currency_code),
+                                               subtotal=protomoney.to_proto(subtotal, request.currency_code))

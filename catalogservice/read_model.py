@@ -61,6 +61,10 @@ class CatalogView:
                 raise ProductNotFound(product_id)
         return [entries[i] for i in ids]
 
+    def present(self, ids: list[str]) -> list[Entry]:
+        """The live products among these ids; the others left out."""
+        return [self._entries[i] for i in dict.fromkeys(ids) if i in self._entries]
+
     def listing(self, paging: Paging, category: str = "") -> tuple[list[Entry], int]:
         """One page of live products (of a category, when given) and how many there are."""
         if category:

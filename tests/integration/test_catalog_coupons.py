@@ -78,16 +78,21 @@ def test_an_admin_creates_lists_and_ends_a_code(coupons):
 def test_a_code_is_priced_for_a_cart_and_refusals_say_why(coupons, catalog_channel):
     mug = create_product(catalog_channel, stock=5, categories=("kitchen",))
     code = make(coupons, amount_off=usd(5), min_subtotal=usd(30)).code
-    ask = lambda quantity: coupons.PriceCoupon(coupons_pb2.PriceCouponRequest(  # noqa: E731
-        coupon_code=code.lower(), lines=[priced(mug, quantity)], currency_code="USD", customer_id="guest:x"),
-        timeout=5)
-    found = ask(2).discount
-    assert (found.code, found.amount.units, found.description) == (code, 5, "5.00 USD off")
+    ask = lambda quantity, currency="USD": coupons.PriceCoupon(coupons_pb2.PriceCouponRequest(  # noqa: E731
+        coupon_code=code.lower(), lines=[coupons_pb2.CartLine(product_id=mug.id, quantity=quantity),
+                                         coupons_pb2.CartLine(product_id="no-such-product", quantity=1)],
+        currency_code=currency, customer_id="guest:x"), timeout=5)
+    reply = ask(4)  # the helper's products cost 9.99 USD
+    assert (reply.discount.code, reply.discount.amount.units, reply.discount.description) == (code, 5, "5.00 USD off")
+    assert (reply.subtotal.units, reply.subtotal.nanos) == (39, 960_000_000)
+    in_euros = ask(4, "EUR")
+    assert in_euros.discount.amount.currency_code == "EUR" and in_euros.subtotal.currency_code == "EUR"
     below = refused(lambda: ask(1))
     assert below.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert below.details() == f"the code {code} needs a larger order: at least 30.00 USD"
     unknown = refused(lambda: coupons.PriceCoupon(coupons_pb2.PriceCouponRequest(
-        coupon_code="NOPE-123", lines=[priced(mug)], currency_code="USD"), timeout=5))
+        coupon_code="NOPE-123", lines=[coupons_pb2.CartLine(product_id=mug.id, quantity=1)], currency_code="USD"),
+        timeout=5))
     assert unknown.details() == "the code NOPE-123 is not a code we know"
 
 

@@ -106,13 +106,23 @@ class PriceCouponRequest(_message.Message):
     CURRENCY_CODE_FIELD_NUMBER: _ClassVar[int]
     CUSTOMER_ID_FIELD_NUMBER: _ClassVar[int]
     coupon_code: str
-    lines: _containers.RepeatedCompositeFieldContainer[PricedLine]
+    lines: _containers.RepeatedCompositeFieldContainer[CartLine]
     currency_code: str
     customer_id: str
-    def __init__(self, coupon_code: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[PricedLine, _Mapping]]] = ..., currency_code: _Optional[str] = ..., customer_id: _Optional[str] = ...) -> None: ...
+    def __init__(self, coupon_code: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[CartLine, _Mapping]]] = ..., currency_code: _Optional[str] = ..., customer_id: _Optional[str] = ...) -> None: ...
+
+class CartLine(_message.Message):
+    __slots__ = ("product_id", "quantity")
+    PRODUCT_ID_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    product_id: str
+    quantity: int
+    def __init__(self, product_id: _Optional[str] = ..., quantity: _Optional[int] = ...) -> None: ...
 
 class PriceCouponResponse(_message.Message):
-    __slots__ = ("discount",)
+    __slots__ = ("discount", "subtotal")
     DISCOUNT_FIELD_NUMBER: _ClassVar[int]
+    SUBTOTAL_FIELD_NUMBER: _ClassVar[int]
     discount: Discount
-    def __init__(self, discount: _Optional[_Union[Discount, _Mapping]] = ...) -> None: ...
+    subtotal: _money_pb2.Money
+    def __init__(self, discount: _Optional[_Union[Discount, _Mapping]] = ..., subtotal: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
