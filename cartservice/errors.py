@@ -17,3 +17,12 @@ class ProductNotFound(CartError):
 
 class DependencyUnavailable(CartError):
     """A service the cart needs (the catalog) cannot be reached right now."""
+
+
+class CouponRefused(CartError):
+    """The catalog says the code does not apply to this cart; its words and ErrorInfo pass on."""
+    reason = "COUPON_REFUSED"
+
+    def __init__(self, message: str, metadata: dict[str, str]):
+        super().__init__(message)
+        self.metadata = metadata

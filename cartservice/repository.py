@@ -1,5 +1,6 @@
-"""All cart storage: one Redis hash per owner (`cart:{owner}` -> product id -> quantity)
-whose expiry every write resets. Each change is one atomic step (a Lua script or a
+"""All cart storage: one Redis hash per owner (`cart:{owner}` -> product id -> quantity,
+and the applied coupon code under rules.COUPON_FIELD, which no product id can be) whose
+expiry every write resets. Each change is one atomic step (a Lua script or a
 MULTI), so limits hold and no increment is lost under concurrency. Nothing else is
 stored: no side keys that could outlive a cart.
 
@@ -19,6 +20,9 @@ _ANSWER = """
 local function answer(key, outcome, value)
   return {outcome, value, redis.call('PTTL', key), redis.call('HGETALL', key)}
 end
+local function lines(key)
+  return redis.call('HLEN', key) - redis.call('HEXISTS', key, '""" + rules.COUPON_FIELD + """')
+end
 """
 
 # KEYS[1] cart. Outcome 1.
@@ -31,7 +35,7 @@ return answer(KEYS[1], 1, 0)
 # the max) | -1 (the cart is full).
 _ADD = _ANSWER + """
 local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
-if current == 0 and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[4]) then
+if current == 0 and lines(KEYS[1]) >= tonumber(ARGV[4]) then
   return answer(KEYS[1], -1, 0)
 end
 if current + tonumber(ARGV[2]) > tonumber(ARGV[3]) then
@@ -48,7 +52,7 @@ _SET = _ANSWER + """
 if tonumber(ARGV[2]) == 0 then
   redis.call('HDEL', KEYS[1], ARGV[1])
 else
-  if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then
+  if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 and lines(KEYS[1]) >= tonumber(ARGV[3]) then
     return answer(KEYS[1], -1, 0)
   end
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
@@ -70,6 +74,12 @@ return answer(KEYS[1], 1, 0)
 # lines while the target has fewer than the max lines, then deletes the source. Answers
 # with the target cart; value: what did not fit, as product, units, product, units...
 _MERGE = _ANSWER + """
+local coupon = redis.call('HGET', KEYS[1], '""" + rules.COUPON_FIELD + """')
+redis.call('HDEL', KEYS[1], '""" + rules.COUPON_FIELD + """')
+if coupon and redis.call('HEXISTS', KEYS[2], '""" + rules.COUPON_FIELD + """') == 0 then
+  redis.call('HSET', KEYS[2], '""" + rules.COUPON_FIELD + """', coupon)
+  redis.call('PEXPIRE', KEYS[2], ARGV[3])
+end
 local flat = redis.call('HGETALL', KEYS[1])
 local products = {}
 for i = 1, #flat, 2 do products[#products + 1] = flat[i] end
@@ -81,7 +91,7 @@ local left = {}
 for _, product in ipairs(products) do
   local units = moving[product]
   local current = tonumber(redis.call('HGET', KEYS[2], product) or '0')
-  if current == 0 and redis.call('HLEN', KEYS[2]) >= max_lines then
+  if current == 0 and lines(KEYS[2]) >= max_lines then
     left[#left + 1] = product
     left[#left + 1] = units
   else
@@ -101,10 +111,14 @@ end
 return answer(KEYS[2], 1, left)
 """
 
-# KEYS[1] cart; ARGV ttl ms, then product, units, product, units... Takes the units away;
-# a line left with none is removed. Outcome 1.
+# KEYS[1] cart; ARGV ttl ms, the order's coupon code (or ''), then product, units, product,
+# units... Takes the units away (a line left with none is removed) and the code, if the cart
+# holds that one. Outcome 1.
 _SUBTRACT = _ANSWER + """
-for i = 2, #ARGV, 2 do
+if ARGV[2] ~= '' and redis.call('HGET', KEYS[1], '""" + rules.COUPON_FIELD + """') == ARGV[2] then
+  redis.call('HDEL', KEYS[1], '""" + rules.COUPON_FIELD + """')
+end
+for i = 3, #ARGV, 2 do
   local current = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '0')
   if current > 0 then
     local rest = current - tonumber(ARGV[i + 1])
@@ -112,6 +126,20 @@ for i = 2, #ARGV, 2 do
   end
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return answer(KEYS[1], 1, 0)
+"""
+
+
+# KEYS[1] cart; ARGV code ('' removes it), ttl ms. Outcome 1, or -1 when there is no line
+# to apply a code to.
+_COUPON = _ANSWER + """
+if ARGV[1] == '' then
+  redis.call('HDEL', KEYS[1], '""" + rules.COUPON_FIELD + """')
+else
+  if lines(KEYS[1]) == 0 then return answer(KEYS[1], -1, 0) end
+  redis.call('HSET', KEYS[1], '""" + rules.COUPON_FIELD + """', ARGV[1])
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return answer(KEYS[1], 1, 0)
 """
 
@@ -130,6 +158,7 @@ class CartRepository:
         self._remove = client.register_script(_REMOVE)
         self._merge = client.register_script(_MERGE)
         self._subtract = client.register_script(_SUBTRACT)
+        self._coupon = client.register_script(_COUPON)
 
     async def get(self, owner_id: str) -> rules.Cart:
         _, cart = await self._run(self._read, owner_id)
@@ -163,9 +192,17 @@ class CartRepository:
                                           self._ttl_ms, keys=[cart_key(source_owner_id), cart_key(target_owner_id)])
         return cart, [(left[i], int(left[i + 1])) for i in range(0, len(left), 2)]
 
-    async def subtract(self, owner_id: str, items: list[tuple[str, int]]) -> rules.Cart:
+    async def subtract(self, owner_id: str, items: list[tuple[str, int]], coupon_code: str = "") -> rules.Cart:
         flat = [value for product_id, quantity in items for value in (product_id, quantity)]
-        _, cart = await self._run(self._subtract, owner_id, self._ttl_ms, *flat)
+        _, cart = await self._run(self._subtract, owner_id, self._ttl_ms, coupon_code, *flat)
+        return cart
+
+    async def set_coupon(self, owner_id: str, coupon_code: str) -> rules.Cart:
+        """Keep the code with the cart ("" takes it off); rules.empty_cart_coupon() when
+        the cart has no line to apply it to."""
+        (outcome, _), cart = await self._run(self._coupon, owner_id, coupon_code, self._ttl_ms)
+        if outcome == -1:
+            raise rules.empty_cart_coupon()
         return cart
 
     async def _run(self, script, owner_id: str, *args, keys: list[str] | None = None) -> tuple[tuple, rules.Cart]:

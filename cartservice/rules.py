@@ -11,6 +11,9 @@ from cartservice.errors import InvalidArgument
 MAX_QUANTITY = 99
 MAX_LINES = 50
 MAX_OWNER_ID = 128
+# The applied coupon code's field in the cart's hash: "~" starts no product id.
+COUPON_FIELD = "~coupon"
+_COUPON_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{2,31}")
 _PRODUCT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 _OWNER_ID = re.compile(r"^[^\s/]+$")
 
@@ -20,6 +23,7 @@ class Cart:
     owner_id: str
     items: tuple[tuple[str, int], ...]  # (product id, quantity), by product id
     expires_at: datetime | None = None   # None for an empty cart
+    coupon_code: str = ""
 
 
 def check_owner_id(owner_id: str, field: str = "owner_id") -> str:
@@ -71,8 +75,23 @@ def too_many_lines() -> InvalidArgument:
     return InvalidArgument(f"a cart holds at most {MAX_LINES} different products; remove one to add another")
 
 
+def check_coupon_code(typed: str) -> str:
+    """A code as typed, in capitals (the catalog says whether it applies)."""
+    code = typed.strip().upper()
+    if not _COUPON_CODE.fullmatch(code):
+        raise InvalidArgument("a coupon code is 3 to 32 letters, digits and dashes")
+    return code
+
+
+def empty_cart_coupon() -> InvalidArgument:
+    return InvalidArgument("the cart is empty: add something before applying a coupon code")
+
+
 def cart_from_storage(owner_id: str, fields: dict[str, str], ttl_ms: int, now: datetime) -> Cart:
-    """The cart as stored (product id -> quantity text) and its remaining time to live."""
+    """The cart as stored (product id -> quantity text, and the coupon code) and its
+    remaining time to live."""
+    fields = dict(fields)
+    coupon_code = fields.pop(COUPON_FIELD, "")
     items = tuple(sorted((product_id, int(quantity)) for product_id, quantity in fields.items()))
-    expires = now + timedelta(milliseconds=ttl_ms) if items and ttl_ms > 0 else None
-    return Cart(owner_id, items, expires)
+    expires = now + timedelta(milliseconds=ttl_ms) if (items or coupon_code) and ttl_ms > 0 else None
+    return Cart(owner_id, items, expires, coupon_code)

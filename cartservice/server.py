@@ -17,6 +17,7 @@ STATUS_BY_ERROR = {
     errors.InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
     errors.ProductNotFound: grpc.StatusCode.NOT_FOUND,
     errors.DependencyUnavailable: grpc.StatusCode.UNAVAILABLE,
+    errors.CouponRefused: grpc.StatusCode.FAILED_PRECONDITION,
     fault_flags.Unavailable: grpc.StatusCode.UNAVAILABLE,
     **UNAVAILABLE_ERRORS,
 }
@@ -29,6 +30,7 @@ def cart_to_proto(cart: rules.Cart) -> cart_pb2.Cart:
     message = cart_pb2.Cart(
         owner_id=cart.owner_id,
         items=[cart_pb2.CartItem(product_id=p, quantity=q) for p, q in cart.items],
+        coupon_code=cart.coupon_code,
     )
     if cart.expires_at is not None:
         stamp = Timestamp()
@@ -96,6 +98,25 @@ class CartServicer(cart_pb2_grpc.CartServiceServicer):
     async def SubtractItems(self, request, context):
         owner = rules.check_owner_id(request.owner_id)
         items = rules.check_subtracted([(item.product_id, item.quantity) for item in request.items])
-        cart = await self._repo.subtract(owner, items)
+        cart = await self._repo.subtract(owner, items, request.coupon_code.strip().upper())
         CHANGES.labels("subtract").inc()
         return cart_pb2.SubtractItemsResponse(cart=cart_to_proto(cart))
+
+    @unchangeable
+    async def ApplyCoupon(self, request, context):
+        owner = rules.check_owner_id(request.owner_id)
+        code = rules.check_coupon_code(request.coupon_code)
+        currency = request.currency_code.strip().upper() or "USD"
+        current = await self._repo.get(owner)
+        if not current.items:
+            raise rules.empty_cart_coupon()
+        await self._catalog.check_coupon(code, current.items, currency, owner)
+        cart = await self._repo.set_coupon(owner, code)
+        CHANGES.labels("apply_coupon").inc()
+        return cart_pb2.ApplyCouponResponse(cart=cart_to_proto(cart))
+
+    @unchangeable
+    async def RemoveCoupon(self, request, context):
+        cart = await self._repo.set_coupon(rules.check_owner_id(request.owner_id), "")
+        CHANGES.labels("remove_coupon").inc()
+        return cart_pb2.RemoveCouponResponse(cart=cart_to_proto(cart))

@@ -11,14 +11,16 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Cart(_message.Message):
-    __slots__ = ("owner_id", "items", "expire_time")
+    __slots__ = ("owner_id", "items", "expire_time", "coupon_code")
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    COUPON_CODE_FIELD_NUMBER: _ClassVar[int]
     owner_id: str
     items: _containers.RepeatedCompositeFieldContainer[CartItem]
     expire_time: _timestamp_pb2.Timestamp
-    def __init__(self, owner_id: _Optional[str] = ..., items: _Optional[_Iterable[_Union[CartItem, _Mapping]]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    coupon_code: str
+    def __init__(self, owner_id: _Optional[str] = ..., items: _Optional[_Iterable[_Union[CartItem, _Mapping]]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., coupon_code: _Optional[str] = ...) -> None: ...
 
 class CartItem(_message.Message):
     __slots__ = ("product_id", "quantity")
@@ -113,14 +115,44 @@ class MergeCartsResponse(_message.Message):
     def __init__(self, cart: _Optional[_Union[Cart, _Mapping]] = ..., not_merged: _Optional[_Iterable[_Union[CartItem, _Mapping]]] = ...) -> None: ...
 
 class SubtractItemsRequest(_message.Message):
-    __slots__ = ("owner_id", "items")
+    __slots__ = ("owner_id", "items", "coupon_code")
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
+    COUPON_CODE_FIELD_NUMBER: _ClassVar[int]
     owner_id: str
     items: _containers.RepeatedCompositeFieldContainer[CartItem]
-    def __init__(self, owner_id: _Optional[str] = ..., items: _Optional[_Iterable[_Union[CartItem, _Mapping]]] = ...) -> None: ...
+    coupon_code: str
+    def __init__(self, owner_id: _Optional[str] = ..., items: _Optional[_Iterable[_Union[CartItem, _Mapping]]] = ..., coupon_code: _Optional[str] = ...) -> None: ...
 
 class SubtractItemsResponse(_message.Message):
+    __slots__ = ("cart",)
+    CART_FIELD_NUMBER: _ClassVar[int]
+    cart: Cart
+    def __init__(self, cart: _Optional[_Union[Cart, _Mapping]] = ...) -> None: ...
+
+class ApplyCouponRequest(_message.Message):
+    __slots__ = ("owner_id", "coupon_code", "currency_code")
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    COUPON_CODE_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_CODE_FIELD_NUMBER: _ClassVar[int]
+    owner_id: str
+    coupon_code: str
+    currency_code: str
+    def __init__(self, owner_id: _Optional[str] = ..., coupon_code: _Optional[str] = ..., currency_code: _Optional[str] = ...) -> None: ...
+
+class ApplyCouponResponse(_message.Message):
+    __slots__ = ("cart",)
+    CART_FIELD_NUMBER: _ClassVar[int]
+    cart: Cart
+    def __init__(self, cart: _Optional[_Union[Cart, _Mapping]] = ...) -> None: ...
+
+class RemoveCouponRequest(_message.Message):
+    __slots__ = ("owner_id",)
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    owner_id: str
+    def __init__(self, owner_id: _Optional[str] = ...) -> None: ...
+
+class RemoveCouponResponse(_message.Message):
     __slots__ = ("cart",)
     CART_FIELD_NUMBER: _ClassVar[int]
     cart: Cart

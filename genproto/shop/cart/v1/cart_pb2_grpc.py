@@ -82,6 +82,16 @@ class CartServiceStub:
                 request_serializer=shop_dot_cart_dot_v1_dot_cart__pb2.SubtractItemsRequest.SerializeToString,
                 response_deserializer=shop_dot_cart_dot_v1_dot_cart__pb2.SubtractItemsResponse.FromString,
                 _registered_method=True)
+        self.ApplyCoupon = channel.unary_unary(
+                '/shop.cart.v1.CartService/ApplyCoupon',
+                request_serializer=shop_dot_cart_dot_v1_dot_cart__pb2.ApplyCouponRequest.SerializeToString,
+                response_deserializer=shop_dot_cart_dot_v1_dot_cart__pb2.ApplyCouponResponse.FromString,
+                _registered_method=True)
+        self.RemoveCoupon = channel.unary_unary(
+                '/shop.cart.v1.CartService/RemoveCoupon',
+                request_serializer=shop_dot_cart_dot_v1_dot_cart__pb2.RemoveCouponRequest.SerializeToString,
+                response_deserializer=shop_dot_cart_dot_v1_dot_cart__pb2.RemoveCouponResponse.FromString,
+                _registered_method=True)
 
 
 class CartServiceServicer:
@@ -161,6 +171,24 @@ class CartServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ApplyCoupon(self, request, context):
+        """Keep a coupon code with the cart (decision 0016), once the catalog says it applies to
+        the cart's lines in currency_code for this owner. A code that does not apply is
+        FAILED_PRECONDITION (ErrorInfo reason COUPON_REFUSED) with the reason, and the cart
+        stays as it was; so is an empty cart. It replaces a code the cart had. Whether it
+        still applies is asked again wherever the cart is priced, and at checkout.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveCoupon(self, request, context):
+        """Take the code off the cart. Removing none is not an error.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CartServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -198,6 +226,16 @@ def add_CartServiceServicer_to_server(servicer, server):
                     servicer.SubtractItems,
                     request_deserializer=shop_dot_cart_dot_v1_dot_cart__pb2.SubtractItemsRequest.FromString,
                     response_serializer=shop_dot_cart_dot_v1_dot_cart__pb2.SubtractItemsResponse.SerializeToString,
+            ),
+            'ApplyCoupon': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApplyCoupon,
+                    request_deserializer=shop_dot_cart_dot_v1_dot_cart__pb2.ApplyCouponRequest.FromString,
+                    response_serializer=shop_dot_cart_dot_v1_dot_cart__pb2.ApplyCouponResponse.SerializeToString,
+            ),
+            'RemoveCoupon': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveCoupon,
+                    request_deserializer=shop_dot_cart_dot_v1_dot_cart__pb2.RemoveCouponRequest.FromString,
+                    response_serializer=shop_dot_cart_dot_v1_dot_cart__pb2.RemoveCouponResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -402,6 +440,60 @@ class CartService:
             '/shop.cart.v1.CartService/SubtractItems',
             shop_dot_cart_dot_v1_dot_cart__pb2.SubtractItemsRequest.SerializeToString,
             shop_dot_cart_dot_v1_dot_cart__pb2.SubtractItemsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApplyCoupon(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.cart.v1.CartService/ApplyCoupon',
+            shop_dot_cart_dot_v1_dot_cart__pb2.ApplyCouponRequest.SerializeToString,
+            shop_dot_cart_dot_v1_dot_cart__pb2.ApplyCouponResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveCoupon(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.cart.v1.CartService/RemoveCoupon',
+            shop_dot_cart_dot_v1_dot_cart__pb2.RemoveCouponRequest.SerializeToString,
+            shop_dot_cart_dot_v1_dot_cart__pb2.RemoveCouponResponse.FromString,
             options,
             channel_credentials,
             insecure,
