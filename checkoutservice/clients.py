@@ -3,6 +3,7 @@ failures come back as checkout's named errors (keeping the reason and the field 
 service gave). Every call has a deadline (service_runtime.clients)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 import grpc
@@ -10,12 +11,13 @@ import grpc
 from service_runtime import protomoney
 from service_runtime.status_details import field_of, reason_of
 from shop.cart.v1 import cart_pb2, cart_pb2_grpc
-from shop.catalog.v1 import catalog_pb2, catalog_pb2_grpc, currency_pb2, currency_pb2_grpc
+from shop.catalog.v1 import catalog_pb2, catalog_pb2_grpc, coupons_pb2, currency_pb2, currency_pb2_grpc
 from shop.payment.v1 import payment_pb2, payment_pb2_grpc
 from shop.shipping.v1 import shipping_pb2, shipping_pb2_grpc
 
 from checkoutservice.abandonment import Payment
 from checkoutservice.errors import AlreadyShipped, DependencyUnavailable, InvalidArgument, OrderRefused
+from checkoutservice.orders import DiscountLine, Line
 
 
 def _unavailable(service: str, error: grpc.aio.AioRpcError) -> DependencyUnavailable:
@@ -27,19 +29,31 @@ class CartClient:
     def __init__(self, channel: grpc.aio.Channel):
         self._stub = cart_pb2_grpc.CartServiceStub(channel)
 
-    async def items(self, owner_id: str) -> list[tuple[str, int]]:
+    async def contents(self, owner_id: str) -> tuple[list[tuple[str, int]], str]:
+        """The cart's lines (product id, quantity) and its coupon code ("" for none)."""
         try:
             reply = await self._stub.GetCart(cart_pb2.GetCartRequest(owner_id=owner_id))
         except grpc.aio.AioRpcError as error:
             if error.code() == grpc.StatusCode.INVALID_ARGUMENT:
                 raise InvalidArgument(error.details(), field="user_id") from None
             raise _unavailable("cart service", error) from None
-        return [(item.product_id, item.quantity) for item in reply.cart.items]
+        return [(item.product_id, item.quantity) for item in reply.cart.items], reply.cart.coupon_code
 
-    async def take_ordered(self, owner_id: str, items: list[tuple[str, int]]) -> None:
-        """Take the ordered units out of the cart; lines added meanwhile stay."""
+    async def take_ordered(self, owner_id: str, items: list[tuple[str, int]], coupon_code: str = "") -> None:
+        """Take the ordered units, and the code the order used, out of the cart; lines
+        added meanwhile stay."""
         await self._stub.SubtractItems(cart_pb2.SubtractItemsRequest(
-            owner_id=owner_id, items=[cart_pb2.CartItem(product_id=p, quantity=q) for p, q in items]))
+            owner_id=owner_id, items=[cart_pb2.CartItem(product_id=p, quantity=q) for p, q in items],
+            coupon_code=coupon_code))
+
+
+@dataclass(frozen=True)
+class Coupon:
+    """A code to redeem with the stock, and the order as checkout priced it."""
+    code: str
+    currency: str
+    customer_id: str
+    lines: tuple[Line, ...]
 
 
 class CatalogClient:
@@ -71,19 +85,34 @@ class CatalogClient:
             raise _unavailable("currency service", error) from None
         return [protomoney.from_proto(money)[0] for money in reply.amounts]
 
-    async def reserve(self, order_id: str, lines: list[tuple[str, int]]) -> None:
+    async def reserve(self, order_id: str, lines: list[tuple[str, int]], coupon: Coupon | None = None
+                      ) -> DiscountLine | None:
+        """Take the stock and redeem the coupon, all or nothing; the discount it gave."""
         request = catalog_pb2.ReserveStockRequest(
             order_id=order_id, lines=[catalog_pb2.StockLine(product_id=p, quantity=q) for p, q in lines])
+        if coupon is not None:
+            request.coupon_code, request.currency_code, request.customer_id = (coupon.code, coupon.currency,
+                                                                               coupon.customer_id)
+            request.priced_lines.extend(coupons_pb2.PricedLine(
+                product_id=line.product_id, quantity=line.quantity,
+                unit_price=protomoney.to_proto(line.unit_price, coupon.currency)) for line in coupon.lines)
         try:
-            await self._catalog.ReserveStock(request)
+            reply = await self._catalog.ReserveStock(request)
         except grpc.aio.AioRpcError as error:
             code = error.code()
-            product_id = reason_of(error)[1].get("product_id", "")
+            reason, metadata = reason_of(error)
+            product_id = metadata.get("product_id", "")
+            if code == grpc.StatusCode.FAILED_PRECONDITION and reason == "COUPON_REFUSED":
+                raise OrderRefused(error.details(), "COUPON_REFUSED", code=metadata.get("code", "")) from None
             if code == grpc.StatusCode.FAILED_PRECONDITION:
                 raise OrderRefused(error.details(), "OUT_OF_STOCK", product_id=product_id) from None
             if code == grpc.StatusCode.NOT_FOUND:
                 raise OrderRefused(error.details(), "PRODUCT_UNAVAILABLE", product_id=product_id) from None
             raise _unavailable("catalog", error) from None
+        if not reply.HasField("discount"):
+            return None
+        amount, _ = protomoney.from_proto(reply.discount.amount)
+        return DiscountLine(reply.discount.code, reply.discount.description, amount)
 
     async def release(self, order_id: str) -> bool:
         """Give the order's stock back (idempotent); True when something was held."""

@@ -32,6 +32,9 @@ def order_to_proto(order: Order) -> checkout_pb2.Order:
                                               postal_code=a.postal_code, country_code=a.country_code),
         currency_code=order.currency, subtotal=money(order.subtotal), shipping_cost=money(order.shipping_cost),
         total=money(order.total), payment_id=order.payment_id, tracking_id=order.tracking_id,
+        discounts=[checkout_pb2.DiscountLine(code=d.code, description=d.description, amount=money(d.amount))
+                   for d in order.discounts],
+        discount_total=money(order.discount_total),
         create_time=to_timestamp(order.created_at), update_time=to_timestamp(order.updated_at),
         paid_time=to_timestamp(order.times.get("paid_at")), ship_time=to_timestamp(order.times.get("shipped_at")),
         cancel_time=to_timestamp(order.times.get("cancelled_at")), refund_time=to_timestamp(order.times.get("refunded_at")),

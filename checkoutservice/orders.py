@@ -55,6 +55,14 @@ class Line:
 
 
 @dataclass(frozen=True)
+class DiscountLine:
+    """A coupon's discount as applied to the order (catalog's ReserveStock redeemed it)."""
+    code: str
+    description: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class Address:
     name: str
     address_lines: tuple[str, ...]
@@ -81,14 +89,19 @@ class Order:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     times: dict[str, datetime] = field(default_factory=dict)  # paid_at, shipped_at, ...
+    discounts: tuple[DiscountLine, ...] = ()
 
     @property
     def subtotal(self) -> Decimal:
         return sum((line.total for line in self.lines), Decimal(0))
 
     @property
+    def discount_total(self) -> Decimal:
+        return sum((discount.amount for discount in self.discounts), Decimal(0))
+
+    @property
     def total(self) -> Decimal:
-        return self.subtotal + self.shipping_cost
+        return self.subtotal - self.discount_total + self.shipping_cost
 
 
 def new_order_id() -> str:

@@ -1,6 +1,7 @@
 """PlaceOrder, step by step, as DESIGN.md orders them: read the cart, price every line
-from the catalog in the order's currency, quote shipping, reserve the stock, authorize
-the payment, store the order with its OrderPlaced event in one transaction, take the
+from the catalog in the order's currency, quote shipping (on the subtotal), reserve the
+stock and redeem the cart's coupon code in one step (decision 0016), authorize the payment
+of what is left, store the order with its OrderPlaced event in one transaction, take the
 ordered units out of the cart. A failure undoes what came before (stock released,
 authorization voided), so a failed checkout leaves nothing behind.
 
@@ -22,7 +23,7 @@ from typing import Callable
 from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential
 
 from checkoutservice import orders
-from checkoutservice.clients import CartClient, CatalogClient, PaymentClient, ShippingClient
+from checkoutservice.clients import CartClient, CatalogClient, Coupon, PaymentClient, ShippingClient
 from checkoutservice.errors import DependencyUnavailable, InvalidArgument, OrderRefused
 from checkoutservice.repository import AttemptGone, DuplicateRequest, Events, OrderRepository
 
@@ -54,16 +55,17 @@ class OrderPlacer:
         email = orders.check_email(checkout.email)
         request_id = orders.check_request_id(checkout.request_id)
         if request_id:  # a retry finds its order (whatever the cart says); the cart is read meanwhile
-            earlier, items = await asyncio.gather(self._repo.find_by_request(checkout.user_id, request_id),
-                                                  self._cart.items(checkout.user_id), return_exceptions=True)
+            earlier, contents = await asyncio.gather(self._repo.find_by_request(checkout.user_id, request_id),
+                                                     self._cart.contents(checkout.user_id), return_exceptions=True)
             if isinstance(earlier, BaseException):
                 raise earlier
             if earlier:
                 return earlier
-            if isinstance(items, BaseException):
-                raise items
+            if isinstance(contents, BaseException):
+                raise contents
         else:
-            items = await self._cart.items(checkout.user_id)
+            contents = await self._cart.contents(checkout.user_id)
+        items, coupon_code = contents
         if not items:
             raise OrderRefused("your cart is empty", "CART_EMPTY")
         lines = await self._priced_lines(items, checkout.currency)
@@ -72,9 +74,12 @@ class OrderPlacer:
 
         order_id = orders.new_order_id()
         await self._repo.record_attempt(order_id, checkout.user_id)
+        coupon = (Coupon(coupon_code, checkout.currency, checkout.user_id, tuple(lines)) if coupon_code else None)
         try:
-            await self._catalog.reserve(order_id, items)
-            payment_id = await self._payment.authorize(order_id, subtotal + shipping_cost, checkout.currency,
+            discount = await self._catalog.reserve(order_id, items, coupon)
+            discounts = (discount,) if discount else ()
+            off = sum((d.amount for d in discounts), start=Decimal(0))
+            payment_id = await self._payment.authorize(order_id, subtotal - off + shipping_cost, checkout.currency,
                                                        checkout.card)
         except BaseException as error:
             # A refusal is an answer: nothing more was taken. After anything else the
@@ -84,7 +89,7 @@ class OrderPlacer:
         order = orders.Order(
             id=order_id, user_id=checkout.user_id, email=email, status=orders.Status.PLACED, lines=tuple(lines),
             address=self._address_of(checkout.address), currency=checkout.currency, shipping_cost=shipping_cost,
-            payment_id=payment_id, request_id=request_id,
+            payment_id=payment_id, request_id=request_id, discounts=discounts,
         )
         try:
             stored = await self._repo.create(order, self._placed_events(order))
@@ -102,7 +107,7 @@ class OrderPlacer:
                 await self._undo(order_id, payment_id, forget=True)
             raise
         try:  # exactly what was ordered: a line added while the order was placed stays
-            await self._cart.take_ordered(checkout.user_id, items)
+            await self._cart.take_ordered(checkout.user_id, items, coupon_code)
         except Exception:  # the order stands; a cart left full is the lesser harm
             log.warning("order placed but the ordered items could not be taken out of the cart",
                         extra={"order_id": order_id})

@@ -23,7 +23,7 @@ from service_runtime import outbox
 
 from checkoutservice.errors import IllegalTransition, OrderNotFound
 from checkoutservice.metrics import ORDER_VALUE, ORDERS
-from checkoutservice.orders import Address, Line, Order, Status
+from checkoutservice.orders import Address, DiscountLine, Line, Order, Status
 
 log = logging.getLogger("checkoutservice.repository")
 
@@ -63,7 +63,7 @@ class ClaimedAttempt:
     claimed_until: datetime
 
 
-def _order(row: dict, lines: list[dict]) -> Order:
+def _order(row: dict, lines: list[dict], discounts: list[dict] = ()) -> Order:
     address = row["address"]
     return Order(
         id=row["id"], user_id=row["user_id"], email=row["email"], status=Status(row["status"]),
@@ -74,6 +74,7 @@ def _order(row: dict, lines: list[dict]) -> Order:
         status_reason=row["status_reason"], tracking_id=row["tracking_id"], request_id=row["request_id"],
         created_at=row["created_at"], updated_at=row["updated_at"],
         times={k: row[k] for k in ("paid_at", "shipped_at", "cancelled_at", "refunded_at") if row[k]},
+        discounts=tuple(DiscountLine(d["code"], d["description"], d["amount"]) for d in discounts),
     )
 
 
@@ -107,7 +108,12 @@ class OrderRepository:
         lines: dict[str, list[dict]] = {}
         for line in await cur.fetchall():
             lines.setdefault(line["order_id"], []).append(line)
-        return [_order(row, lines.get(row["id"], [])) for row in rows]
+        await cur.execute("SELECT * FROM order_discounts WHERE order_id = ANY(%s) ORDER BY order_id, position",
+                          ([r["id"] for r in rows],))
+        discounts: dict[str, list[dict]] = {}
+        for discount in await cur.fetchall():
+            discounts.setdefault(discount["order_id"], []).append(discount)
+        return [_order(row, lines.get(row["id"], []), discounts.get(row["id"], [])) for row in rows]
 
     async def create(self, order: Order, events: Events) -> Order:
         """Store a new order and the events announcing it, in one transaction."""
@@ -135,6 +141,11 @@ class OrderRepository:
                            VALUES (%s, %s, %s, %s, %s, %s)""",
                         [(order.id, i, l.product_id, l.name, l.quantity, l.unit_price) for i, l in enumerate(order.lines)],
                     )
+                    if order.discounts:
+                        await cur.executemany(
+                            """INSERT INTO order_discounts (order_id, position, code, description, amount)
+                               VALUES (%s, %s, %s, %s, %s)""",
+                            [(order.id, i, d.code, d.description, d.amount) for i, d in enumerate(order.discounts)])
                 await _record_status(conn, order.id, order.status, "", "PlaceOrder")
                 for exchange, event in events:
                     await outbox.enqueue(conn, exchange, event)

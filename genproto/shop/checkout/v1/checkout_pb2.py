@@ -29,7 +29,7 @@ from shop.payment.v1 import payment_pb2 as shop_dot_payment_dot_v1_dot_payment__
 from shop.shipping.v1 import shipping_pb2 as shop_dot_shipping_dot_v1_dot_shipping__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fshop/checkout/v1/checkout.proto\x12\x10shop.checkout.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/type/money.proto\x1a\x1dshop/payment/v1/payment.proto\x1a\x1fshop/shipping/v1/shipping.proto\"\xb0\x05\n\x05Order\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12-\n\x06status\x18\x04 \x01(\x0e\x32\x1d.shop.checkout.v1.OrderStatus\x12\x15\n\rstatus_reason\x18\x05 \x01(\t\x12*\n\x05lines\x18\x06 \x03(\x0b\x32\x1b.shop.checkout.v1.OrderLine\x12\x33\n\x10shipping_address\x18\x07 \x01(\x0b\x32\x19.shop.shipping.v1.Address\x12\x15\n\rcurrency_code\x18\x08 \x01(\t\x12$\n\x08subtotal\x18\t \x01(\x0b\x32\x12.google.type.Money\x12)\n\rshipping_cost\x18\n \x01(\x0b\x32\x12.google.type.Money\x12!\n\x05total\x18\x0b \x01(\x0b\x32\x12.google.type.Money\x12\x12\n\npayment_id\x18\x0c \x01(\t\x12\x13\n\x0btracking_id\x18\r \x01(\t\x12/\n\x0b\x63reate_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tpaid_time\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tship_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x63\x61ncel_time\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0brefund_time\x18\x13 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x8f\x01\n\tOrderLine\x12\x12\n\nproduct_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x10\n\x08quantity\x18\x03 \x01(\x05\x12&\n\nunit_price\x18\x04 \x01(\x0b\x32\x12.google.type.Money\x12&\n\nline_total\x18\x05 \x01(\x0b\x32\x12.google.type.Money\"\xbc\x01\n\x11PlaceOrderRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x15\n\rcurrency_code\x18\x02 \x01(\t\x12*\n\x07\x61\x64\x64ress\x18\x03 \x01(\x0b\x32\x19.shop.shipping.v1.Address\x12\r\n\x05\x65mail\x18\x04 \x01(\t\x12\x30\n\x0b\x63redit_card\x18\x05 \x01(\x0b\x32\x1b.shop.payment.v1.CreditCard\x12\x12\n\nrequest_id\x18\x06 \x01(\t\"<\n\x12PlaceOrderResponse\x12&\n\x05order\x18\x01 \x01(\x0b\x32\x17.shop.checkout.v1.Order\"4\n\x0fGetOrderRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\":\n\x10GetOrderResponse\x12&\n\x05order\x18\x01 \x01(\x0b\x32\x17.shop.checkout.v1.Order\"K\n\x11ListOrdersRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"j\n\x12ListOrdersResponse\x12\'\n\x06orders\x18\x01 \x03(\x0b\x32\x17.shop.checkout.v1.Order\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\ntotal_size\x18\x03 \x01(\x05\"G\n\x12\x43\x61ncelOrderRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"=\n\x13\x43\x61ncelOrderResponse\x12&\n\x05order\x18\x01 \x01(\x0b\x32\x17.shop.checkout.v1.Order\"\xf1\x01\n\x14ListAllOrdersRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0f\n\x07user_id\x18\x03 \x01(\t\x12-\n\x06status\x18\x04 \x01(\x0e\x32\x1d.shop.checkout.v1.OrderStatus\x12\r\n\x05\x65mail\x18\x05 \x01(\t\x12\x30\n\x0cplaced_after\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\rplaced_before\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"m\n\x15ListAllOrdersResponse\x12\'\n\x06orders\x18\x01 \x03(\x0b\x32\x17.shop.checkout.v1.Order\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\ntotal_size\x18\x03 \x01(\x05\"&\n\x12GetAnyOrderRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\"n\n\x13GetAnyOrderResponse\x12&\n\x05order\x18\x01 \x01(\x0b\x32\x17.shop.checkout.v1.Order\x12/\n\x07history\x18\x02 \x03(\x0b\x32\x1e.shop.checkout.v1.StatusChange\"\x8d\x01\n\x0cStatusChange\x12-\n\x06status\x18\x01 \x01(\x0e\x32\x1d.shop.checkout.v1.OrderStatus\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\r\n\x05\x63\x61use\x18\x03 \x01(\t\x12/\n\x0b\x63hange_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"9\n\x15\x43\x61ncelAnyOrderRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"@\n\x16\x43\x61ncelAnyOrderResponse\x12&\n\x05order\x18\x01 \x01(\x0b\x32\x17.shop.checkout.v1.Order*\xcd\x01\n\x0bOrderStatus\x12\x1c\n\x18ORDER_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13ORDER_STATUS_PLACED\x10\x01\x12\x15\n\x11ORDER_STATUS_PAID\x10\x02\x12\x18\n\x14ORDER_STATUS_SHIPPED\x10\x03\x12\x1f\n\x1bORDER_STATUS_PAYMENT_FAILED\x10\x04\x12\x1a\n\x16ORDER_STATUS_CANCELLED\x10\x05\x12\x19\n\x15ORDER_STATUS_REFUNDED\x10\x06\x32\xa7\x07\n\x0f\x43heckoutService\x12~\n\nPlaceOrder\x12#.shop.checkout.v1.PlaceOrderRequest\x1a$.shop.checkout.v1.PlaceOrderResponse\"%\x82\xd3\xe4\x93\x02\x1f\"\x1a/v1/users/{user_id}/orders:\x01*\x12\x80\x01\n\x08GetOrder\x12!.shop.checkout.v1.GetOrderRequest\x1a\".shop.checkout.v1.GetOrderResponse\"-\x82\xd3\xe4\x93\x02\'\x12%/v1/users/{user_id}/orders/{order_id}\x12{\n\nListOrders\x12#.shop.checkout.v1.ListOrdersRequest\x1a$.shop.checkout.v1.ListOrdersResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/users/{user_id}/orders\x12\x93\x01\n\x0b\x43\x61ncelOrder\x12$.shop.checkout.v1.CancelOrderRequest\x1a%.shop.checkout.v1.CancelOrderResponse\"7\x82\xd3\xe4\x93\x02\x31\",/v1/users/{user_id}/orders/{order_id}:cancel:\x01*\x12t\n\rListAllOrders\x12&.shop.checkout.v1.ListAllOrdersRequest\x1a\'.shop.checkout.v1.ListAllOrdersResponse\"\x12\x82\xd3\xe4\x93\x02\x0c\x12\n/v1/orders\x12y\n\x0bGetAnyOrder\x12$.shop.checkout.v1.GetAnyOrderRequest\x1a%.shop.checkout.v1.GetAnyOrderResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/orders/{order_id}\x12\x8c\x01\n\x0e\x43\x61ncelAnyOrder\x12\'.shop.checkout.v1.CancelAnyOrderRequest\x1a(.shop.checkout.v1.CancelAnyOrderResponse\"\'\x82\xd3\xe4\x93\x02!\"\x1c/v1/orders/{order_id}:cancel:\x01*b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fshop/checkout/v1/checkout.proto\x12\x10shop.checkout.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/type/money.proto\x1a\x1dshop/payment/v1/payment.proto\x1a\x1fshop/shipping/v1/shipping.proto\"\x8f\x06\n\x05Order\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12-\n\x06status\x18\x04 \x01(\x0e\x32\x1d.shop.checkout.v1.OrderStatus\x12\x15\n\rstatus_reason\x18\x05 \x01(\t\x12*\n\x05lines\x18\x06 \x03(\x0b\x32\x1b.shop.checkout.v1.OrderLine\x12\x33\n\x10shipping_address\x18\x07 \x01(\x0b\x32\x19.shop.shipping.v1.Address\x12\x15\n\rcurrency_code\x18\x08 \x01(\t\x12$\n\x08subtotal\x18\t \x01(\x0b\x32\x12.google.type.Money\x12)\n\rshipping_cost\x18\n \x01(\x0b\x32\x12.google.type.Money\x12!\n\x05total\x18\x0b \x01(\x0b\x32\x12.google.type.Money\x12\x12\n\npayment_id\x18\x0c \x01(\t\x12\x13\n\x0btracking_id\x18\r \x01(\t\x12/\n\x0b\x63reate_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tpaid_time\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tship_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x63\x61ncel_time\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0brefund_time\x18\x13 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\tdiscounts\x18\x14 \x03(\x0b\x32\x1e.shop.checkout.v1.DiscountLine\x12*\n\x0e\x64iscount_total\x18\x15 \x01(\x0b\x32\x12.google.type.Money\"U\n\x0c\x44iscountLine\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\"\n\x06\x61mount\x18\x03 \x01(\x0b\x32\x12.google.type.Money\"\x8f\x01\n\tOrderLine\x12\x12\n\nproduct_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x10\n\x08quantity\x18\x03 \x01(\x05\x12&\n\nunit_price\x18\x04 \x01(\x0b\x32\x12.google.type.Money\x12&\n\nline_total\x18\x05 \x01(\x0b\x32\x12.google.type.Money\"\xbc\x01\n\x11PlaceOrderRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x15\n\rcurrency_code\x18\x02 \x01(\t\x12*\n\x07\x61\x64\x64ress\x18\x03 \x01(\x0b\x32\x19.shop.shipping.v1.Address\x12\r\n\x05\x65mail\x18\x04 \x01(\t\x12\x30\n\x0b\x63redit_card\x18\x05 \x01(\x0b\x32\x1b.shop.payment.v1.CreditCard\x12\x12\n\nrequest_id\x18\x06 \x01(\t\"<\n\x12PlaceOrderResponse\x12&\n\x05order\x18\x01 \x01(\x0b\x32\x17.shop.checkout.v1.Order\"4\n\x0fGetOrderRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\":\n\x10GetOrderResponse\x12&\n\x05order\x18\x01 \x01(\x0b\x32\x17.shop.checkout.v1.Order\"K\n\x11ListOrdersRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"j\n\x12ListOrdersResponse\x12\'\n\x06orders\x18\x01 \x03(\x0b\x32\x17.shop.checkout.v1.Order\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\ntotal_size\x18\x03 \x01(\x05\"G\n\x12\x43\x61ncelOrderRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"=\n\x13\x43\x61ncelOrderResponse\x12&\n\x05order\x18\x01 \x01(\x0b\x32\x17.shop.checkout.v1.Order\"\xf1\x01\n\x14ListAllOrdersRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0f\n\x07user_id\x18\x03 \x01(\t\x12-\n\x06status\x18\x04 \x01(\x0e\x32\x1d.shop.checkout.v1.OrderStatus\x12\r\n\x05\x65mail\x18\x05 \x01(\t\x12\x30\n\x0cplaced_after\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\rplaced_before\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"m\n\x15ListAllOrdersResponse\x12\'\n\x06orders\x18\x01 \x03(\x0b\x32\x17.shop.checkout.v1.Order\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\ntotal_size\x18\x03 \x01(\x05\"&\n\x12GetAnyOrderRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\"n\n\x13GetAnyOrderResponse\x12&\n\x05order\x18\x01 \x01(\x0b\x32\x17.shop.checkout.v1.Order\x12/\n\x07history\x18\x02 \x03(\x0b\x32\x1e.shop.checkout.v1.StatusChange\"\x8d\x01\n\x0cStatusChange\x12-\n\x06status\x18\x01 \x01(\x0e\x32\x1d.shop.checkout.v1.OrderStatus\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\r\n\x05\x63\x61use\x18\x03 \x01(\t\x12/\n\x0b\x63hange_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"9\n\x15\x43\x61ncelAnyOrderRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"@\n\x16\x43\x61ncelAnyOrderResponse\x12&\n\x05order\x18\x01 \x01(\x0b\x32\x17.shop.checkout.v1.Order*\xcd\x01\n\x0bOrderStatus\x12\x1c\n\x18ORDER_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13ORDER_STATUS_PLACED\x10\x01\x12\x15\n\x11ORDER_STATUS_PAID\x10\x02\x12\x18\n\x14ORDER_STATUS_SHIPPED\x10\x03\x12\x1f\n\x1bORDER_STATUS_PAYMENT_FAILED\x10\x04\x12\x1a\n\x16ORDER_STATUS_CANCELLED\x10\x05\x12\x19\n\x15ORDER_STATUS_REFUNDED\x10\x06\x32\xa7\x07\n\x0f\x43heckoutService\x12~\n\nPlaceOrder\x12#.shop.checkout.v1.PlaceOrderRequest\x1a$.shop.checkout.v1.PlaceOrderResponse\"%\x82\xd3\xe4\x93\x02\x1f\"\x1a/v1/users/{user_id}/orders:\x01*\x12\x80\x01\n\x08GetOrder\x12!.shop.checkout.v1.GetOrderRequest\x1a\".shop.checkout.v1.GetOrderResponse\"-\x82\xd3\xe4\x93\x02\'\x12%/v1/users/{user_id}/orders/{order_id}\x12{\n\nListOrders\x12#.shop.checkout.v1.ListOrdersRequest\x1a$.shop.checkout.v1.ListOrdersResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/users/{user_id}/orders\x12\x93\x01\n\x0b\x43\x61ncelOrder\x12$.shop.checkout.v1.CancelOrderRequest\x1a%.shop.checkout.v1.CancelOrderResponse\"7\x82\xd3\xe4\x93\x02\x31\",/v1/users/{user_id}/orders/{order_id}:cancel:\x01*\x12t\n\rListAllOrders\x12&.shop.checkout.v1.ListAllOrdersRequest\x1a\'.shop.checkout.v1.ListAllOrdersResponse\"\x12\x82\xd3\xe4\x93\x02\x0c\x12\n/v1/orders\x12y\n\x0bGetAnyOrder\x12$.shop.checkout.v1.GetAnyOrderRequest\x1a%.shop.checkout.v1.GetAnyOrderResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/orders/{order_id}\x12\x8c\x01\n\x0e\x43\x61ncelAnyOrder\x12\'.shop.checkout.v1.CancelAnyOrderRequest\x1a(.shop.checkout.v1.CancelAnyOrderResponse\"\'\x82\xd3\xe4\x93\x02!\"\x1c/v1/orders/{order_id}:cancel:\x01*b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -50,42 +50,44 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CHECKOUTSERVICE'].methods_by_name['GetAnyOrder']._serialized_options = b'\202\323\344\223\002\027\022\025/v1/orders/{order_id}'
   _globals['_CHECKOUTSERVICE'].methods_by_name['CancelAnyOrder']._loaded_options = None
   _globals['_CHECKOUTSERVICE'].methods_by_name['CancelAnyOrder']._serialized_options = b'\202\323\344\223\002!\"\034/v1/orders/{order_id}:cancel:\001*'
-  _globals['_ORDERSTATUS']._serialized_start=2507
-  _globals['_ORDERSTATUS']._serialized_end=2712
+  _globals['_ORDERSTATUS']._serialized_start=2689
+  _globals['_ORDERSTATUS']._serialized_end=2894
   _globals['_ORDER']._serialized_start=206
-  _globals['_ORDER']._serialized_end=894
-  _globals['_ORDERLINE']._serialized_start=897
-  _globals['_ORDERLINE']._serialized_end=1040
-  _globals['_PLACEORDERREQUEST']._serialized_start=1043
-  _globals['_PLACEORDERREQUEST']._serialized_end=1231
-  _globals['_PLACEORDERRESPONSE']._serialized_start=1233
-  _globals['_PLACEORDERRESPONSE']._serialized_end=1293
-  _globals['_GETORDERREQUEST']._serialized_start=1295
-  _globals['_GETORDERREQUEST']._serialized_end=1347
-  _globals['_GETORDERRESPONSE']._serialized_start=1349
-  _globals['_GETORDERRESPONSE']._serialized_end=1407
-  _globals['_LISTORDERSREQUEST']._serialized_start=1409
-  _globals['_LISTORDERSREQUEST']._serialized_end=1484
-  _globals['_LISTORDERSRESPONSE']._serialized_start=1486
-  _globals['_LISTORDERSRESPONSE']._serialized_end=1592
-  _globals['_CANCELORDERREQUEST']._serialized_start=1594
-  _globals['_CANCELORDERREQUEST']._serialized_end=1665
-  _globals['_CANCELORDERRESPONSE']._serialized_start=1667
-  _globals['_CANCELORDERRESPONSE']._serialized_end=1728
-  _globals['_LISTALLORDERSREQUEST']._serialized_start=1731
-  _globals['_LISTALLORDERSREQUEST']._serialized_end=1972
-  _globals['_LISTALLORDERSRESPONSE']._serialized_start=1974
-  _globals['_LISTALLORDERSRESPONSE']._serialized_end=2083
-  _globals['_GETANYORDERREQUEST']._serialized_start=2085
-  _globals['_GETANYORDERREQUEST']._serialized_end=2123
-  _globals['_GETANYORDERRESPONSE']._serialized_start=2125
-  _globals['_GETANYORDERRESPONSE']._serialized_end=2235
-  _globals['_STATUSCHANGE']._serialized_start=2238
-  _globals['_STATUSCHANGE']._serialized_end=2379
-  _globals['_CANCELANYORDERREQUEST']._serialized_start=2381
-  _globals['_CANCELANYORDERREQUEST']._serialized_end=2438
-  _globals['_CANCELANYORDERRESPONSE']._serialized_start=2440
-  _globals['_CANCELANYORDERRESPONSE']._serialized_end=2504
-  _globals['_CHECKOUTSERVICE']._serialized_start=2715
-  _globals['_CHECKOUTSERVICE']._serialized_end=3650
+  _globals['_ORDER']._serialized_end=989
+  _globals['_DISCOUNTLINE']._serialized_start=991
+  _globals['_DISCOUNTLINE']._serialized_end=1076
+  _globals['_ORDERLINE']._serialized_start=1079
+  _globals['_ORDERLINE']._serialized_end=1222
+  _globals['_PLACEORDERREQUEST']._serialized_start=1225
+  _globals['_PLACEORDERREQUEST']._serialized_end=1413
+  _globals['_PLACEORDERRESPONSE']._serialized_start=1415
+  _globals['_PLACEORDERRESPONSE']._serialized_end=1475
+  _globals['_GETORDERREQUEST']._serialized_start=1477
+  _globals['_GETORDERREQUEST']._serialized_end=1529
+  _globals['_GETORDERRESPONSE']._serialized_start=1531
+  _globals['_GETORDERRESPONSE']._serialized_end=1589
+  _globals['_LISTORDERSREQUEST']._serialized_start=1591
+  _globals['_LISTORDERSREQUEST']._serialized_end=1666
+  _globals['_LISTORDERSRESPONSE']._serialized_start=1668
+  _globals['_LISTORDERSRESPONSE']._serialized_end=1774
+  _globals['_CANCELORDERREQUEST']._serialized_start=1776
+  _globals['_CANCELORDERREQUEST']._serialized_end=1847
+  _globals['_CANCELORDERRESPONSE']._serialized_start=1849
+  _globals['_CANCELORDERRESPONSE']._serialized_end=1910
+  _globals['_LISTALLORDERSREQUEST']._serialized_start=1913
+  _globals['_LISTALLORDERSREQUEST']._serialized_end=2154
+  _globals['_LISTALLORDERSRESPONSE']._serialized_start=2156
+  _globals['_LISTALLORDERSRESPONSE']._serialized_end=2265
+  _globals['_GETANYORDERREQUEST']._serialized_start=2267
+  _globals['_GETANYORDERREQUEST']._serialized_end=2305
+  _globals['_GETANYORDERRESPONSE']._serialized_start=2307
+  _globals['_GETANYORDERRESPONSE']._serialized_end=2417
+  _globals['_STATUSCHANGE']._serialized_start=2420
+  _globals['_STATUSCHANGE']._serialized_end=2561
+  _globals['_CANCELANYORDERREQUEST']._serialized_start=2563
+  _globals['_CANCELANYORDERREQUEST']._serialized_end=2620
+  _globals['_CANCELANYORDERRESPONSE']._serialized_start=2622
+  _globals['_CANCELANYORDERRESPONSE']._serialized_end=2686
+  _globals['_CHECKOUTSERVICE']._serialized_start=2897
+  _globals['_CHECKOUTSERVICE']._serialized_end=3832
 # @@protoc_insertion_point(module_scope)
