@@ -18,7 +18,7 @@ from emailservice.errors import InvalidEvent
 from emailservice.mailer import Mailer
 from emailservice.metrics import EMAILS
 from emailservice.notices import EmailKind, Notice, kind_for_status_change
-from emailservice.orders import Address, Order, OrderLine
+from emailservice.orders import Address, Discount, Order, OrderLine
 
 log = logging.getLogger("emailservice.consumer")
 
@@ -56,6 +56,8 @@ def order_from_proto(message: checkout_pb2.Order) -> Order:
         ) if address is not None else None,
         status_reason=message.status_reason, tracking_id=message.tracking_id,
         placed_at=message.create_time.ToDatetime(tzinfo=timezone.utc) if message.HasField("create_time") else None,
+        discounts=tuple(Discount(f"{d.code}: {d.description}", _amount(d, "amount", currency))
+                        for d in message.discounts),
     )
 
 

@@ -97,6 +97,8 @@ def text_summary(order: Order) -> str:
             rows.append(f"    {money(line.unit_price)} each")
     rows.append("-" * TEXT_WIDTH)
     rows.append(aligned("Subtotal", money(order.subtotal)))
+    for discount in order.discounts:
+        rows.append(aligned(f"Discount, {discount.description}", "-" + money(discount.amount)))
     rows.append(aligned("Shipping", money(order.shipping_cost) if order.shipping_cost else "Free"))
     rows.append(aligned("Total", money(order.total)))
     return "\n".join(rows)

@@ -36,6 +36,12 @@ class OrderLine:
 
 
 @dataclass(frozen=True)
+class Discount:
+    description: str      # "SUMMER-10: 10% off"
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class Order:
     id: str
     email: str
@@ -49,6 +55,7 @@ class Order:
     status_reason: str = ""
     tracking_id: str = ""
     placed_at: datetime | None = None
+    discounts: tuple[Discount, ...] = ()
 
     @property
     def item_count(self) -> int:

@@ -16,10 +16,12 @@ from service_runtime import protomoney
 from shop.cart.v1 import cart_pb2, cart_pb2_grpc
 from shop.catalog.v1 import coupons_pb2, coupons_pb2_grpc
 from shop.checkout.v1 import checkout_pb2, checkout_pb2_grpc
+from shop.email.v1 import email_pb2, email_pb2_grpc
 from shop.payment.v1 import payment_pb2, payment_pb2_grpc
 from tests.integration.catalog_helpers import create_product
 from tests.integration.checkout_helpers import (DECLINED_CARD, fill_cart, new_shopper, place_request, refusal,
                                                wait_for_status)
+from tests.support.services import wait_until
 
 
 @pytest.fixture
@@ -56,7 +58,7 @@ def amount(money) -> Decimal:
 
 
 def test_an_order_keeps_its_discount_and_is_charged_what_is_left(checkout, checkout_channel, cart_channel,
-                                                               catalog_channel, payment_channel):
+                                                               catalog_channel, payment_channel, email_channel):
     code = make_code(catalog_channel, percent_off=10)
     owner = shopper_with_code(cart_channel, catalog_channel, code)  # 2 × 9.99
     order = checkout.PlaceOrder(place_request(owner), timeout=20).order
@@ -71,6 +73,10 @@ def test_an_order_keeps_its_discount_and_is_charged_what_is_left(checkout, check
     assert not left.items and left.coupon_code == ""
     shipped = wait_for_status(checkout_channel, owner, order.id, "SHIPPED")
     assert shipped.discounts == order.discounts and redemptions(catalog_channel, code) == 1
+    emails = wait_until(lambda: (lambda found: found if len(found) >= 3 else None)(
+        email_pb2_grpc.EmailServiceStub(email_channel).ListSentEmails(
+            email_pb2.ListSentEmailsRequest(order_id=order.id), timeout=5).emails), 30, "the order's emails")
+    assert all(f"Discount, {code}: 10% off" in email.text_body and "-$2.00" in email.text_body for email in emails)
 
 
 def test_a_code_used_up_meanwhile_refuses_the_order_and_the_cart_stays(checkout, cart_channel, catalog_channel):

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from emailservice.notices import EmailKind, Notice
-from emailservice.orders import Address, Order, OrderLine
+from emailservice.orders import Address, Discount, Order, OrderLine
 from emailservice.rendering import Renderer
 
 D = Decimal
@@ -61,6 +61,15 @@ def test_every_email_shows_the_order_lines_totals_and_address_in_both_parts(kind
         assert "The Shop" in part and "reply to this email" in part
     assert "Hello Erika Mustermann," in email.text
     assert "2 × Stoneware Mug" in email.text and "€12.50 each" in email.text
+
+
+@pytest.mark.parametrize("kind", list(EmailKind))
+def test_every_email_shows_the_discount_line_an_order_was_given(kind):
+    order = make_order(discounts=(Discount("SPRING-10: 10% off", D("4.30")),), total=D("43.69"))
+    email = render(kind, order)
+    for part in (email.text, email.html):
+        assert "Discount, SPRING-10: 10% off" in part and "-€4.30" in part and "€43.69" in part
+    assert "Discount" not in render(kind).text  # none without a coupon
 
 
 @pytest.mark.parametrize("kind", list(EmailKind))
