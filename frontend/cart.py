@@ -96,6 +96,29 @@ def remove_item(product_id: str):
     return _back_to_cart()
 
 
+@bp.post("/cart/coupon")
+def apply_coupon():
+    code = request.form.get("coupon_code", "").strip()
+    if not code:
+        flash("Type a coupon code first.", "error")
+        return _back_to_cart()
+    try:
+        cart = backends().cart.ApplyCoupon(cart_pb2.ApplyCouponRequest(
+            owner_id=owner_id(), coupon_code=code, currency_code=g.currency)).cart
+    except Refused as refused:
+        flash(f"{views.sentence(refused.message)} Your cart is as it was.", "error")
+    else:
+        flash(f"The code {cart.coupon_code} is applied.")
+    return _back_to_cart()
+
+
+@bp.post("/cart/coupon/remove")
+def remove_coupon():
+    _change_cart(lambda: backends().cart.RemoveCoupon(cart_pb2.RemoveCouponRequest(owner_id=owner_id())),
+                 "The code is removed.")
+    return _back_to_cart()
+
+
 @bp.post("/cart/empty")
 def empty():
     _change_cart(lambda: backends().cart.EmptyCart(cart_pb2.EmptyCartRequest(owner_id=owner_id())),

@@ -16,12 +16,13 @@ import grpc
 from service_runtime import protomoney
 from service_runtime.transcoding import http_status
 from shop.cart.v1 import cart_pb2
-from shop.catalog.v1 import catalog_pb2, currency_pb2
+from shop.catalog.v1 import catalog_pb2, coupons_pb2, currency_pb2
 from shop.checkout.v1 import checkout_pb2
 from shop.payment.v1 import payment_pb2
 from shop.shipping.v1 import shipping_pb2
 
 from frontend import catalog_views
+from frontend.account_views import sentence
 from frontend.clients import NotFound, Refused, ServiceUnavailable
 
 MAX_QUANTITY = catalog_views.MAX_QUANTITY
@@ -152,18 +153,12 @@ def form_field(service_field: str) -> tuple[str, str] | None:
     return None
 
 
-def _sentence(text: str) -> str:
-    text = text.strip()
-    text = text[:1].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
-
-
 def field_message(service_field: str, message: str, label: str) -> str:
     """The service's message with its field path replaced by the label: "address.postal_code
     must be ..." reads "Postal code must be ...". Pure."""
     message = re.sub(r"^" + re.escape(service_field) + r"\b:?", label, message.strip())
     message = re.sub(r"^(address|credit_card)\.[a-z_]+(\[\d+\])?:?", label, message)
-    return _sentence(message)
+    return sentence(message)
 
 
 def problem_for(refused: Refused) -> Problem:
@@ -175,18 +170,20 @@ def problem_for(refused: Refused) -> Problem:
         return Problem(status, "Your payment did not go through.", fields={input_name: message})
     if refused.reason in ("OUT_OF_STOCK", "PRODUCT_UNAVAILABLE"):
         product_id = refused.metadata.get("product_id", "")
-        line = _sentence(refused.message) if refused.reason == "OUT_OF_STOCK" else \
+        line = sentence(refused.message) if refused.reason == "OUT_OF_STOCK" else \
             "This product is no longer sold. Please remove it from your cart."
         return Problem(status, "Some of your cart cannot be ordered as it stands; see the marked items.",
                        lines={product_id: line} if product_id else {})
     if refused.reason == "CART_EMPTY":
         return Problem(status, "Your cart is empty: add something before checking out.")
+    if refused.reason == "COUPON_REFUSED":
+        return Problem(status, f"{sentence(refused.message)} Remove the code, or change your cart, and order again.")
     target = form_field(refused.field) if refused.field else None
     if target:
         input_name, label = target
         return Problem(status, "Please check the marked fields.",
                        fields={input_name: field_message(refused.field, refused.message, label)})
-    return Problem(status, _sentence(refused.message))
+    return Problem(status, sentence(refused.message))
 
 
 def place_order(backends, form: CheckoutForm, user_id: str, currency: str, timeout: float) -> checkout_pb2.Order:
@@ -213,6 +210,12 @@ class CartView:
     # None when there is no quote (an empty cart, an address shipping refuses, shipping away).
     shipping: Decimal | None = None
     shipping_note: str = ""
+    # The coupon code the shopper applied, what it takes off now (None when it does not
+    # apply, `coupon_note` saying why) and how it reads.
+    coupon_code: str = ""
+    discount: Decimal | None = None
+    discount_description: str = ""
+    coupon_note: str = ""
 
     @property
     def units(self) -> int:
@@ -226,7 +229,7 @@ class CartView:
 
     @property
     def total(self) -> Decimal | None:
-        return None if self.shipping is None else self.subtotal + self.shipping
+        return None if self.shipping is None else self.subtotal - (self.discount or 0) + self.shipping
 
     def money(self, amount: Decimal | None):
         """An amount as a google.type.Money, for the `money` filter."""
@@ -280,7 +283,8 @@ def _unit_prices(backends, products: list, currency: str) -> dict[str, Decimal]:
 def load_cart(backends, owner_id: str, currency: str, address: shipping_pb2.Address) -> CartView:
     """The owner's cart priced in `currency`, with shipping quoted to `address` (the one in
     the checkout form), so the page shows the totals the order will have."""
-    items = backends.cart.GetCart(cart_pb2.GetCartRequest(owner_id=owner_id)).cart.items
+    stored = backends.cart.GetCart(cart_pb2.GetCartRequest(owner_id=owner_id)).cart
+    items = stored.items
     products = _products(backends, [item.product_id for item in items])
     prices = _unit_prices(backends, list(products.values()), currency)
     lines = []
@@ -290,7 +294,24 @@ def load_cart(backends, owner_id: str, currency: str, address: shipping_pb2.Addr
                               catalog_views.image_src(product.image_url if product else ""), item.quantity,
                               prices.get(item.product_id)))
     cart = CartView(currency, tuple(lines))
+    if stored.coupon_code and items:
+        cart = _with_coupon(backends, cart, stored.coupon_code, owner_id)
     return _with_shipping(backends, cart, address) if cart.subtotal > 0 else cart
+
+
+def _with_coupon(backends, cart: CartView, code: str, owner_id: str) -> CartView:
+    """What the cart's code takes off now, as checkout will redeem it (decision 0016)."""
+    try:
+        priced = backends.catalog.PriceCoupon(coupons_pb2.PriceCouponRequest(
+            coupon_code=code, currency_code=cart.currency, customer_id=owner_id,
+            lines=[coupons_pb2.CartLine(product_id=line.product_id, quantity=line.quantity) for line in cart.lines]))
+    except Refused as refused:
+        return replace(cart, coupon_code=code, coupon_note=sentence(refused.message))
+    except ServiceUnavailable:
+        return replace(cart, coupon_code=code, coupon_note="We cannot check the code right now; it is checked again "
+                                                           "when you place the order.")
+    return replace(cart, coupon_code=code, discount=protomoney.from_proto(priced.discount.amount)[0],
+                   discount_description=priced.discount.description)
 
 
 def _with_shipping(backends, cart: CartView, address: shipping_pb2.Address) -> CartView:

@@ -11,7 +11,7 @@ import grpc
 from service_runtime import status_details
 from shop.audit.v1 import audit_pb2_grpc
 from shop.cart.v1 import cart_pb2_grpc
-from shop.catalog.v1 import catalog_pb2_grpc, currency_pb2_grpc
+from shop.catalog.v1 import catalog_pb2_grpc, coupons_pb2_grpc, currency_pb2_grpc
 from shop.checkout.v1 import checkout_pb2_grpc
 from shop.email.v1 import email_pb2_grpc
 from shop.identity.v1 import identity_pb2_grpc
@@ -100,7 +100,8 @@ class Backends:
             ("payment", config.payment_addr), ("email", config.email_addr))}
         c, timeout = self._channels, config.rpc_timeout
         self.catalog = Service("catalog", [catalog_pb2_grpc.CatalogServiceStub(c["catalog"]),
-                                           currency_pb2_grpc.CurrencyServiceStub(c["catalog"])], timeout, metadata)
+                                           currency_pb2_grpc.CurrencyServiceStub(c["catalog"]),
+                                           coupons_pb2_grpc.CouponServiceStub(c["catalog"])], timeout, metadata)
         self.cart = Service("cart", [cart_pb2_grpc.CartServiceStub(c["cart"])], timeout, metadata)
         self.checkout = Service("checkout", [checkout_pb2_grpc.CheckoutServiceStub(c["checkout"]),
                                              dead_letters_pb2_grpc.DeadLetterServiceStub(c["checkout"])], timeout,
