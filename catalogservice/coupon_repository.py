@@ -39,11 +39,12 @@ class Redemption:
 
 
 def _coupon(row: dict) -> Coupon:
-    return Coupon(code=row["code"], kind=Kind(row["kind"]), value=row["value"], currency=(row["currency"] or "").strip(),
+    return Coupon(code=row["code"], kind=Kind(row["kind"]), value=row["value"],
+                  currency=(row["currency"] or "").strip(),
                   min_subtotal=row["min_subtotal"], min_currency=(row["min_currency"] or "").strip(),
                   categories=frozenset(row["categories"]), currencies=frozenset(row["currencies"]),
                   valid_from=row["valid_from"], valid_until=row["valid_until"],
-                  per_customer_limit=row["per_customer_limit"], total_limit=row["total_limit"])
+                  per_customer_limit=row["per_customer_limit"], total_limit=row["total_limit"], banner=row["banner"])
 
 
 async def _uses(cur, code: str, customer_id: str) -> tuple[int, int]:
@@ -98,18 +99,21 @@ class CouponRepository:
             async with self._pool.connection() as conn:
                 await conn.execute(
                     """INSERT INTO coupons (code, kind, value, currency, min_subtotal, min_currency, categories,
-                                            currencies, valid_from, valid_until, per_customer_limit, total_limit)
-                       VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+                                            currencies, valid_from, valid_until, per_customer_limit, total_limit,
+                                            banner)
+                       VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
                     (coupon.code, coupon.kind.value, coupon.value, coupon.currency or None, coupon.min_subtotal,
                      coupon.min_currency or None, sorted(coupon.categories), sorted(coupon.currencies),
-                     coupon.valid_from, coupon.valid_until, coupon.per_customer_limit, coupon.total_limit))
+                     coupon.valid_from, coupon.valid_until, coupon.per_customer_limit, coupon.total_limit,
+                     coupon.banner))
         except psycopg.errors.UniqueViolation:
             raise CouponExists(coupon.code) from None
         return (await self._stored("code = %(code)s", {"code": coupon.code}))[0]
 
     async def list(self, limit: int, offset: int) -> tuple[list[StoredCoupon], int]:
-        found = await self._stored("deleted_at IS NULL ORDER BY created_at DESC, code LIMIT %(limit)s OFFSET %(offset)s",
-                                   {"limit": limit, "offset": offset})
+        found = await self._stored(
+            "deleted_at IS NULL ORDER BY created_at DESC, code LIMIT %(limit)s OFFSET %(offset)s",
+            {"limit": limit, "offset": offset})
         async with self._pool.connection() as conn:
             (total,) = await (await conn.execute("SELECT count(*) FROM coupons WHERE deleted_at IS NULL")).fetchone()
         return found, total
@@ -120,6 +124,20 @@ class CouponRepository:
                                      (code,))
             if cur.rowcount == 0:
                 raise CouponNotFound(code)
+
+    async def promotions(self, categories: list[str], limit: int) -> list[tuple[str, str]]:
+        """(code, banner) of live, advertised codes that fit these categories, newest first."""
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                f"""SELECT c.code, c.banner FROM coupons c
+                     WHERE c.deleted_at IS NULL AND c.banner <> ''
+                       AND (c.valid_from IS NULL OR c.valid_from <= now())
+                       AND (c.valid_until IS NULL OR c.valid_until > now())
+                       AND (c.categories = '{{}}' OR c.categories && %(categories)s::text[])
+                       AND (c.total_limit = 0 OR c.total_limit > (SELECT count(*) {_HELD} AND r.code = c.code))
+                     ORDER BY c.created_at DESC, c.code LIMIT %(limit)s""",
+                {"categories": categories, "limit": limit})
+            return [(code, banner) for code, banner in await cur.fetchall()]
 
     async def price(self, request: Redemption, *, rates: RateTable, now: datetime) -> Discount:
         async with self._pool.connection() as conn:

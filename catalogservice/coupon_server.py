@@ -17,6 +17,7 @@ from catalogservice.errors import InvalidArgument
 from catalogservice.live_catalog import LiveCatalog
 
 MAX_LINES = stock.MAX_LINES
+MAX_PROMOTIONS = 10
 
 
 def _moment(message, field: str) -> datetime | None:
@@ -40,7 +41,8 @@ def coupon_from_proto(message: coupons_pb2.Coupon) -> Coupon:
         min_subtotal=minimum, min_currency=min_currency, categories=frozenset(message.categories),
         currencies=frozenset(code.upper() for code in message.currencies),
         valid_from=_moment(message, "valid_from"), valid_until=_moment(message, "valid_until"),
-        per_customer_limit=message.per_customer_limit, total_limit=message.total_limit))
+        per_customer_limit=message.per_customer_limit, total_limit=message.total_limit,
+        banner=message.banner.strip()))
 
 
 def coupon_to_proto(stored: StoredCoupon) -> coupons_pb2.Coupon:
@@ -49,7 +51,7 @@ def coupon_to_proto(stored: StoredCoupon) -> coupons_pb2.Coupon:
         code=coupon.code, categories=sorted(coupon.categories), currencies=sorted(coupon.currencies),
         valid_from=to_timestamp(coupon.valid_from), valid_until=to_timestamp(coupon.valid_until),
         per_customer_limit=coupon.per_customer_limit, total_limit=coupon.total_limit,
-        redemptions=stored.redemptions, create_time=to_timestamp(stored.created_at))
+        redemptions=stored.redemptions, create_time=to_timestamp(stored.created_at), banner=coupon.banner)
     if coupon.kind is Kind.PERCENT:
         message.percent_off = int(coupon.value)
     else:
@@ -122,12 +124,20 @@ class CouponServicer(coupons_pb2_grpc.CouponServiceServicer):
         await self._repo.delete(coupons.normalized_code(request.code))
         return coupons_pb2.DeleteCouponResponse()
 
+    async def ListPromotions(self, request, context):
+        if not 0 <= request.limit <= MAX_PROMOTIONS or len(request.categories) > MAX_LINES:
+            raise InvalidArgument(f"limit is 1 to {MAX_PROMOTIONS} (0 for 1), with at most {MAX_LINES} categories")
+        found = await self._repo.promotions(sorted(set(request.categories)), request.limit or 1)
+        return coupons_pb2.ListPromotionsResponse(promotions=[coupons_pb2.Promotion(code=code, banner=banner)
+                                                              for code, banner in found])
+
     async def PriceCoupon(self, request, context):
         code = coupons.normalized_code(request.coupon_code)
         if len(request.customer_id) > 200:
             raise InvalidArgument("customer_id takes at most 200 characters")
         view = await self._live.view()
-        products = {entry.product.id: entry.product for entry in view.present([line.product_id for line in request.lines])}
+        asked = [line.product_id for line in request.lines]
+        products = {entry.product.id: entry.product for entry in view.present(asked)}
         priced = priced_cart(request.lines, request.currency_code, products, self._rates)
         if not priced:
             raise CouponRefused(code, Refusal.NOT_APPLICABLE)

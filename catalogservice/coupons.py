@@ -23,6 +23,7 @@ from catalogservice.errors import CatalogError, InvalidArgument
 
 CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{2,31}")
 MAX_PERCENT = Decimal(100)
+MAX_BANNER = 140
 GUEST_PREFIX = "guest:"
 
 
@@ -69,6 +70,8 @@ class Coupon:
     total_limit: int = 0                      # 0: no limit
     # Only these order currencies; empty: any the rates know.
     currencies: frozenset[str] = field(default_factory=frozenset)
+    # What the shop may show shoppers about it; empty: not advertised.
+    banner: str = ""
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,8 @@ def check_coupon(coupon: Coupon) -> Coupon:
         raise InvalidArgument("a coupon must end after it starts")
     if coupon.per_customer_limit < 0 or coupon.total_limit < 0:
         raise InvalidArgument("limits are 0 (none) or more")
+    if len(coupon.banner) > MAX_BANNER or any(ord(c) < 32 for c in coupon.banner):
+        raise InvalidArgument(f"a banner is one line of at most {MAX_BANNER} characters")
     return coupon
 
 

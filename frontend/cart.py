@@ -12,7 +12,7 @@ from service_runtime import deadlines
 from shop.cart.v1 import cart_pb2
 from shop.checkout.v1 import checkout_pb2
 
-from frontend import backends, checkout_views as views
+from frontend import backends, checkout_views as views, promotions
 from frontend.clients import NotFound, Refused, ServiceUnavailable
 from frontend.visitor import owner_id
 
@@ -39,8 +39,9 @@ def _not_stored(response):
 def _cart_page(form: views.CheckoutForm, problem: views.Problem | None = None, status: int = 200):
     cart = views.load_cart(backends(), owner_id(), g.currency, form.address())
     g.cart_count = sum(line.quantity for line in cart.lines)  # the header's count, without asking again
+    offers = promotions.banners(backends().catalog, cart.categories) if cart.lines and not cart.coupon_code else []
     return render_template("cart/cart.html", cart=cart, form=form, problem=problem or views.Problem(200, ""),
-                           test_cards=views.TEST_CARDS), status
+                           test_cards=views.TEST_CARDS, promotions=offers), status
 
 
 @bp.get("/cart")

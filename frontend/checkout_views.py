@@ -216,6 +216,8 @@ class CartView:
     discount: Decimal | None = None
     discount_description: str = ""
     coupon_note: str = ""
+    # The categories of what is in the cart: the promotions that fit it.
+    categories: frozenset[str] = frozenset()
 
     @property
     def units(self) -> int:
@@ -293,7 +295,8 @@ def load_cart(backends, owner_id: str, currency: str, address: shipping_pb2.Addr
         lines.append(CartLine(item.product_id, product.name if product else item.product_id,
                               catalog_views.image_src(product.image_url if product else ""), item.quantity,
                               prices.get(item.product_id)))
-    cart = CartView(currency, tuple(lines))
+    cart = CartView(currency, tuple(lines),
+                    categories=frozenset(c for product in products.values() for c in product.categories))
     if stored.coupon_code and items:
         cart = _with_coupon(backends, cart, stored.coupon_code, owner_id)
     return _with_shipping(backends, cart, address) if cart.subtotal > 0 else cart

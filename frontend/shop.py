@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, current_app, g, render_template, r
 
 from shop.catalog.v1 import catalog_pb2
 
-from frontend import backends, cart_count, catalog_views
+from frontend import backends, cart_count, catalog_views, promotions
 from frontend.clients import NotFound
 from frontend.together import together
 from frontend.catalog_views import UnknownPage
@@ -75,7 +75,8 @@ def search():
 @bp.get("/products/<product_id>")
 def product(product_id: str):
     page, _ = together(lambda: catalog_views.product_page(backends().catalog, g.currency, product_id), cart_count)
-    return render_template("shop/product.html", product=page)
+    return render_template("shop/product.html", product=page,
+                           promotions=promotions.banners(backends().catalog, page.categories))
 
 
 @bp.get("/images/products/<name>")

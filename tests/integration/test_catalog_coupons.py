@@ -155,3 +155,24 @@ def test_a_code_outside_its_window_is_refused(coupons, catalog, catalog_channel)
     code = make(coupons, percent_off=5, valid_from=later).code
     early = refused(lambda: reserve(catalog, f"order-{uuid.uuid4().hex[:8]}", cup, code))
     assert early.details() == f"the code {code} is not valid yet"
+
+
+def test_promotions_are_the_live_advertised_codes_that_fit_the_categories(coupons, catalog, catalog_channel):
+    kitchen = make(coupons, percent_off=20, categories=["kitchen"], banner="20% off the kitchen").code
+    everywhere = make(coupons, percent_off=5, banner="5% off everything").code
+    quiet = make(coupons, percent_off=50).code  # not advertised
+    used_up = make(coupons, percent_off=30, categories=["kitchen"], total_limit=1, banner="30% off, once").code
+    reserve(catalog, f"order-{uuid.uuid4().hex[:8]}", create_product(catalog_channel, stock=5), used_up)
+
+    def shown(*categories, limit=10):
+        found = coupons.ListPromotions(coupons_pb2.ListPromotionsRequest(categories=categories, limit=limit),
+                                       timeout=5).promotions
+        return [(p.code, p.banner) for p in found]
+
+    for_kitchen = shown("kitchen")
+    assert (kitchen, "20% off the kitchen") in for_kitchen and (everywhere, "5% off everything") in for_kitchen
+    assert quiet not in [c for c, _ in for_kitchen] and used_up not in [c for c, _ in for_kitchen]
+    assert kitchen not in [c for c, _ in shown("outdoors")]
+    assert len(shown("kitchen", limit=1)) == 1
+    too_long = refused(lambda: make(coupons, percent_off=5, banner="x" * 141))
+    assert too_long.code() == grpc.StatusCode.INVALID_ARGUMENT and "banner" in too_long.details()

@@ -77,3 +77,14 @@ def test_a_code_used_up_meanwhile_is_shown_as_such_and_checkout_names_it(web, ke
     post(web, "/cart/coupon/remove")
     assert "The code is removed." in flashes(web.get("/cart").text)
     placed_order_id(submit(web))
+
+
+def test_a_promotion_fitting_the_product_or_cart_is_shown(web, kettle, catalog_channel):
+    code = make_code(catalog_channel, percent_off=15, categories=["kitchen"], banner="15% off the kitchen this week")
+    page = web.get(f"/products/{kettle.id}").text
+    assert '<aside class="promotion" role="note"><strong>15% off the kitchen this week</strong>' in page
+    assert f"<code>{code}</code>" in page
+    add(web, kettle.id)
+    assert "15% off the kitchen this week" in web.get("/cart").text
+    post(web, "/cart/coupon", {"coupon_code": code})
+    assert '<aside class="promotion"' not in web.get("/cart").text  # a cart with a code is not sold another

@@ -12,7 +12,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Coupon(_message.Message):
-    __slots__ = ("code", "percent_off", "amount_off", "min_subtotal", "categories", "valid_from", "valid_until", "per_customer_limit", "total_limit", "currencies", "redemptions", "create_time")
+    __slots__ = ("code", "percent_off", "amount_off", "min_subtotal", "categories", "valid_from", "valid_until", "per_customer_limit", "total_limit", "currencies", "redemptions", "create_time", "banner")
     CODE_FIELD_NUMBER: _ClassVar[int]
     PERCENT_OFF_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_OFF_FIELD_NUMBER: _ClassVar[int]
@@ -25,6 +25,7 @@ class Coupon(_message.Message):
     CURRENCIES_FIELD_NUMBER: _ClassVar[int]
     REDEMPTIONS_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    BANNER_FIELD_NUMBER: _ClassVar[int]
     code: str
     percent_off: int
     amount_off: _money_pb2.Money
@@ -37,7 +38,30 @@ class Coupon(_message.Message):
     currencies: _containers.RepeatedScalarFieldContainer[str]
     redemptions: int
     create_time: _timestamp_pb2.Timestamp
-    def __init__(self, code: _Optional[str] = ..., percent_off: _Optional[int] = ..., amount_off: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., min_subtotal: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., categories: _Optional[_Iterable[str]] = ..., valid_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., per_customer_limit: _Optional[int] = ..., total_limit: _Optional[int] = ..., currencies: _Optional[_Iterable[str]] = ..., redemptions: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    banner: str
+    def __init__(self, code: _Optional[str] = ..., percent_off: _Optional[int] = ..., amount_off: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., min_subtotal: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., categories: _Optional[_Iterable[str]] = ..., valid_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., per_customer_limit: _Optional[int] = ..., total_limit: _Optional[int] = ..., currencies: _Optional[_Iterable[str]] = ..., redemptions: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., banner: _Optional[str] = ...) -> None: ...
+
+class ListPromotionsRequest(_message.Message):
+    __slots__ = ("categories", "limit")
+    CATEGORIES_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    categories: _containers.RepeatedScalarFieldContainer[str]
+    limit: int
+    def __init__(self, categories: _Optional[_Iterable[str]] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class Promotion(_message.Message):
+    __slots__ = ("code", "banner")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    BANNER_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    banner: str
+    def __init__(self, code: _Optional[str] = ..., banner: _Optional[str] = ...) -> None: ...
+
+class ListPromotionsResponse(_message.Message):
+    __slots__ = ("promotions",)
+    PROMOTIONS_FIELD_NUMBER: _ClassVar[int]
+    promotions: _containers.RepeatedCompositeFieldContainer[Promotion]
+    def __init__(self, promotions: _Optional[_Iterable[_Union[Promotion, _Mapping]]] = ...) -> None: ...
 
 class CreateCouponRequest(_message.Message):
     __slots__ = ("coupon",)

@@ -54,6 +54,11 @@ class CouponServiceStub:
                 request_serializer=shop_dot_catalog_dot_v1_dot_coupons__pb2.DeleteCouponRequest.SerializeToString,
                 response_deserializer=shop_dot_catalog_dot_v1_dot_coupons__pb2.DeleteCouponResponse.FromString,
                 _registered_method=True)
+        self.ListPromotions = channel.unary_unary(
+                '/shop.catalog.v1.CouponService/ListPromotions',
+                request_serializer=shop_dot_catalog_dot_v1_dot_coupons__pb2.ListPromotionsRequest.SerializeToString,
+                response_deserializer=shop_dot_catalog_dot_v1_dot_coupons__pb2.ListPromotionsResponse.FromString,
+                _registered_method=True)
         self.PriceCoupon = channel.unary_unary(
                 '/shop.catalog.v1.CouponService/PriceCoupon',
                 request_serializer=shop_dot_catalog_dot_v1_dot_coupons__pb2.PriceCouponRequest.SerializeToString,
@@ -91,6 +96,15 @@ class CouponServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListPromotions(self, request, context):
+        """Live codes with a banner that fit these categories (or any: a code for every
+        category fits all), newest first: the website's promotion banners. Used-up, ended and
+        out-of-window codes are left out.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def PriceCoupon(self, request, context):
         """What a code would take off these lines now, without redeeming it: for the cart.
         FAILED_PRECONDITION (ErrorInfo reason COUPON_REFUSED, metadata "code" and "why") when
@@ -117,6 +131,11 @@ def add_CouponServiceServicer_to_server(servicer, server):
                     servicer.DeleteCoupon,
                     request_deserializer=shop_dot_catalog_dot_v1_dot_coupons__pb2.DeleteCouponRequest.FromString,
                     response_serializer=shop_dot_catalog_dot_v1_dot_coupons__pb2.DeleteCouponResponse.SerializeToString,
+            ),
+            'ListPromotions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPromotions,
+                    request_deserializer=shop_dot_catalog_dot_v1_dot_coupons__pb2.ListPromotionsRequest.FromString,
+                    response_serializer=shop_dot_catalog_dot_v1_dot_coupons__pb2.ListPromotionsResponse.SerializeToString,
             ),
             'PriceCoupon': grpc.unary_unary_rpc_method_handler(
                     servicer.PriceCoupon,
@@ -210,6 +229,33 @@ class CouponService:
             '/shop.catalog.v1.CouponService/DeleteCoupon',
             shop_dot_catalog_dot_v1_dot_coupons__pb2.DeleteCouponRequest.SerializeToString,
             shop_dot_catalog_dot_v1_dot_coupons__pb2.DeleteCouponResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPromotions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/shop.catalog.v1.CouponService/ListPromotions',
+            shop_dot_catalog_dot_v1_dot_coupons__pb2.ListPromotionsRequest.SerializeToString,
+            shop_dot_catalog_dot_v1_dot_coupons__pb2.ListPromotionsResponse.FromString,
             options,
             channel_credentials,
             insecure,
