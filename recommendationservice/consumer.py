@@ -4,6 +4,7 @@ and status is acked and ignored. Each effect is recorded with its event, so a re
 does nothing."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 
 from service_runtime import messaging, topology
@@ -13,6 +14,8 @@ from recommendationservice.errors import InvalidEvent
 from recommendationservice.metrics import LEARNT
 from recommendationservice.purchases import purchase_of, sale_of
 from recommendationservice.recommender import Recommender
+
+log = logging.getLogger("recommendationservice.consumer")
 
 SUBSCRIPTION = messaging.Subscription("recommendation", topology.CHECKOUT_EVENTS)
 
@@ -46,6 +49,9 @@ class OrderEvents:
         if purchase is not None:
             noted = await self._recommender.note_purchase(purchase, (delivery.message_id, delivery.message_type))
             LEARNT.labels("purchase", _outcome(noted)).inc()
+            # Never the shopper's id: a guest's is their session cookie.
+            log.info("purchase noted" if noted else "purchase already noted: nothing changed",
+                     extra={"order_id": event.order_id, "products": len(purchase.product_ids)})
 
     async def status_changed(self, event: events_pb2.OrderStatusChanged, delivery: messaging.Delivery) -> None:
         # Only a shipped order is a sale: a PLACED or PAID one may still fail or be
@@ -58,6 +64,8 @@ class OrderEvents:
             raise messaging.Unprocessable(str(exc)) from None
         counted = await self._recommender.learn_sale(sale, (delivery.message_id, delivery.message_type))
         LEARNT.labels("sale", _outcome(counted)).inc()
+        log.info("sale counted" if counted else "sale already counted: nothing changed",
+                 extra={"order_id": sale.order_id, "products": len(sale.units), "day": sale.day.isoformat()})
 
     def consumer(self, amqp_url: str) -> messaging.Consumer:
         return messaging.Consumer(amqp_url, SUBSCRIPTION, {
