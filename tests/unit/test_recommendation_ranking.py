@@ -19,7 +19,8 @@ def ids(recommendations):
 def test_products_bought_together_most_often_come_first_then_best_sellers():
     signals = Signals({"cups": 3, "tray": 7}, (("kettle", 40), ("cups", 12), ("lamp", 2)))
     assert shortlist(signals, frozenset(), 10) == [
-        Candidate("tray", TOGETHER), Candidate("cups", TOGETHER), Candidate("kettle", POPULAR), Candidate("lamp", POPULAR)]
+        Candidate("tray", TOGETHER), Candidate("cups", TOGETHER),
+        Candidate("kettle", POPULAR), Candidate("lamp", POPULAR)]
 
 
 def test_among_products_bought_together_equally_often_the_better_seller_wins():
