@@ -45,7 +45,8 @@ PROJECT = "shopbench"
 # The compose services that run for good (keys runs once and exits), in the table's order;
 # mailpit has no `make run` counterpart (emailservice writes .eml files there).
 RUNNING = ("postgres", "redis", "rabbitmq", "mailpit", "catalogservice", "cartservice", "shippingservice",
-           "paymentservice", "emailservice", "identityservice", "checkoutservice", "frontend", "krakend")
+           "paymentservice", "emailservice", "identityservice", "recommendationservice", "checkoutservice", "frontend",
+           "krakend")
 ENGINE_ROW = "the engine itself"
 
 @dataclass(frozen=True)

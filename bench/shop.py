@@ -16,8 +16,9 @@ from shop.cart.v1 import cart_pb2, cart_pb2_grpc
 from tests.support.services import ServiceProcess
 from tests.support.website import Website
 
-DATABASES = ("catalog", "shipping", "payment", "email", "orders", "identity")
-CALLED_FROM_OUTSIDE = ("catalog", "cart", "checkout", "shipping", "identity")  # by the website and the gateway
+DATABASES = ("catalog", "shipping", "payment", "email", "orders", "identity", "recommendation")
+CALLED_FROM_OUTSIDE = ("catalog", "cart", "checkout", "shipping", "identity",  # by the website and the gateway
+                       "recommendation")
 VISITOR = "3f0c8a52-6f0e-4c1a-9a57-2f3b0d1e4c77"  # the website's session id whose cart has 3 lines
 
 
@@ -39,6 +40,8 @@ def start_services(cleanup: contextlib.ExitStack, databases: Mapping[str, str], 
                                   "AMQP_URL": amqp_url})
     payment = start("payment", {"DATABASE_URL": databases["payment"], "AMQP_URL": amqp_url})
     start("email", {"DATABASE_URL": databases["email"], "MAIL_DIR": str(logs / "mail"), "AMQP_URL": amqp_url})
+    start("recommendation", {"DATABASE_URL": databases["recommendation"], "CATALOG_ADDR": catalog.address,
+                             "AMQP_URL": amqp_url})
     start("checkout", {"DATABASE_URL": databases["orders"], "CART_ADDR": cart.address, "CATALOG_ADDR": catalog.address,
                        "SHIPPING_ADDR": shipping.address, "PAYMENT_ADDR": payment.address, "AMQP_URL": amqp_url})
     return started

@@ -28,7 +28,7 @@ NAMESPACE = "shop"
 # The images of deploy/k8s, by the name the manifests give them; the shop's own are built by
 # compose as <project>-<service> and tagged with the manifests' name before they are saved.
 SHOP_IMAGES = ("catalogservice", "cartservice", "checkoutservice", "paymentservice", "shippingservice",
-               "emailservice", "identityservice", "frontend")
+               "emailservice", "identityservice", "recommendationservice", "frontend")
 THIRD_PARTY_IMAGES = ("postgres:15", "redis:7.2-alpine", "rabbitmq:3.13-management", "devopsfaith/krakend:1.4.1")
 SHOP_TAG = "dev"
 # What NodePort services the overlay publishes, by service: the port inside the cluster.

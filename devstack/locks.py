@@ -1,5 +1,5 @@
 """requirements.runtime.lock: the part of requirements.lock that the shop's processes (the
-seven services and the website) need at run time. Their images install it, so they carry
+eight services and the website) need at run time. Their images install it, so they carry
 no test or tool package (pytest, playwright, locust, ...).
 
     python -m devstack.locks           # rewrite requirements.runtime.lock

@@ -39,10 +39,11 @@ MOVABLE_PORTS = {**INFRA_PORTS, **GATEWAY_PORTS, **METRICS_PORTS}
 
 # Each service that keeps data in PostgreSQL has a database of its own.
 DATABASES = {"catalogservice": "catalog", "shippingservice": "shipping", "checkoutservice": "orders",
-             "paymentservice": "payment", "emailservice": "email", "identityservice": "identity"}
+             "paymentservice": "payment", "emailservice": "email", "identityservice": "identity",
+             "recommendationservice": "recommendation"}
 # The services that exist so far (each is `python -m <name>`).
 SERVICES = ["catalogservice", "cartservice", "shippingservice", "paymentservice", "emailservice", "checkoutservice",
-            "identityservice"]
+            "identityservice", "recommendationservice"]
 
 # identityservice's first admin on the local stack (the Procfile passes both to it). The
 # password is random, made once per stack directory and kept there, never in the repository.

@@ -16,6 +16,7 @@ DEFAULT_PORTS: dict[str, tuple[int, int]] = {
     "shippingservice": (50055, 8055),
     "emailservice": (50056, 8056),
     "identityservice": (50057, 8057),
+    "recommendationservice": (50058, 8058),
 }
 
 # Where each service is reached by others: environment variable -> default address.
@@ -27,6 +28,7 @@ DEFAULT_ADDRESSES: dict[str, str] = {
     "SHIPPING_ADDR": "localhost:50055",
     "EMAIL_ADDR": "localhost:50056",
     "IDENTITY_ADDR": "localhost:50057",
+    "RECOMMENDATION_ADDR": "localhost:50058",
 }
 
 

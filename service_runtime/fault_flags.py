@@ -80,7 +80,7 @@ FLAGS = (
     Flag("emailFailure", False, True, "every email delivery fails as if the mail server were away; emails wait "
                                       "and are retried"),
     Flag("consumerPaused", "", "email", "the event consumers that stop taking messages: comma-separated names "
-                                        "(payment, shipping, email, catalog, checkout) or all"),
+                                        "(payment, shipping, email, catalog, checkout, recommendation) or all"),
 )
 BY_NAME = {flag.name: flag for flag in FLAGS}
 

@@ -15,6 +15,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("shipping", CHECKOUT_EVENTS),   # ship when paid, cancel when cancelled
     Subscription("email", CHECKOUT_EVENTS),      # every email the customer gets
     Subscription("catalog", CHECKOUT_EVENTS),    # give stock back
+    Subscription("recommendation", CHECKOUT_EVENTS),  # learn what sells, and what sells together
     Subscription("checkout", PAYMENT_EVENTS),    # PAID, PAYMENT_FAILED, REFUNDED
     Subscription("checkout", SHIPPING_EVENTS),   # SHIPPED
 )

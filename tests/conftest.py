@@ -135,6 +135,17 @@ def email_service(postgres, rabbitmq, mail_dir, artifacts_dir):
 
 
 @pytest.fixture(scope="session")
+def recommendation_service(postgres, rabbitmq, catalog_service, artifacts_dir):
+    """recommendationservice over its own database, learning from checkout.events and
+    checking every suggestion with the real catalog."""
+    postgres.create_databases(["recommendation_test"])
+    with _service("recommendationservice", {"DATABASE_URL": postgres.url("recommendation_test"),
+                                            "AMQP_URL": rabbitmq.url, "CATALOG_ADDR": catalog_service.address},
+                  artifacts_dir) as service:
+        yield service
+
+
+@pytest.fixture(scope="session")
 def checkout_service(postgres, rabbitmq, catalog_service, cart_service, shipping_service, payment_service,
                      artifacts_dir):
     """checkoutservice calling the real cart, catalog, shipping and payment services,
@@ -194,3 +205,4 @@ payment_channel = _channel_to("payment_service")
 email_channel = _channel_to("email_service")
 checkout_channel = _channel_to("checkout_service")
 identity_channel = _channel_to("identity_service")
+recommendation_channel = _channel_to("recommendation_service")

@@ -7,3 +7,4 @@ CREATE DATABASE orders;
 CREATE DATABASE payment;
 CREATE DATABASE email;
 CREATE DATABASE identity;
+CREATE DATABASE recommendation;

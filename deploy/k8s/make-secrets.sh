@@ -30,8 +30,9 @@ RABBITMQ_HOST=rabbitmq:5672
 declare -A DATABASES=(
     [catalogservice]=catalog [checkoutservice]=orders [paymentservice]=payment
     [shippingservice]=shipping [emailservice]=email [identityservice]=identity
+    [recommendationservice]=recommendation
 )
-AMQP_SERVICES=(catalogservice checkoutservice paymentservice shippingservice emailservice)
+AMQP_SERVICES=(catalogservice checkoutservice paymentservice shippingservice emailservice recommendationservice)
 
 log() { printf 'make-secrets: %s\n' "$*"; }
 

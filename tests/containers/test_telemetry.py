@@ -14,8 +14,9 @@ from tests.support.services import wait_until
 
 TOOLS = ("otel-collector", "jaeger", "prometheus")
 # One order's trace reaches these: checkout calls cart, catalog and payment; the event goes
-# over RabbitMQ to payment, shipping and email.
-TRACED = {"checkoutservice", "cartservice", "catalogservice", "paymentservice", "shippingservice", "emailservice"}
+# over RabbitMQ to payment, shipping, email and recommendation.
+TRACED = {"checkoutservice", "cartservice", "catalogservice", "paymentservice", "shippingservice", "emailservice",
+          "recommendationservice"}
 
 
 def test_an_order_is_one_trace_in_jaeger_and_prometheus_scrapes_every_process(shop, tmp_path):

@@ -11,12 +11,14 @@ from tests.support.services import wait_until
 
 
 @pytest.fixture(scope="session")
-def gateway(catalog_service, cart_service, checkout_service, shipping_service, identity_service, artifacts_dir):
+def gateway(catalog_service, cart_service, checkout_service, shipping_service, identity_service,
+            recommendation_service, artifacts_dir):
     """KrakenD on a free loopback port with fresh signing keys, routing to the session's
     services (the email and payment services take part through checkout's events)."""
     port = free_port()
     backends = {service.module: service.http_url
-                for service in (catalog_service, cart_service, checkout_service, shipping_service, identity_service)}
+                for service in (catalog_service, cart_service, checkout_service, shipping_service, identity_service,
+                                recommendation_service)}
     log_path = artifacts_dir / "krakend.log"
     with temporary_gateway(port, backends, log_path) as (keys_dir, process):
         try:

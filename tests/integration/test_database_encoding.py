@@ -17,7 +17,7 @@ from tests.support.net import free_port
 from tests.support.services import REPO
 
 SERVICES = ["catalogservice", "shippingservice", "paymentservice", "emailservice", "checkoutservice",
-            "identityservice"]
+            "identityservice", "recommendationservice"]
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ DEBIAN_PYTHON = Path("/usr/bin/python3.11")
 pytestmark = pytest.mark.slow  # pip fetches the runtime lock's wheels
 
 PROCESSES = ("catalogservice", "cartservice", "checkoutservice", "paymentservice", "shippingservice",
-             "emailservice", "identityservice", "frontend")
+             "emailservice", "identityservice", "recommendationservice", "frontend")
 
 
 def clean_environment(**extra: str) -> dict[str, str]:

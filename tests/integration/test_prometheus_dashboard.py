@@ -70,11 +70,11 @@ def scrape_config(targets: dict[str, str], rabbitmq_path: str) -> dict:
 
 @pytest.fixture(scope="module")
 def prometheus(catalog_service, cart_service, checkout_service, payment_service, shipping_service, email_service,
-               identity_service, website, rabbitmq, tmp_path_factory, artifacts_dir):
+               identity_service, recommendation_service, website, rabbitmq, tmp_path_factory, artifacts_dir):
     if not obs.PROMETHEUS.exists():
         pytest.fail(f"{obs.PROMETHEUS} is missing: run scripts/install-system-packages.sh (Debian's prometheus)")
     services = [catalog_service, cart_service, checkout_service, payment_service, shipping_service, email_service,
-                identity_service]
+                identity_service, recommendation_service]
     targets = {service.module: netloc(service.http_url) for service in services}
     targets["frontend"] = netloc(website.metrics_url)
     targets["rabbitmq"] = netloc(rabbitmq.metrics_url)

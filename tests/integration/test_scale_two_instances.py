@@ -1,7 +1,8 @@
 """Scale on one machine: two instances of every consumer and of each gRPC service behind
 the frontend, under load. The test shows that the work is shared (each instance's own
 /metrics counts what it handled), that no event is handled twice (one capture, one
-shipment and one email of each kind per order, and one outgoing event per effect), and
+shipment and one email of each kind per order, each shipped unit counted once as a sale,
+and one outgoing event per effect), and
 that no order is lost when one instance of each service is SIGKILLed mid-load, and that
 the kill leaves nothing behind: a checkout killed between reserving stock and storing
 its order is swept by its twin (a short sweep age here), so in the end no stock is held
@@ -61,12 +62,13 @@ QUEUES = {
     "paymentservice": ["payment.checkout-events"],
     "shippingservice": ["shipping.checkout-events"],
     "emailservice": ["email.checkout-events"],
+    "recommendationservice": ["recommendation.checkout-events"],
     "checkoutservice": ["checkout.payment-events", "checkout.shipping-events"],
 }
 # Which instance of each service dies: spread over both columns, so that the survivors
 # of the other column fail over to their dependencies' second address.
 VICTIM = {"checkoutservice": 0, "paymentservice": 1, "shippingservice": 0, "catalogservice": 1,
-          "emailservice": 0, "cartservice": 1}
+          "emailservice": 0, "cartservice": 1, "recommendationservice": 1}
 # The gRPC services the shop calls (emailservice's RPCs are for people and tests).
 GRPC_SERVICES = ("catalogservice", "cartservice", "shippingservice", "paymentservice", "checkoutservice")
 EMAIL_KINDS = ("order_received", "payment_confirmed", "shipped")
@@ -99,7 +101,7 @@ def both(services: list[ServiceProcess], first: int) -> str:
     return f"ipv4:{services[first].address},{services[1 - first].address}"
 
 
-DATABASES = ("catalog", "shipping", "payment", "email", "checkout")
+DATABASES = ("catalog", "shipping", "payment", "email", "checkout", "recommendation")
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +132,8 @@ def _two_of_each(backing, redis_server, rabbitmq, artifacts_dir, tmp_path_factor
     # A short SMTP timeout makes the lease of an email whose sender died short (2 x + 30 s).
     pair("emailservice", lambda i: {"DATABASE_URL": databases["email"], "AMQP_URL": amqp_url,
                                     "MAIL_DIR": str(mail_dir), "SMTP_TIMEOUT_SECONDS": "0.5"})
+    pair("recommendationservice", lambda i: {"DATABASE_URL": databases["recommendation"], "AMQP_URL": amqp_url,
+                                             "CATALOG_ADDR": both(catalogs, i)})
     pair("checkoutservice", lambda i: {
         "DATABASE_URL": databases["checkout"], "AMQP_URL": amqp_url,
         "CART_ADDR": both(services["cartservice"], i), "CATALOG_ADDR": both(catalogs, i),
@@ -138,7 +142,7 @@ def _two_of_each(backing, redis_server, rabbitmq, artifacts_dir, tmp_path_factor
     })
     every = [service for pair_ in services.values() for service in pair_]
     try:
-        # All twelve at once: twins migrate the same database under yoyo's lock.
+        # All fourteen at once: twins migrate the same database under yoyo's lock.
         with ThreadPoolExecutor(len(every)) as pool:
             for started in [pool.submit(service.start, 90) for service in every]:
                 started.result()
@@ -322,6 +326,9 @@ def test_two_instances_share_the_work_and_survive_a_kill_mid_load(stack: Stack, 
     # An email whose sender was killed after recording it waits out its lease (~31 s).
     wait_until(lambda: rows(email_db, "SELECT count(*) FROM emails WHERE order_id = ANY(%s) AND state = 'sent'",
                             order_ids)[0][0] >= ORDERS * len(EMAIL_KINDS), 45, "every email sent", interval=0.5)
+    recommendation_db = stack.databases["recommendation"]
+    wait_until(lambda: rows(recommendation_db, "SELECT count(*) FROM counted_orders WHERE order_id = ANY(%s)",
+                            order_ids)[0][0] == ORDERS, 30, "every shipped order counted as a sale", interval=0.5)
     wait_until(lambda: all(ready + unacked == 0 for ready, unacked in
                            scale.queue_depths(stack.node, stack.vhost).values()), 20, "every queue drained",
                interval=0.5)
@@ -343,7 +350,7 @@ def test_two_instances_share_the_work_and_survive_a_kill_mid_load(stack: Stack, 
     assert per_owner == Counter(owners), "exactly one order per shopper (a retried PlaceOrder made no second one)"
     depths = scale.queue_depths(stack.node, stack.vhost)
     dead_letters = {q: d for q, d in depths.items() if q.endswith(".dlq")}
-    assert len(dead_letters) == 6 and all(d == (0, 0) for d in dead_letters.values()), \
+    assert len(dead_letters) == 7 and all(d == (0, 0) for d in dead_letters.values()), \
         f"nothing dead-lettered: {depths}"
 
     # 4c. No event handled twice: one effect, and one event announcing it, per order.
@@ -360,6 +367,10 @@ def test_two_instances_share_the_work_and_survive_a_kill_mid_load(stack: Stack, 
     emails = Counter(rows(email_db, "SELECT order_id, kind FROM emails WHERE order_id = ANY(%s) AND state = 'sent'",
                           order_ids))
     eml_files = len(list(stack.mail_dir.glob("*.eml")))
+    sold = dict(rows(recommendation_db, "SELECT product_id, sum(units)::int FROM daily_sales GROUP BY product_id"))
+    shipped_units = dict(rows(checkout_db, """SELECT l.product_id, sum(l.quantity)::int FROM order_lines l
+                                              JOIN orders o ON o.id = l.order_id WHERE o.status = 'SHIPPED'
+                                              GROUP BY l.product_id"""))
     duplicates = {
         "captures": {o: n for o, n in captures.items() if n != 1},
         "PaymentCaptured": {o: n for o, n in captured_events.items() if n != 1},
@@ -376,6 +387,7 @@ def test_two_instances_share_the_work_and_survive_a_kill_mid_load(stack: Stack, 
     assert {k for k in status_events if k[0] in set(order_ids)} == moves, "each order PAID then SHIPPED, once"
     assert set(emails) == {(o, kind) for o in order_ids for kind in EMAIL_KINDS}, "every email of every order"
     assert eml_files == len(emails), f"{eml_files} .eml files for {len(emails)} emails"
+    assert sold == shipped_units, "every shipped unit counted once as sold by recommendationservice, none twice"
 
     # 4d. Work was shared before the kill, and the survivors carried on after it.
     before, rpcs_before = report["consumers_before"], report["rpcs_before"]

@@ -30,13 +30,14 @@ CONSUMER_QUEUES = {
     "paymentservice": "payment.checkout-events",
     "shippingservice": "shipping.checkout-events",
     "emailservice": "email.checkout-events",
+    "recommendationservice": "recommendation.checkout-events",
     "checkoutservice": "checkout.payment-events",
 }
 
 
 @pytest.fixture(scope="module")
 def traced_shop(postgres, redis_server, rabbitmq, artifacts_dir, tmp_path_factory):
-    databases = ("catalog", "shipping", "payment", "email", "checkout")
+    databases = ("catalog", "shipping", "payment", "email", "checkout", "recommendation")
     with scale.own_backing(postgres, rabbitmq, "trace", databases) as backing:
         yield from _traced_shop(backing, redis_server, artifacts_dir, tmp_path_factory)
 
@@ -56,12 +57,14 @@ def _traced_shop(backing, redis_server, artifacts_dir, tmp_path_factory):
     email = service("emailservice", DATABASE_URL=db["email"], AMQP_URL=amqp_url,
                     MAIL_DIR=str(tmp_path_factory.mktemp("trace-mail")))
     cart = service("cartservice", REDIS_URL=redis_server.url, CATALOG_ADDR=catalog.address)
+    recommendation = service("recommendationservice", DATABASE_URL=db["recommendation"], AMQP_URL=amqp_url,
+                             CATALOG_ADDR=catalog.address)
     shipping = service("shippingservice", DATABASE_URL=db["shipping"], AMQP_URL=amqp_url,
                        CATALOG_ADDR=catalog.address)
     checkout = service("checkoutservice", DATABASE_URL=db["checkout"], AMQP_URL=amqp_url,
                        CART_ADDR=cart.address, CATALOG_ADDR=catalog.address,
                        SHIPPING_ADDR=shipping.address, PAYMENT_ADDR=payment.address)
-    processes = [catalog, payment, email, cart, shipping, checkout]
+    processes = [catalog, payment, email, cart, shipping, checkout, recommendation]
     website = None
     try:
         with ThreadPoolExecutor(len(processes)) as pool:
@@ -123,7 +126,7 @@ def test_one_order_is_one_trace_from_the_browser_to_the_email(traced_shop):
     services = Counter(s["service"] for s in trace)
     print("spans in the checkout trace by service:", dict(services))
     assert {"frontend", "checkoutservice", "catalogservice", "cartservice", "paymentservice",
-            "shippingservice", "emailservice"} <= set(services)
+            "shippingservice", "emailservice", "recommendationservice"} <= set(services)
 
     by_id = {s["span_id"]: s for s in trace}
     roots = [s for s in trace if s["parent_span_id"] not in by_id]
@@ -142,7 +145,7 @@ def test_one_order_is_one_trace_from_the_browser_to_the_email(traced_shop):
         assert ancestor is not None, f"{handling['service']} {handling['name']} does not descend from a relay"
         publishers[handling["service"]].add(ancestor["service"])
     assert set(publishers) == set(CONSUMER_QUEUES)
-    assert publishers["emailservice"] == {"checkoutservice"}
+    assert publishers["emailservice"] == publishers["recommendationservice"] == {"checkoutservice"}
     assert publishers["checkoutservice"] == {"paymentservice", "shippingservice"}
     # Payment's authorization is a call inside the request; the database and Redis are traced too.
     names = {(s["service"], s["name"]) for s in trace}

@@ -14,8 +14,8 @@ from tests.support.kube import ARTIFACTS
 from tests.support.services import wait_until
 
 SHOP_APPS = ("catalogservice", "cartservice", "checkoutservice", "paymentservice", "shippingservice",
-             "emailservice", "identityservice", "frontend", "krakend")
-GRPC_SERVICES = SHOP_APPS[:7]
+             "emailservice", "identityservice", "recommendationservice", "frontend", "krakend")
+GRPC_SERVICES = SHOP_APPS[:8]
 
 
 def test_every_pod_is_ready_through_its_probes_and_none_restarted(kube_shop):

@@ -21,7 +21,7 @@ ARTIFACTS = REPO / "test-artifacts" / "containers"
 # The shop's own images run as this user (docs/containers.md).
 SHOP_UID = "10001"
 SHOP_SERVICES = ("catalogservice", "cartservice", "shippingservice", "paymentservice", "emailservice",
-                 "identityservice", "checkoutservice", "frontend", "krakend")
+                 "identityservice", "recommendationservice", "checkoutservice", "frontend", "krakend")
 
 
 @dataclass

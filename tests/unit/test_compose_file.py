@@ -21,6 +21,7 @@ from emailservice import config as email_config
 from frontend import config as frontend_config
 from identityservice import config as identity_config
 from paymentservice import config as payment_config
+from recommendationservice import config as recommendation_config
 from service_runtime import tracing
 from service_runtime.config import DEFAULT_ADDRESSES, DEFAULT_PORTS, ConfigError, Env
 from shippingservice import config as shipping_config
@@ -33,6 +34,7 @@ LOADERS = {
     "catalogservice": catalog_config.load, "cartservice": cart_config.load, "checkoutservice": checkout_config.load,
     "paymentservice": payment_config.load, "shippingservice": shipping_config.load,
     "emailservice": email_config.load, "identityservice": identity_config.load, "frontend": frontend_config.load,
+    "recommendationservice": recommendation_config.load,
 }
 # The secrets compose takes from .env (or the shell), never from the file itself: the
 # compose service, the variable it is given, the .env variable it comes from.

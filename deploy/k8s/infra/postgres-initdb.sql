@@ -7,3 +7,4 @@ CREATE DATABASE payment;
 CREATE DATABASE shipping;
 CREATE DATABASE email;
 CREATE DATABASE identity;
+CREATE DATABASE recommendation;

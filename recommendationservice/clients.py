@@ -1,0 +1,72 @@
+"""Outgoing calls: the catalog, asked which products exist and are in stock. Each call has
+a deadline (the channel's default, capped by what the call being handled has left: see
+service_runtime.clients), and an unreachable catalog becomes DependencyUnavailable."""
+from __future__ import annotations
+
+import asyncio
+
+import grpc
+
+from service_runtime.status_details import reason_of
+from shop.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+
+from recommendationservice.errors import DependencyUnavailable
+from recommendationservice.ranking import CatalogProduct
+
+# BatchGetProducts takes at most 100 ids (catalogservice/products.py MAX_BATCH).
+MAX_BATCH = 100
+# ListProducts' page size limit.
+MAX_PAGE = 100
+
+
+def _product(message: catalog_pb2.Product) -> CatalogProduct:
+    return CatalogProduct(id=message.id, categories=tuple(message.categories), stock=message.stock, record=message)
+
+
+def _unavailable(error: grpc.aio.AioRpcError) -> DependencyUnavailable:
+    return DependencyUnavailable(f"the catalog cannot be reached right now ({error.code().name}), and no product "
+                                 "is suggested unchecked; try again shortly")
+
+
+class CatalogClient:
+    """The recommender's Catalog, backed by catalogservice's CatalogService."""
+
+    def __init__(self, channel: grpc.aio.Channel):
+        self._stub = catalog_pb2_grpc.CatalogServiceStub(channel)
+
+    async def products(self, ids: list[str]) -> dict[str, CatalogProduct]:
+        batches = [ids[start:start + MAX_BATCH] for start in range(0, len(ids), MAX_BATCH)]
+        found: dict[str, CatalogProduct] = {}
+        for batch in await asyncio.gather(*(self._batch(batch) for batch in batches)):
+            found.update(batch)
+        return found
+
+    async def _batch(self, ids: list[str]) -> dict[str, CatalogProduct]:
+        """BatchGetProducts refuses a whole batch with NOT_FOUND naming the first id it does
+        not have (deleted, or never there): that one is left out and the rest asked again."""
+        wanted = list(ids)
+        while wanted:
+            try:
+                reply = await self._stub.BatchGetProducts(catalog_pb2.BatchGetProductsRequest(ids=wanted))
+            except grpc.aio.AioRpcError as error:
+                missing = reason_of(error)[1].get("product_id") if error.code() == grpc.StatusCode.NOT_FOUND else None
+                if missing in wanted:
+                    wanted.remove(missing)
+                    continue
+                if error.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+                    raise _unavailable(error) from None
+                raise
+            return {message.id: _product(message) for message in reply.products}
+        return {}
+
+    async def in_category(self, category: str, count: int) -> list[CatalogProduct]:
+        try:
+            reply = await self._stub.ListProducts(catalog_pb2.ListProductsRequest(
+                category=category, page_size=min(max(count, 1), MAX_PAGE)))
+        except grpc.aio.AioRpcError as error:
+            if error.code() == grpc.StatusCode.NOT_FOUND:  # the category is gone since the product named it
+                return []
+            if error.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+                raise _unavailable(error) from None
+            raise
+        return [_product(message) for message in reply.products]
