@@ -12,7 +12,7 @@ from service_runtime import deadlines
 from shop.cart.v1 import cart_pb2
 from shop.checkout.v1 import checkout_pb2
 
-from frontend import backends, checkout_views as views, promotions
+from frontend import backends, checkout_views as views, promotions, suggestions
 from frontend.clients import NotFound, Refused, ServiceUnavailable
 from frontend.visitor import owner_id
 
@@ -40,8 +40,10 @@ def _cart_page(form: views.CheckoutForm, problem: views.Problem | None = None, s
     cart = views.load_cart(backends(), owner_id(), g.currency, form.address())
     g.cart_count = sum(line.quantity for line in cart.lines)  # the header's count, without asking again
     offers = promotions.banners(backends().catalog, cart.categories) if cart.lines and not cart.coupon_code else []
+    suggested = suggestions.suggested(backends(), g.currency, product_ids=[line.product_id for line in cart.lines],
+                                      user_id=owner_id()) if cart.lines else None
     return render_template("cart/cart.html", cart=cart, form=form, problem=problem or views.Problem(200, ""),
-                           test_cards=views.TEST_CARDS, promotions=offers), status
+                           test_cards=views.TEST_CARDS, promotions=offers, suggestions=suggested), status
 
 
 @bp.get("/cart")
@@ -158,7 +160,10 @@ def order(order_id: str):
     just_placed = session.get(JUST_PLACED) == order_id
     if just_placed:
         session.pop(JUST_PLACED)
-    return render_template("cart/order.html", order=found, status=views.order_status(found), just_placed=just_placed)
+    suggested = suggestions.suggested(backends(), g.currency, product_ids=[line.product_id for line in found.lines],
+                                      user_id=owner_id())
+    return render_template("cart/order.html", order=found, status=views.order_status(found), just_placed=just_placed,
+                           suggestions=suggested)
 
 
 @bp.get("/orders/<order_id>/status")

@@ -17,6 +17,7 @@ from shop.email.v1 import email_pb2_grpc
 from shop.identity.v1 import identity_pb2_grpc
 from shop.operations.v1 import dead_letters_pb2_grpc
 from shop.payment.v1 import payment_pb2_grpc
+from shop.recommendation.v1 import recommendation_pb2_grpc
 from shop.shipping.v1 import shipping_pb2_grpc
 
 from frontend.config import Config
@@ -97,7 +98,8 @@ class Backends:
         self._channels = {name: grpc.insecure_channel(address) for name, address in (
             ("catalog", config.catalog_addr), ("cart", config.cart_addr), ("checkout", config.checkout_addr),
             ("shipping", config.shipping_addr), ("identity", config.identity_addr),
-            ("payment", config.payment_addr), ("email", config.email_addr))}
+            ("payment", config.payment_addr), ("email", config.email_addr),
+            ("recommendation", config.recommendation_addr))}
         c, timeout = self._channels, config.rpc_timeout
         self.catalog = Service("catalog", [catalog_pb2_grpc.CatalogServiceStub(c["catalog"]),
                                            currency_pb2_grpc.CurrencyServiceStub(c["catalog"]),
@@ -110,6 +112,8 @@ class Backends:
         self.identity = Service("identity", [identity_pb2_grpc.IdentityServiceStub(c["identity"])], timeout, metadata)
         self.payment = Service("payment", [payment_pb2_grpc.PaymentServiceStub(c["payment"])], timeout, metadata)
         self.email = Service("email", [email_pb2_grpc.EmailServiceStub(c["email"])], timeout, metadata)
+        self.recommendation = Service("recommendation", [
+            recommendation_pb2_grpc.RecommendationServiceStub(c["recommendation"])], timeout, metadata)
         # Each service's part of the audit log of admin actions (docs/decisions/0013);
         # identity's also takes the website's own actions.
         self.audit_logs = {name: Service(f"{name} audit log", [audit_pb2_grpc.AuditLogServiceStub(c[name])], timeout,

@@ -22,6 +22,8 @@ class Config:
     # Read by the back office's order pages only (a payment, the emails sent).
     payment_addr: str = DEFAULT_ADDRESSES["PAYMENT_ADDR"]
     email_addr: str = DEFAULT_ADDRESSES["EMAIL_ADDR"]
+    # Suggestions beside products, carts and orders (frontend/suggestions.py).
+    recommendation_addr: str = DEFAULT_ADDRESSES["RECOMMENDATION_ADDR"]
     bind_host: str = "0.0.0.0"
     http_port: int = DEFAULT_HTTP_PORT
     # Prometheus /metrics (all workers summed), apart from the public port.
@@ -56,6 +58,7 @@ def load(env: Env | None = None) -> Config:
         secret_key=env.str("SECRET_KEY"),
         payment_addr=env.address("PAYMENT_ADDR"),
         email_addr=env.address("EMAIL_ADDR"),
+        recommendation_addr=env.address("RECOMMENDATION_ADDR"),
         bind_host=env.str("BIND_HOST", "0.0.0.0"),
         http_port=env.int("HTTP_PORT", DEFAULT_HTTP_PORT, minimum=1, maximum=65535),
         metrics_port=env.int("METRICS_PORT", DEFAULT_METRICS_PORT, minimum=1, maximum=65535),

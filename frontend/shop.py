@@ -11,9 +11,10 @@ from flask import Blueprint, Response, abort, current_app, g, render_template, r
 
 from shop.catalog.v1 import catalog_pb2
 
-from frontend import backends, cart_count, catalog_views, promotions
+from frontend import backends, cart_count, catalog_views, promotions, suggestions
 from frontend.clients import NotFound
 from frontend.together import together
+from frontend.visitor import owner_id
 from frontend.catalog_views import UnknownPage
 
 bp = Blueprint("shop", __name__)
@@ -74,8 +75,10 @@ def search():
 
 @bp.get("/products/<product_id>")
 def product(product_id: str):
-    page, _ = together(lambda: catalog_views.product_page(backends().catalog, g.currency, product_id), cart_count)
-    return render_template("shop/product.html", product=page,
+    page, _, suggested = together(
+        lambda: catalog_views.product_page(backends().catalog, g.currency, product_id), cart_count,
+        lambda: suggestions.suggested(backends(), g.currency, product_id=product_id, user_id=owner_id()))
+    return render_template("shop/product.html", product=page, suggestions=suggested,
                            promotions=promotions.banners(backends().catalog, page.categories))
 
 

@@ -176,13 +176,13 @@ def identity_service(postgres, artifacts_dir):
 
 @pytest.fixture(scope="session")
 def website(catalog_service, cart_service, checkout_service, shipping_service, identity_service, payment_service,
-            email_service, artifacts_dir, session_flags_file):
+            email_service, recommendation_service, artifacts_dir, session_flags_file):
     """The website served by gunicorn (`python -m frontend`, as in production) in front of the
     session's real services; the payment and email services take part through checkout."""
     addresses = {"CATALOG_ADDR": catalog_service.address, "CART_ADDR": cart_service.address,
                  "CHECKOUT_ADDR": checkout_service.address, "SHIPPING_ADDR": shipping_service.address,
                  "IDENTITY_ADDR": identity_service.address, "PAYMENT_ADDR": payment_service.address,
-                 "EMAIL_ADDR": email_service.address}
+                 "EMAIL_ADDR": email_service.address, "RECOMMENDATION_ADDR": recommendation_service.address}
     with Website(addresses, artifacts_dir / "frontend.log", FLAGS_FILE=str(session_flags_file)) as site:
         yield site
 

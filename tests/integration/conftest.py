@@ -32,14 +32,15 @@ def gateway(catalog_service, cart_service, checkout_service, shipping_service, i
 
 @pytest.fixture(scope="session")
 def frontend_config(catalog_service, cart_service, checkout_service, shipping_service, identity_service,
-                    payment_service, email_service):
+                    payment_service, email_service, recommendation_service):
     """The website's configuration, pointing at the session's real services."""
     from frontend.config import Config
 
     return Config(catalog_addr=catalog_service.address, cart_addr=cart_service.address,
                   checkout_addr=checkout_service.address, shipping_addr=shipping_service.address,
                   identity_addr=identity_service.address, secret_key="test-only-" + "x" * 32, rpc_timeout=5.0,
-                  payment_addr=payment_service.address, email_addr=email_service.address)
+                  payment_addr=payment_service.address, email_addr=email_service.address,
+                  recommendation_addr=recommendation_service.address)
 
 
 @pytest.fixture(scope="session")
