@@ -4,7 +4,6 @@ images, and what the pages do when a service is away."""
 from __future__ import annotations
 
 import re
-
 from dataclasses import replace
 from html import unescape
 from html.parser import HTMLParser
