@@ -115,4 +115,5 @@ def create_app(config: Config, backends_: Backends | None = None) -> Flask:
     from frontend import admin_products; app.register_blueprint(admin_products.bp)  # noqa: E702
     from frontend import admin_orders; app.register_blueprint(admin_orders.bp)  # noqa: E702
     from frontend import admin_messaging; app.register_blueprint(admin_messaging.bp)  # noqa: E702
+    from frontend import admin_coupons; app.register_blueprint(admin_coupons.bp)  # noqa: E702
     return app
