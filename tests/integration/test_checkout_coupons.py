@@ -20,7 +20,7 @@ from shop.email.v1 import email_pb2, email_pb2_grpc
 from shop.payment.v1 import payment_pb2, payment_pb2_grpc
 from tests.integration.catalog_helpers import create_product
 from tests.integration.checkout_helpers import (DECLINED_CARD, fill_cart, new_shopper, place_request, refusal,
-                                               wait_for_status)
+                                               shipping_midway, wait_for_status)
 from tests.support.services import wait_until
 
 
@@ -123,3 +123,19 @@ def test_twenty_concurrent_checkouts_of_a_code_limited_to_five_give_five_discoun
     assert len(refused) == 15
     assert all(e.code() == grpc.StatusCode.FAILED_PRECONDITION and code in e.details() for e in refused)
     assert redemptions(catalog_channel, code) == 5
+
+
+def test_a_cancelled_order_is_refunded_what_was_paid_and_gives_the_code_back(
+        checkout, checkout_channel, cart_channel, catalog_channel, payment_channel, postgres):
+    code = make_code(catalog_channel, percent_off=25, total_limit=1)
+    owner = shopper_with_code(cart_channel, catalog_channel, code)
+    with shipping_midway(postgres):  # paid, not yet shipped
+        order = checkout.PlaceOrder(place_request(owner), timeout=20).order
+        wait_for_status(checkout_channel, owner, order.id, "PAID")
+        checkout.CancelOrder(checkout_pb2.CancelOrderRequest(user_id=owner, order_id=order.id), timeout=10)
+    refunded = wait_for_status(checkout_channel, owner, order.id, "REFUNDED")
+    assert refunded.discounts == order.discounts and amount(refunded.discount_total) == Decimal("5.00")
+    payment = payment_pb2_grpc.PaymentServiceStub(payment_channel).GetPayment(
+        payment_pb2.GetPaymentRequest(payment_id=order.payment_id), timeout=5).payment
+    assert payment.refunded_amount == payment.captured_amount == order.total  # what was paid, after the discount
+    wait_until(lambda: redemptions(catalog_channel, code) == 0, 20, "the cancelled order's code given back")
