@@ -8,6 +8,8 @@ from pathlib import Path
 
 import grpc
 import psycopg
+import psycopg.conninfo
+import psycopg.sql
 import psycopg_pool
 from tenacity import AsyncRetrying, before_sleep_log, retry_if_exception_type, stop_after_delay, wait_exponential
 from yoyo import get_backend, read_migrations
@@ -72,10 +74,36 @@ def check_encoding(database_url: str, *, connect_timeout: int = 10) -> None:
 MESSAGING_MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def ensure_database(database_url: str, *, connect_timeout: int = 5) -> bool:
+    """Create the service's database when the server has none of that name, as on a data
+    volume made before the service existed (compose keeps volumes across upgrades). True
+    when it was created. Asked through the server's `postgres` database with the service's
+    own credentials; when that cannot be done (no such access, no CREATEDB), nothing
+    happens here, and connecting to the database says what is wrong as before."""
+    name = psycopg.conninfo.conninfo_to_dict(database_url).get("dbname")
+    if not name or name == "postgres":
+        return False
+    maintenance = psycopg.conninfo.make_conninfo(database_url, dbname="postgres")
+    try:
+        with psycopg.connect(maintenance, connect_timeout=connect_timeout, autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+                return False
+            conn.execute(psycopg.sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(
+                psycopg.sql.Identifier(name)))
+    except psycopg.errors.DuplicateDatabase:  # a replica starting at the same time made it
+        return False
+    except psycopg.Error:
+        return False
+    log.warning("created the missing database", extra={"database": name})
+    return True
+
+
 def apply_migrations(database_url: str, *directories: Path) -> list[str]:
     """Apply the directories' not-yet-applied .sql files, directory by directory, each in
     name order; return their ids. yoyo takes a lock, so replicas starting together apply
-    each file once. A database that is not UTF8 is refused before anything is applied."""
+    each file once. A missing database is created first (ensure_database); one that is not
+    UTF8 is refused before anything is applied."""
+    ensure_database(database_url)
     check_encoding(database_url)
     backend = get_backend(_yoyo_url(database_url))
     migrations = read_migrations(*(str(d) for d in directories))
