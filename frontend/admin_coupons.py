@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
-from decimal import Decimal, InvalidOperation
+from datetime import datetime, time, timezone
+from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from service_runtime import protomoney
+from service_runtime.prototime import to_timestamp
 from shop.catalog.v1 import catalog_pb2, coupons_pb2
 
 from frontend import backends, back_office
+from frontend.admin_order_views import day
 from frontend.clients import NotFound, Refused
 
 bp = Blueprint("admin_coupons", __name__, url_prefix="/admin/coupons")
@@ -64,7 +65,7 @@ class CouponForm:
                 typed.errors[name] = "A limit is a whole number, 0 for none."
         for name in ("valid_from", "valid_until"):
             try:
-                _day(getattr(typed, name))
+                day(getattr(typed, name))
             except ValueError:
                 typed.errors[name] = "Dates are written 2026-12-05."
         return typed
@@ -80,21 +81,11 @@ class CouponForm:
         if self.min_subtotal and Decimal(self.min_subtotal) > 0:
             message.min_subtotal.CopyFrom(protomoney.to_proto(Decimal(self.min_subtotal), self.currency))
         if self.valid_from:
-            message.valid_from.CopyFrom(_stamp(datetime.combine(_day(self.valid_from), time(), timezone.utc)))
+            message.valid_from.CopyFrom(to_timestamp(datetime.combine(day(self.valid_from), time(), timezone.utc)))
         if self.valid_until:  # through the whole last day
-            end = datetime.combine(_day(self.valid_until), time(), timezone.utc).timestamp() + 86400
-            message.valid_until.CopyFrom(_stamp(datetime.fromtimestamp(end, timezone.utc)))
+            end = datetime.combine(day(self.valid_until), time(), timezone.utc).timestamp() + 86400
+            message.valid_until.CopyFrom(to_timestamp(datetime.fromtimestamp(end, timezone.utc)))
         return message
-
-
-def _day(text: str) -> date | None:
-    return date.fromisoformat(text) if text else None
-
-
-def _stamp(moment: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
 
 
 def rule_text(coupon: coupons_pb2.Coupon) -> str:

@@ -6,8 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
+from service_runtime.prototime import to_timestamp
 from shop.checkout.v1 import checkout_pb2
 
 STATUSES = [name.removeprefix("ORDER_STATUS_") for name in checkout_pb2.OrderStatus.keys()
@@ -33,7 +32,7 @@ class Filters:
         if typed.email and not _EMAIL_PART.fullmatch(typed.email):
             problems.append("the email filter is part of an address, without spaces")
         try:
-            start, end = _day(typed.placed_from), _day(typed.placed_to)
+            start, end = day(typed.placed_from), day(typed.placed_to)
         except ValueError:
             problems.append("dates are written 2026-12-05")
         else:
@@ -48,10 +47,10 @@ class Filters:
         if self.status:
             asked.status = checkout_pb2.OrderStatus.Value(f"ORDER_STATUS_{self.status}")
         if self.placed_from:
-            asked.placed_after.CopyFrom(_stamp(datetime.combine(_day(self.placed_from), time(), timezone.utc)))
+            asked.placed_after.CopyFrom(to_timestamp(datetime.combine(day(self.placed_from), time(), timezone.utc)))
         if self.placed_to:
-            end = datetime.combine(_day(self.placed_to) + timedelta(days=1), time(), timezone.utc)
-            asked.placed_before.CopyFrom(_stamp(end))
+            end = datetime.combine(day(self.placed_to) + timedelta(days=1), time(), timezone.utc)
+            asked.placed_before.CopyFrom(to_timestamp(end))
         return asked
 
     def query(self) -> str:
@@ -60,14 +59,12 @@ class Filters:
         return "&".join(f"{key}={value}" for key, value in pairs.items() if value)
 
 
-def _day(text: str) -> date | None:
+def day(text: str) -> date | None:
+    """A date typed as 2026-12-05 (ValueError otherwise); None for an empty one."""
     return date.fromisoformat(text) if text else None
 
 
-def _stamp(moment: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
+
 
 
 def label(enum_type, number: int) -> str:

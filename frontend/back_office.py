@@ -208,15 +208,19 @@ def users():
                            query=query, next_page=next_page, first_page=not page_token, search_problem="")
 
 
+def _user_or_404(user_id: str):
+    try:
+        return backends().identity.GetProfile(identity_pb2.GetProfileRequest(user_id=user_id)).user
+    except (NotFound, Refused):
+        abort(404)
+
+
 @bp.post("/users/<user_id>/admin")
 def change_admin_role(user_id: str):
     grant = {"grant": True, "revoke": False}.get(request.form.get("action", ""))
     if grant is None:
         abort(400, "Choose grant or revoke.")
-    try:
-        user = backends().identity.GetProfile(identity_pb2.GetProfileRequest(user_id=user_id)).user
-    except (NotFound, Refused):
-        abort(404)
+    user = _user_or_404(user_id)
     roles = (set(user.roles) | {ADMIN_ROLE}) if grant else (set(user.roles) - {ADMIN_ROLE})
     try:
         backends().identity.SetUserRoles(identity_pb2.SetUserRolesRequest(user_id=user_id, roles=sorted(roles)))
@@ -234,10 +238,7 @@ def change_lock(user_id: str):
     lock = {"lock": True, "unlock": False}.get(request.form.get("action", ""))
     if lock is None:
         abort(400, "Choose lock or unlock.")
-    try:
-        user = backends().identity.GetProfile(identity_pb2.GetProfileRequest(user_id=user_id)).user
-    except (NotFound, Refused):
-        abort(404)
+    user = _user_or_404(user_id)
     reason = request.form.get("reason", "").strip()
     try:
         if lock:
