@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from shop.catalog.v1 import catalog_pb2, currency_pb2
+from shop.catalog.v1 import catalog_pb2
 
+from frontend import exchange
 from frontend.clients import BackendError, Refused
 from frontend.money import format_money
 from frontend.together import together
@@ -84,7 +85,8 @@ class Prices:
 
 
 def price_book(catalog, prices: Iterable, currency: str) -> Prices:
-    """Each distinct price converted once, all in one CurrencyService.ConvertMany call,
+    """Each distinct price converted once, all in one CurrencyService.ConvertMany call
+    (or none, when this process converted them all within the last minute: exchange.py),
     which converts as checkout does, so the page shows what checkout will charge. Prices
     already in `currency` need no conversion. If the conversion fails, the whole page stays
     in the catalog's currency (never a mix) and says why."""
@@ -94,13 +96,13 @@ def price_book(catalog, prices: Iterable, currency: str) -> Prices:
     if not foreign:
         return Prices(shown)
     try:
-        converted = catalog.ConvertMany(currency_pb2.ConvertManyRequest(amounts=foreign, to_currency_code=currency))
+        converted = exchange.converted(catalog, foreign, currency)
     except BackendError as error:
         log.warning("price conversion unavailable", extra={"currency": currency, "detail": error.message})
         originals = sorted({m.currency_code for m in distinct.values()})
         return Prices(distinct, f"We could not show prices in {currency} just now, "
                                 f"so they are in {', '.join(originals)}.")
-    shown.update({_key(original): money for original, money in zip(foreign, converted.amounts)})
+    shown.update({_key(original): money for original, money in zip(foreign, converted)})
     return Prices(shown)
 
 

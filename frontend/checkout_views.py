@@ -16,12 +16,12 @@ import grpc
 from service_runtime import protomoney
 from service_runtime.transcoding import http_status
 from shop.cart.v1 import cart_pb2
-from shop.catalog.v1 import catalog_pb2, coupons_pb2, currency_pb2
+from shop.catalog.v1 import catalog_pb2, coupons_pb2
 from shop.checkout.v1 import checkout_pb2
 from shop.payment.v1 import payment_pb2
 from shop.shipping.v1 import shipping_pb2
 
-from frontend import catalog_views
+from frontend import catalog_views, exchange
 from frontend.account_views import sentence
 from frontend.clients import NotFound, Refused, ServiceUnavailable
 
@@ -273,12 +273,11 @@ def named_lines(backends, lines: list[tuple[str, int]]) -> list[tuple[str, int]]
 
 
 def _unit_prices(backends, products: list, currency: str) -> dict[str, Decimal]:
-    """id -> the catalog price converted as checkout converts it (one ConvertMany call,
-    rounded half-even to the currency's minor unit)."""
+    """id -> the catalog price converted as checkout converts it (one ConvertMany call at
+    most, rounded half-even to the currency's minor unit; exchange.py)."""
     prices = [product.price for product in products]
     if any(price.currency_code != currency for price in prices):
-        prices = backends.catalog.ConvertMany(currency_pb2.ConvertManyRequest(
-            amounts=prices, to_currency_code=currency)).amounts
+        prices = exchange.converted(backends.catalog, prices, currency)
     return {product.id: protomoney.from_proto(price)[0] for product, price in zip(products, prices)}
 
 

@@ -1,11 +1,20 @@
 """Outgoing calls: the catalog, asked which products exist and are in stock. Each call has
 a deadline (the channel's default, capped by what the call being handled has left: see
-service_runtime.clients), and an unreachable catalog becomes DependencyUnavailable."""
+service_runtime.clients), and an unreachable catalog becomes DependencyUnavailable.
+
+What the catalog said of a product (its record, or that it has none) is kept for
+KNOWN_FOR_SECONDS: every product page asks for suggestions, and nearly all of them name
+the same few dozen products, so most answers need no catalog call. A second is the bound
+the catalog keeps between its own replicas too (catalogservice/live_catalog.py): a price,
+a deletion or a sell-out shows in suggestions within it."""
 from __future__ import annotations
 
 import asyncio
+import time
+from typing import Callable
 
 import grpc
+from cachetools import TTLCache
 
 from service_runtime.status_details import reason_of
 from shop.catalog.v1 import catalog_pb2, catalog_pb2_grpc
@@ -17,6 +26,8 @@ from recommendationservice.ranking import CatalogProduct
 MAX_BATCH = 100
 # ListProducts' page size limit.
 MAX_PAGE = 100
+KNOWN_FOR_SECONDS = 1.0
+MAX_KNOWN = 10_000
 
 
 def _product(message: catalog_pb2.Product) -> CatalogProduct:
@@ -31,15 +42,19 @@ def _unavailable(error: grpc.aio.AioRpcError) -> DependencyUnavailable:
 class CatalogClient:
     """The recommender's Catalog, backed by catalogservice's CatalogService."""
 
-    def __init__(self, channel: grpc.aio.Channel):
+    def __init__(self, channel: grpc.aio.Channel, clock: Callable[[], float] = time.monotonic):
         self._stub = catalog_pb2_grpc.CatalogServiceStub(channel)
+        # id -> the product, or None for one the catalog does not have
+        self._known: TTLCache[str, CatalogProduct | None] = TTLCache(MAX_KNOWN, KNOWN_FOR_SECONDS, timer=clock)
 
     async def products(self, ids: list[str]) -> dict[str, CatalogProduct]:
-        batches = [ids[start:start + MAX_BATCH] for start in range(0, len(ids), MAX_BATCH)]
-        found: dict[str, CatalogProduct] = {}
-        for batch in await asyncio.gather(*(self._batch(batch) for batch in batches)):
-            found.update(batch)
-        return found
+        known = {i: self._known[i] for i in ids if i in self._known}
+        asking = [i for i in dict.fromkeys(ids) if i not in known]
+        batches = [asking[start:start + MAX_BATCH] for start in range(0, len(asking), MAX_BATCH)]
+        for batch, found in zip(batches, await asyncio.gather(*(self._batch(batch) for batch in batches))):
+            for product_id in batch:
+                known[product_id] = self._known[product_id] = found.get(product_id)
+        return {i: product for i, product in known.items() if product is not None}
 
     async def _batch(self, ids: list[str]) -> dict[str, CatalogProduct]:
         """BatchGetProducts refuses a whole batch with NOT_FOUND naming the first id it does

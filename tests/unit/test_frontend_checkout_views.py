@@ -93,13 +93,21 @@ def usd(units, nanos=0):
     return money_pb2.Money(currency_code="USD", units=units, nanos=nanos)
 
 
+class FakeService:
+    """A service's calls by name; like the website's clients, one object per service
+    (frontend/exchange.py keeps conversions per catalog client)."""
+
+    def __init__(self, **calls):
+        self.__dict__.update(calls)
+
+
 class FakeBackends:
     """The services the cart page asks, answering from dictionaries."""
 
     def __init__(self, items, products, rate=Decimal("0.9"), quote=None):
         self.items, self.products, self.rate, self.quote, self.quote_requests = items, products, rate, quote, []
         self.cart = SimpleNamespace(GetCart=self._cart)
-        self.catalog = SimpleNamespace(BatchGetProducts=self._batch, GetProduct=self._product, ConvertMany=self._convert)
+        self.catalog = FakeService(BatchGetProducts=self._batch, GetProduct=self._product, ConvertMany=self._convert)
         self.shipping = SimpleNamespace(GetQuote=self._quote)
 
     def _cart(self, request):
