@@ -14,6 +14,7 @@ from shop.checkout.v1 import checkout_pb2
 
 from frontend import backends, checkout_views as views, promotions, suggestions
 from frontend.clients import NotFound, Refused, ServiceUnavailable
+from frontend.together import together
 from frontend.visitor import owner_id
 
 bp = Blueprint("cart", __name__)
@@ -39,9 +40,10 @@ def _not_stored(response):
 def _cart_page(form: views.CheckoutForm, problem: views.Problem | None = None, status: int = 200):
     cart = views.load_cart(backends(), owner_id(), g.currency, form.address())
     g.cart_count = sum(line.quantity for line in cart.lines)  # the header's count, without asking again
-    offers = promotions.banners(backends().catalog, cart.categories) if cart.lines and not cart.coupon_code else []
-    suggested = suggestions.suggested(backends(), g.currency, product_ids=[line.product_id for line in cart.lines],
-                                      user_id=owner_id()) if cart.lines else None
+    offers, suggested = together(
+        lambda: promotions.banners(backends().catalog, cart.categories) if cart.lines and not cart.coupon_code else [],
+        lambda: suggestions.suggested(backends(), g.currency, product_ids=[line.product_id for line in cart.lines],
+                                      user_id=owner_id()) if cart.lines else None)
     return render_template("cart/cart.html", cart=cart, form=form, problem=problem or views.Problem(200, ""),
                            test_cards=views.TEST_CARDS, promotions=offers, suggestions=suggested), status
 
