@@ -29,7 +29,7 @@ from bench import baselines, ghz, orders, pipeline, shop, tables
 from bench.goals import ratio
 from bench.settings import CONCURRENCY, LOCAL_START_SECONDS, PLACE_ORDER_CALLS, RESULTS, TOTAL
 from devstack import processes
-from devstack.stack import SERVICES, Stack
+from devstack.stack import LOCAL_CALL_LOG, SERVICES, Stack
 from service_runtime.tracing import OTLP_ENDPOINT_ENV
 from tests.support.http import request
 from tests.support.net import free_port
@@ -118,7 +118,8 @@ def section(logs: Path) -> tuple[str, bool, dict[str, float]]:
     tracing = "on" if os.environ.get(OTLP_ENDPOINT_ENV) else f"off ({OTLP_ENDPOINT_ENV} unset)"
     text = "\n".join([
         f"under `make run`'s stack (python -m devstack run, honcho, free ports): tracing {tracing}, LOG_LEVEL "
-        f"{os.environ.get('LOG_LEVEL') or 'INFO'}; ghz {TOTAL} calls per row ({PLACE_ORDER_CALLS} for PlaceOrder, "
+        f"{os.environ.get('LOG_LEVEL') or 'INFO'}, CALL_LOG {os.environ.get('CALL_LOG') or LOCAL_CALL_LOG}; "
+        f"ghz {TOTAL} calls per row ({PLACE_ORDER_CALLS} for PlaceOrder, "
         f"each its own cart), concurrency {CONCURRENCY}; the baselines started in this section\n",
         tables.vs_baseline("gRPC, beside a bare grpc.aio server", [baseline, get_product], baseline),
         "",

@@ -45,6 +45,9 @@ DATABASES = {"catalogservice": "catalog", "shippingservice": "shipping", "checko
 SERVICES = ["catalogservice", "cartservice", "shippingservice", "paymentservice", "emailservice", "checkoutservice",
             "identityservice", "recommendationservice"]
 
+# What `make run` logs unless CALL_LOG says otherwise (see Stack.call_log).
+LOCAL_CALL_LOG = "slow"
+
 # identityservice's first admin on the local stack (the Procfile passes both to it). The
 # password is random, made once per stack directory and kept there, never in the repository.
 DEV_ADMIN_EMAIL = "admin@shop.local"
@@ -81,6 +84,13 @@ class Stack:
     ports: dict[str, int] = field(default_factory=dict)
     # Per-client sign-in and registration limits (devstack/limits.py; STACK_LIMITS).
     limits: stack_limits.Limits = stack_limits.DEFAULT
+    # Which calls and requests get an access line (service_runtime/call_log.py). Here the
+    # thirteen processes share one terminal through honcho, which reads and prefixes every
+    # line on the same cores as the shop: at 300 shoppers, a line for every call was about
+    # 700 lines a second and cost the load test's p95 a tenth (docs/performance.md). So
+    # the local stack writes the slow and failed ones (CALL_LOG=all for every call);
+    # containers and Kubernetes keep the services' default, all.
+    call_log: str = LOCAL_CALL_LOG
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Stack":
@@ -90,7 +100,8 @@ class Stack:
             grpc_port, http_port = DEFAULT_PORTS[service]
             ports[f"{_prefix(service)}_GRPC_PORT"] = int(environ.get(f"{_prefix(service)}_GRPC_PORT", grpc_port))
             ports[f"{_prefix(service)}_HTTP_PORT"] = int(environ.get(f"{_prefix(service)}_HTTP_PORT", http_port))
-        return cls(Path(environ.get("STACK_DIR", REPO / ".stack")).resolve(), ports, stack_limits.chosen(environ))
+        return cls(Path(environ.get("STACK_DIR", REPO / ".stack")).resolve(), ports, stack_limits.chosen(environ),
+                   environ.get("CALL_LOG", LOCAL_CALL_LOG))
 
     @property
     def cluster(self) -> postgres.Cluster:
@@ -110,6 +121,7 @@ class Stack:
             "DEV_ADMIN_EMAIL": DEV_ADMIN_EMAIL,
             "DEV_ADMIN_PASSWORD": dev_admin_password(self.state),
             "WEB_SECRET_KEY": kept_secret(self.state, WEB_SECRET_KEY_FILE, 32),
+            "CALL_LOG": self.call_log,
             **stack_limits.environment(self.limits),
         })
         for service, database in DATABASES.items():
@@ -140,9 +152,10 @@ class Stack:
         admin = (f"  first admin: {DEV_ADMIN_EMAIL} / {dev_admin_password(self.state)}"
                  f"  (kept in {self.state / DEV_ADMIN_PASSWORD_FILE})")
         limits = f"  sign-in and registration limits: {self.limits.describe()}"
+        access = f"  access lines: CALL_LOG={self.call_log} (all: a line for every call and page)"
         flags = (f"  fault flags (docs/fault-flags.md): FLAGS_FILE={self.state / 'flags.json'} "
                  ".venv/bin/python -m service_runtime.fault_flags show")
-        return "\n".join(["The shop runs here (Ctrl-C stops everything):", *lines, admin, limits, flags,
+        return "\n".join(["The shop runs here (Ctrl-C stops everything):", *lines, admin, limits, access, flags,
                           f"  try: .tools/bin/grpcurl -plaintext localhost:{first_grpc} list",
                           f"       curl http://localhost:{p['STACK_GATEWAY_PORT']}/api/v1/products?page_size=3"])
 

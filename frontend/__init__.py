@@ -69,7 +69,7 @@ def create_app(config: Config, backends_: Backends | None = None) -> Flask:
                                 x_prefix=0)
     tracing.instrument_flask(app)  # first: its span is open before the hooks below run
     from frontend import metrics  # here, not above: see frontend/metrics.py
-    metrics.init_app(app)          # next: the clock starts before any other hook
+    metrics.init_app(app, config.call_log)  # next: the clock starts before any other hook
     app.config.update(
         SECRET_KEY=config.secret_key,
         SESSION_COOKIE_HTTPONLY=True,

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from service_runtime.config import DEFAULT_ADDRESSES, Env
+from service_runtime.call_log import CallLog
+from service_runtime.config import DEFAULT_ADDRESSES, Env, call_log
 
 SERVICE_NAME = "frontend"
 DEFAULT_HTTP_PORT = 8080
@@ -42,6 +43,9 @@ class Config:
     session_check_seconds: float = 30.0
     default_currency: str = "USD"
     log_level: str = "INFO"
+    # Which requests get an access line (CALL_LOG, CALL_LOG_SLOW_MS, as for the services);
+    # one answered with 400 or above always does.
+    call_log: CallLog = CallLog()
     # The fault flags' file (service_runtime/fault_flags.py) that the back office shows and
     # changes; empty: the back office says flags are not set up here.
     flags_file: str = ""
@@ -68,5 +72,6 @@ def load(env: Env | None = None) -> Config:
         session_check_seconds=env.float("SESSION_CHECK_SECONDS", 30.0, minimum=0.0),
         default_currency=env.str("DEFAULT_CURRENCY", "USD"),
         log_level=env.str("LOG_LEVEL", "INFO"),
+        call_log=call_log(env),
         flags_file=env.str("FLAGS_FILE", ""),
     )

@@ -123,12 +123,13 @@ class RuntimeConfig:
             shutdown_grace=env.float("SHUTDOWN_GRACE_SECONDS", 10.0),
             health_interval=env.float("HEALTH_INTERVAL_SECONDS", 2.0, minimum=0.1),
             call_timeout=env.float("CALL_TIMEOUT_SECONDS", 5.0, minimum=0.1),
-            call_log=_call_log(env),
+            call_log=call_log(env),
             trusted_proxy_hops=env.int("TRUSTED_PROXY_HOPS", 1, minimum=0, maximum=10),
         )
 
 
-def _call_log(env: Env) -> CallLog:
+def call_log(env: Env) -> CallLog:
+    """CALL_LOG and CALL_LOG_SLOW_MS, for the services and the website alike."""
     try:
         return CallLog(env.str("CALL_LOG", "all"), env.float("CALL_LOG_SLOW_MS", 250.0))
     except ValueError as exc:
