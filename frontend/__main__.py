@@ -44,10 +44,13 @@ class Server(BaseApplication):
         self.cfg.set("worker_class", "gthread")
         self.cfg.set("threads", 8)
         self.cfg.set("graceful_timeout", 10)
-        # An idle keep-alive connection is kept 5 s (gunicorn's default is 2): a browser, or
-        # a load test's shopper, that comes back after 2 or 3 s otherwise races the close
-        # and gets "connection closed without response" on its next request.
-        self.cfg.set("keepalive", 5)
+        # An idle keep-alive connection is kept 75 s (nginx's default; gunicorn's is 2). A
+        # client whose next request leaves just as the server closes its idle connection
+        # gets "connection closed without response": browsers send it again, a script may
+        # not. At 2 s and then 5 s the load test's shoppers met that race a few times in
+        # 40,000 requests (after their think time or a paced sign-in); 75 s is longer than
+        # any pause of theirs. Idle connections cost a gthread worker no thread.
+        self.cfg.set("keepalive", 75)
         self.cfg.set("accesslog", None)                # frontend/metrics.py logs each request
         self.cfg.set("logger_class", JsonLogger)
         self.cfg.set("control_socket_disable", True)   # unused, and it would write to $HOME
