@@ -125,9 +125,15 @@ class CouponServicer(coupons_pb2_grpc.CouponServiceServicer):
         return coupons_pb2.DeleteCouponResponse()
 
     async def ListPromotions(self, request, context):
-        if not 0 <= request.limit <= MAX_PROMOTIONS or len(request.categories) > MAX_LINES:
-            raise InvalidArgument(f"limit is 1 to {MAX_PROMOTIONS} (0 for 1), with at most {MAX_LINES} categories")
-        found = await self._repo.promotions(sorted(set(request.categories)), request.limit or 1)
+        if not 0 <= request.limit <= MAX_PROMOTIONS or len(request.categories) > MAX_LINES \
+                or len(request.product_ids) > MAX_LINES:
+            raise InvalidArgument(f"limit is 1 to {MAX_PROMOTIONS} (0 for 1), with at most {MAX_LINES} categories "
+                                  f"and {MAX_LINES} product ids")
+        categories = set(request.categories)
+        if request.product_ids:
+            view = await self._live.view()
+            categories.update(c for entry in view.present(list(request.product_ids)) for c in entry.product.categories)
+        found = await self._repo.promotions(sorted(categories), request.limit or 1)
         return coupons_pb2.ListPromotionsResponse(promotions=[coupons_pb2.Promotion(code=code, banner=banner)
                                                               for code, banner in found])
 

@@ -15,11 +15,13 @@ log = logging.getLogger("frontend.promotions")
 DEADLINE_SECONDS = 0.15
 
 
-def banners(catalog, categories: Iterable[str], limit: int = 1) -> list:
-    """Promotions (code, banner) for these categories; [] when the catalog cannot say in time."""
+def banners(catalog, categories: Iterable[str] = (), limit: int = 1, *, product_ids: Iterable[str] = ()) -> list:
+    """Promotions (code, banner) for these categories, or these products' (so a product page
+    can ask beside the product); [] when the catalog cannot say in time."""
     try:
         return list(catalog.ListPromotions(coupons_pb2.ListPromotionsRequest(
-            categories=sorted(set(categories)), limit=limit), timeout=DEADLINE_SECONDS).promotions)
+            categories=sorted(set(categories)), product_ids=sorted(set(product_ids)), limit=limit),
+            timeout=DEADLINE_SECONDS).promotions)
     except BackendError as error:
         log.info("promotions left out", extra={"detail": error.message})
         return []

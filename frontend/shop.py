@@ -75,11 +75,11 @@ def search():
 
 @bp.get("/products/<product_id>")
 def product(product_id: str):
-    page, _, suggested = together(
+    page, _, suggested, offers = together(
         lambda: catalog_views.product_page(backends().catalog, g.currency, product_id), cart_count,
-        lambda: suggestions.suggested(backends(), g.currency, product_id=product_id, user_id=owner_id()))
-    return render_template("shop/product.html", product=page, suggestions=suggested,
-                           promotions=promotions.banners(backends().catalog, page.categories))
+        lambda: suggestions.suggested(backends(), g.currency, product_id=product_id, user_id=owner_id()),
+        lambda: promotions.banners(backends().catalog, product_ids=[product_id]))
+    return render_template("shop/product.html", product=page, suggestions=suggested, promotions=offers)
 
 
 @bp.get("/images/products/<name>")

@@ -176,3 +176,19 @@ def test_promotions_are_the_live_advertised_codes_that_fit_the_categories(coupon
     assert len(shown("kitchen", limit=1)) == 1
     too_long = refused(lambda: make(coupons, percent_off=5, banner="x" * 141))
     assert too_long.code() == grpc.StatusCode.INVALID_ARGUMENT and "banner" in too_long.details()
+
+
+def test_promotions_for_products_are_those_of_their_categories(coupons, catalog_channel):
+    kitchen = make(coupons, percent_off=20, categories=["kitchen"], banner="20% off the kitchen").code
+    kettle = create_product(catalog_channel, stock=5, categories=("kitchen",))
+    tent = create_product(catalog_channel, stock=5, categories=("outdoors",))
+
+    def shown(**asked):
+        return [p.code for p in coupons.ListPromotions(coupons_pb2.ListPromotionsRequest(limit=10, **asked),
+                                                       timeout=5).promotions]
+
+    assert kitchen in shown(product_ids=[kettle.id]) and kitchen in shown(product_ids=[tent.id, kettle.id])
+    assert kitchen not in shown(product_ids=[tent.id]) and kitchen not in shown(product_ids=["no-such-product"])
+    assert kitchen in shown(product_ids=[tent.id], categories=["kitchen"])
+    too_many = refused(lambda: shown(product_ids=[f"p-{i}" for i in range(101)]))
+    assert too_many.code() == grpc.StatusCode.INVALID_ARGUMENT and "100 product ids" in too_many.details()

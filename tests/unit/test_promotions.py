@@ -12,10 +12,11 @@ from shop.catalog.v1 import coupons_pb2
 
 class Catalog:
     def __init__(self, answer):
-        self.answer, self.asked = answer, []
+        self.answer, self.asked, self.requests = answer, [], []
 
     def ListPromotions(self, request, timeout=None):
         self.asked.append((list(request.categories), request.limit, timeout))
+        self.requests.append(request)
         if isinstance(self.answer, Exception):
             raise self.answer
         return self.answer
@@ -31,3 +32,10 @@ def test_banners_are_asked_for_the_categories_within_the_deadline():
 def test_a_slow_or_failing_catalog_leaves_the_page_without_banners():
     assert promotions.banners(Catalog(ServiceUnavailable("catalog", "deadline exceeded")), ["kitchen"]) == []
     assert promotions.banners(Catalog(Refused("catalog", grpc.StatusCode.INVALID_ARGUMENT, "no")), ["x"]) == []
+
+
+def test_a_product_page_asks_by_the_products_id_so_it_need_not_wait_for_the_product():
+    catalog = Catalog(coupons_pb2.ListPromotionsResponse())
+    assert promotions.banners(catalog, product_ids=["mug", "kettle", "mug"]) == []
+    assert [list(r.product_ids) for r in catalog.requests] == [["kettle", "mug"]]
+    assert not catalog.requests[0].categories

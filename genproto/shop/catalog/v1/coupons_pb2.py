@@ -27,7 +27,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from google.type import money_pb2 as google_dot_type_dot_money__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dshop/catalog/v1/coupons.proto\x12\x0fshop.catalog.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/type/money.proto\"\x8d\x03\n\x06\x43oupon\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x13\n\x0bpercent_off\x18\x02 \x01(\x05\x12&\n\namount_off\x18\x03 \x01(\x0b\x32\x12.google.type.Money\x12(\n\x0cmin_subtotal\x18\x04 \x01(\x0b\x32\x12.google.type.Money\x12\x12\n\ncategories\x18\x05 \x03(\t\x12.\n\nvalid_from\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bvalid_until\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1a\n\x12per_customer_limit\x18\x08 \x01(\x05\x12\x13\n\x0btotal_limit\x18\t \x01(\x05\x12\x12\n\ncurrencies\x18\n \x03(\t\x12\x13\n\x0bredemptions\x18\x0b \x01(\x05\x12/\n\x0b\x63reate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x62\x61nner\x18\r \x01(\t\":\n\x15ListPromotionsRequest\x12\x12\n\ncategories\x18\x01 \x03(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\")\n\tPromotion\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0e\n\x06\x62\x61nner\x18\x02 \x01(\t\"H\n\x16ListPromotionsResponse\x12.\n\npromotions\x18\x01 \x03(\x0b\x32\x1a.shop.catalog.v1.Promotion\">\n\x13\x43reateCouponRequest\x12\'\n\x06\x63oupon\x18\x01 \x01(\x0b\x32\x17.shop.catalog.v1.Coupon\"?\n\x14\x43reateCouponResponse\x12\'\n\x06\x63oupon\x18\x01 \x01(\x0b\x32\x17.shop.catalog.v1.Coupon\";\n\x12ListCouponsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"l\n\x13ListCouponsResponse\x12(\n\x07\x63oupons\x18\x01 \x03(\x0b\x32\x17.shop.catalog.v1.Coupon\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\ntotal_size\x18\x03 \x01(\x05\"#\n\x13\x44\x65leteCouponRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"\x16\n\x14\x44\x65leteCouponResponse\"Z\n\nPricedLine\x12\x12\n\nproduct_id\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\x05\x12&\n\nunit_price\x18\x03 \x01(\x0b\x32\x12.google.type.Money\"Q\n\x08\x44iscount\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\"\n\x06\x61mount\x18\x03 \x01(\x0b\x32\x12.google.type.Money\"\x7f\n\x12PriceCouponRequest\x12\x13\n\x0b\x63oupon_code\x18\x01 \x01(\t\x12(\n\x05lines\x18\x02 \x03(\x0b\x32\x19.shop.catalog.v1.CartLine\x12\x15\n\rcurrency_code\x18\x03 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x04 \x01(\t\"0\n\x08\x43\x61rtLine\x12\x12\n\nproduct_id\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\x05\"h\n\x13PriceCouponResponse\x12+\n\x08\x64iscount\x18\x01 \x01(\x0b\x32\x19.shop.catalog.v1.Discount\x12$\n\x08subtotal\x18\x02 \x01(\x0b\x32\x12.google.type.Money2\xae\x04\n\rCouponService\x12x\n\x0c\x43reateCoupon\x12$.shop.catalog.v1.CreateCouponRequest\x1a%.shop.catalog.v1.CreateCouponResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\"\x0b/v1/coupons:\x06\x63oupon\x12m\n\x0bListCoupons\x12#.shop.catalog.v1.ListCouponsRequest\x1a$.shop.catalog.v1.ListCouponsResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\x0b/v1/coupons\x12w\n\x0c\x44\x65leteCoupon\x12$.shop.catalog.v1.DeleteCouponRequest\x1a%.shop.catalog.v1.DeleteCouponResponse\"\x1a\x82\xd3\xe4\x93\x02\x14*\x12/v1/coupons/{code}\x12\x61\n\x0eListPromotions\x12&.shop.catalog.v1.ListPromotionsRequest\x1a\'.shop.catalog.v1.ListPromotionsResponse\x12X\n\x0bPriceCoupon\x12#.shop.catalog.v1.PriceCouponRequest\x1a$.shop.catalog.v1.PriceCouponResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dshop/catalog/v1/coupons.proto\x12\x0fshop.catalog.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/type/money.proto\"\x8d\x03\n\x06\x43oupon\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x13\n\x0bpercent_off\x18\x02 \x01(\x05\x12&\n\namount_off\x18\x03 \x01(\x0b\x32\x12.google.type.Money\x12(\n\x0cmin_subtotal\x18\x04 \x01(\x0b\x32\x12.google.type.Money\x12\x12\n\ncategories\x18\x05 \x03(\t\x12.\n\nvalid_from\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bvalid_until\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1a\n\x12per_customer_limit\x18\x08 \x01(\x05\x12\x13\n\x0btotal_limit\x18\t \x01(\x05\x12\x12\n\ncurrencies\x18\n \x03(\t\x12\x13\n\x0bredemptions\x18\x0b \x01(\x05\x12/\n\x0b\x63reate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x62\x61nner\x18\r \x01(\t\"O\n\x15ListPromotionsRequest\x12\x12\n\ncategories\x18\x01 \x03(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\x12\x13\n\x0bproduct_ids\x18\x03 \x03(\t\")\n\tPromotion\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0e\n\x06\x62\x61nner\x18\x02 \x01(\t\"H\n\x16ListPromotionsResponse\x12.\n\npromotions\x18\x01 \x03(\x0b\x32\x1a.shop.catalog.v1.Promotion\">\n\x13\x43reateCouponRequest\x12\'\n\x06\x63oupon\x18\x01 \x01(\x0b\x32\x17.shop.catalog.v1.Coupon\"?\n\x14\x43reateCouponResponse\x12\'\n\x06\x63oupon\x18\x01 \x01(\x0b\x32\x17.shop.catalog.v1.Coupon\";\n\x12ListCouponsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"l\n\x13ListCouponsResponse\x12(\n\x07\x63oupons\x18\x01 \x03(\x0b\x32\x17.shop.catalog.v1.Coupon\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\ntotal_size\x18\x03 \x01(\x05\"#\n\x13\x44\x65leteCouponRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"\x16\n\x14\x44\x65leteCouponResponse\"Z\n\nPricedLine\x12\x12\n\nproduct_id\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\x05\x12&\n\nunit_price\x18\x03 \x01(\x0b\x32\x12.google.type.Money\"Q\n\x08\x44iscount\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\"\n\x06\x61mount\x18\x03 \x01(\x0b\x32\x12.google.type.Money\"\x7f\n\x12PriceCouponRequest\x12\x13\n\x0b\x63oupon_code\x18\x01 \x01(\t\x12(\n\x05lines\x18\x02 \x03(\x0b\x32\x19.shop.catalog.v1.CartLine\x12\x15\n\rcurrency_code\x18\x03 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x04 \x01(\t\"0\n\x08\x43\x61rtLine\x12\x12\n\nproduct_id\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\x05\"h\n\x13PriceCouponResponse\x12+\n\x08\x64iscount\x18\x01 \x01(\x0b\x32\x19.shop.catalog.v1.Discount\x12$\n\x08subtotal\x18\x02 \x01(\x0b\x32\x12.google.type.Money2\xae\x04\n\rCouponService\x12x\n\x0c\x43reateCoupon\x12$.shop.catalog.v1.CreateCouponRequest\x1a%.shop.catalog.v1.CreateCouponResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\"\x0b/v1/coupons:\x06\x63oupon\x12m\n\x0bListCoupons\x12#.shop.catalog.v1.ListCouponsRequest\x1a$.shop.catalog.v1.ListCouponsResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\x0b/v1/coupons\x12w\n\x0c\x44\x65leteCoupon\x12$.shop.catalog.v1.DeleteCouponRequest\x1a%.shop.catalog.v1.DeleteCouponResponse\"\x1a\x82\xd3\xe4\x93\x02\x14*\x12/v1/coupons/{code}\x12\x61\n\x0eListPromotions\x12&.shop.catalog.v1.ListPromotionsRequest\x1a\'.shop.catalog.v1.ListPromotionsResponse\x12X\n\x0bPriceCoupon\x12#.shop.catalog.v1.PriceCouponRequest\x1a$.shop.catalog.v1.PriceCouponResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -43,33 +43,33 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_COUPON']._serialized_start=139
   _globals['_COUPON']._serialized_end=536
   _globals['_LISTPROMOTIONSREQUEST']._serialized_start=538
-  _globals['_LISTPROMOTIONSREQUEST']._serialized_end=596
-  _globals['_PROMOTION']._serialized_start=598
-  _globals['_PROMOTION']._serialized_end=639
-  _globals['_LISTPROMOTIONSRESPONSE']._serialized_start=641
-  _globals['_LISTPROMOTIONSRESPONSE']._serialized_end=713
-  _globals['_CREATECOUPONREQUEST']._serialized_start=715
-  _globals['_CREATECOUPONREQUEST']._serialized_end=777
-  _globals['_CREATECOUPONRESPONSE']._serialized_start=779
-  _globals['_CREATECOUPONRESPONSE']._serialized_end=842
-  _globals['_LISTCOUPONSREQUEST']._serialized_start=844
-  _globals['_LISTCOUPONSREQUEST']._serialized_end=903
-  _globals['_LISTCOUPONSRESPONSE']._serialized_start=905
-  _globals['_LISTCOUPONSRESPONSE']._serialized_end=1013
-  _globals['_DELETECOUPONREQUEST']._serialized_start=1015
-  _globals['_DELETECOUPONREQUEST']._serialized_end=1050
-  _globals['_DELETECOUPONRESPONSE']._serialized_start=1052
-  _globals['_DELETECOUPONRESPONSE']._serialized_end=1074
-  _globals['_PRICEDLINE']._serialized_start=1076
-  _globals['_PRICEDLINE']._serialized_end=1166
-  _globals['_DISCOUNT']._serialized_start=1168
-  _globals['_DISCOUNT']._serialized_end=1249
-  _globals['_PRICECOUPONREQUEST']._serialized_start=1251
-  _globals['_PRICECOUPONREQUEST']._serialized_end=1378
-  _globals['_CARTLINE']._serialized_start=1380
-  _globals['_CARTLINE']._serialized_end=1428
-  _globals['_PRICECOUPONRESPONSE']._serialized_start=1430
-  _globals['_PRICECOUPONRESPONSE']._serialized_end=1534
-  _globals['_COUPONSERVICE']._serialized_start=1537
-  _globals['_COUPONSERVICE']._serialized_end=2095
+  _globals['_LISTPROMOTIONSREQUEST']._serialized_end=617
+  _globals['_PROMOTION']._serialized_start=619
+  _globals['_PROMOTION']._serialized_end=660
+  _globals['_LISTPROMOTIONSRESPONSE']._serialized_start=662
+  _globals['_LISTPROMOTIONSRESPONSE']._serialized_end=734
+  _globals['_CREATECOUPONREQUEST']._serialized_start=736
+  _globals['_CREATECOUPONREQUEST']._serialized_end=798
+  _globals['_CREATECOUPONRESPONSE']._serialized_start=800
+  _globals['_CREATECOUPONRESPONSE']._serialized_end=863
+  _globals['_LISTCOUPONSREQUEST']._serialized_start=865
+  _globals['_LISTCOUPONSREQUEST']._serialized_end=924
+  _globals['_LISTCOUPONSRESPONSE']._serialized_start=926
+  _globals['_LISTCOUPONSRESPONSE']._serialized_end=1034
+  _globals['_DELETECOUPONREQUEST']._serialized_start=1036
+  _globals['_DELETECOUPONREQUEST']._serialized_end=1071
+  _globals['_DELETECOUPONRESPONSE']._serialized_start=1073
+  _globals['_DELETECOUPONRESPONSE']._serialized_end=1095
+  _globals['_PRICEDLINE']._serialized_start=1097
+  _globals['_PRICEDLINE']._serialized_end=1187
+  _globals['_DISCOUNT']._serialized_start=1189
+  _globals['_DISCOUNT']._serialized_end=1270
+  _globals['_PRICECOUPONREQUEST']._serialized_start=1272
+  _globals['_PRICECOUPONREQUEST']._serialized_end=1399
+  _globals['_CARTLINE']._serialized_start=1401
+  _globals['_CARTLINE']._serialized_end=1449
+  _globals['_PRICECOUPONRESPONSE']._serialized_start=1451
+  _globals['_PRICECOUPONRESPONSE']._serialized_end=1555
+  _globals['_COUPONSERVICE']._serialized_start=1558
+  _globals['_COUPONSERVICE']._serialized_end=2116
 # @@protoc_insertion_point(module_scope)

@@ -42,12 +42,14 @@ class Coupon(_message.Message):
     def __init__(self, code: _Optional[str] = ..., percent_off: _Optional[int] = ..., amount_off: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., min_subtotal: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., categories: _Optional[_Iterable[str]] = ..., valid_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., per_customer_limit: _Optional[int] = ..., total_limit: _Optional[int] = ..., currencies: _Optional[_Iterable[str]] = ..., redemptions: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., banner: _Optional[str] = ...) -> None: ...
 
 class ListPromotionsRequest(_message.Message):
-    __slots__ = ("categories", "limit")
+    __slots__ = ("categories", "limit", "product_ids")
     CATEGORIES_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    PRODUCT_IDS_FIELD_NUMBER: _ClassVar[int]
     categories: _containers.RepeatedScalarFieldContainer[str]
     limit: int
-    def __init__(self, categories: _Optional[_Iterable[str]] = ..., limit: _Optional[int] = ...) -> None: ...
+    product_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, categories: _Optional[_Iterable[str]] = ..., limit: _Optional[int] = ..., product_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Promotion(_message.Message):
     __slots__ = ("code", "banner")
