@@ -25,35 +25,45 @@ def pruning_rules(*, popular_days: int, bought_lately_days: int) -> list[Rule]:
     ]
 
 
+# The signals of one query (SalesRepository.signals). Each part keeps its own order and
+# limit; the rows come back tagged with their part and are ranked again in Python.
+_SIGNALS = """
+WITH bought AS (
+    SELECT DISTINCT product_id FROM recent_purchases
+     WHERE %(user_id)s <> '' AND user_id = %(user_id)s AND bought_at >= %(bought_since)s
+), excluded AS (
+    SELECT unnest(%(seeds)s::text[]) AS product_id UNION SELECT product_id FROM bought
+), together AS (
+    SELECT other_id AS product_id, sum(orders) AS n FROM co_purchases
+     WHERE product_id = ANY(%(seeds)s::text[]) AND other_id NOT IN (SELECT product_id FROM excluded)
+     GROUP BY other_id ORDER BY n DESC, other_id LIMIT %(size)s
+), best AS (
+    SELECT product_id, sum(units) AS n FROM daily_sales
+     WHERE day >= %(sold_since)s AND product_id NOT IN (SELECT product_id FROM excluded)
+     GROUP BY product_id ORDER BY n DESC, product_id LIMIT %(size)s
+)
+SELECT 'bought', product_id, 0 FROM bought
+UNION ALL SELECT 'together', product_id, n FROM together
+UNION ALL SELECT 'best', product_id, n FROM best
+"""
+
+
 class SalesRepository:
     def __init__(self, pool: AsyncConnectionPool):
         self._pool = pool
 
     async def signals(self, seeds: tuple[str, ...], user_id: str, *, sold_since: date, bought_since: datetime,
                       size: int) -> Signals:
+        """One statement, one round trip: the shopper's recent orders, what was bought with
+        the seeds and the best sellers, the last two leaving out the seeds and those orders."""
         async with self._pool.connection() as conn:
-            bought_lately: frozenset[str] = frozenset()
-            if user_id:
-                cur = await conn.execute(
-                    "SELECT product_id FROM recent_purchases WHERE user_id = %s AND bought_at >= %s",
-                    (user_id, bought_since))
-                bought_lately = frozenset(row[0] for row in await cur.fetchall())
-            excluding = sorted(set(seeds) | bought_lately)
-            together: dict[str, int] = {}
-            if seeds:
-                cur = await conn.execute(
-                    """SELECT other_id, sum(orders) AS shared FROM co_purchases
-                       WHERE product_id = ANY(%s::text[]) AND other_id <> ALL(%s::text[])
-                       GROUP BY other_id ORDER BY shared DESC, other_id LIMIT %s""",
-                    (list(seeds), excluding, size))
-                together = {product_id: int(shared) for product_id, shared in await cur.fetchall()}
-            cur = await conn.execute(
-                """SELECT product_id, sum(units) AS sold FROM daily_sales
-                   WHERE day >= %s AND product_id <> ALL(%s::text[])
-                   GROUP BY product_id ORDER BY sold DESC, product_id LIMIT %s""",
-                (sold_since, excluding, size))
-            best_sellers = tuple((product_id, int(sold)) for product_id, sold in await cur.fetchall())
-        return Signals(together, best_sellers, bought_lately)
+            cur = await conn.execute(_SIGNALS, {"seeds": list(seeds), "user_id": user_id, "bought_since": bought_since,
+                                                "sold_since": sold_since, "size": size})
+            rows = await cur.fetchall()
+        ranked = sorted(rows, key=lambda row: (-row[2], row[1]))
+        return Signals({product_id: int(n) for kind, product_id, n in ranked if kind == "together"},
+                       tuple((product_id, int(n)) for kind, product_id, n in ranked if kind == "best"),
+                       frozenset(product_id for kind, product_id, _ in rows if kind == "bought"))
 
     async def record_sale(self, sale: Sale, handled_event: tuple[str, str]) -> bool:
         async with self._pool.connection() as conn, conn.transaction():
