@@ -64,9 +64,6 @@ def day(text: str) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
-
-
-
 def label(enum_type, number: int) -> str:
     """An enum value as a person reads it: PAYMENT_STATUS_CAPTURED → "Captured". """
     name = enum_type.Name(number)

@@ -10,6 +10,7 @@ from shop.catalog.v1 import currency_pb2
 
 from frontend import exchange
 from frontend.clients import ServiceUnavailable
+from tests.support.clock import ManualClock
 
 
 def usd(units: int, nanos: int = 0):
@@ -31,16 +32,8 @@ class Catalog:
             money_pb2.Money(currency_code=request.to_currency_code, units=m.units // 2) for m in request.amounts])
 
 
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-
 def test_only_what_was_not_converted_within_a_minute_is_asked_for():
-    catalog, clock = Catalog(), Clock()
+    catalog, clock = Catalog(), ManualClock(1000.0)
     conversions = exchange.Conversions(clock)
     assert [m.units for m in conversions.convert(catalog, [usd(10), usd(20), usd(10)], "EUR")] == [5, 10, 5]
     assert catalog.asked == [[(10, "EUR"), (20, "EUR")]], "each distinct amount once"
@@ -56,7 +49,7 @@ def test_only_what_was_not_converted_within_a_minute_is_asked_for():
 
 def test_a_failed_conversion_raises_and_is_not_kept():
     catalog = Catalog()
-    conversions = exchange.Conversions(Clock())
+    conversions = exchange.Conversions(ManualClock(1000.0))
     catalog.failing = True
     with pytest.raises(ServiceUnavailable):
         conversions.convert(catalog, [usd(10)], "EUR")
@@ -68,7 +61,7 @@ def test_a_failed_conversion_raises_and_is_not_kept():
 def test_past_the_bound_the_least_recently_used_go_first(monkeypatch):
     monkeypatch.setattr(exchange, "MAX_ENTRIES", 3)
     catalog = Catalog()
-    conversions = exchange.Conversions(Clock())
+    conversions = exchange.Conversions(ManualClock(1000.0))
     conversions.convert(catalog, [usd(1), usd(2), usd(3)], "EUR")
     conversions.convert(catalog, [usd(4)], "EUR")  # over the bound: the oldest one goes
     conversions.convert(catalog, [usd(1), usd(4)], "EUR")

@@ -12,6 +12,7 @@ from identityservice.client_limits import parse_rates
 from service_runtime.config import Env
 from tests.load import signins
 from tests.load.signins import PACING, Pacing, SignInBudget
+from tests.support.clock import ManualClock
 
 IDENTITY_DEFAULT = identity_config.load(Env({"DATABASE_URL": "postgresql://shop@127.0.0.1/identity"})).client_rates
 
@@ -71,16 +72,8 @@ def test_every_profile_of_the_stack_has_a_pacing():
     assert set(PACING) == set(limits.PROFILES)
 
 
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-
 def test_the_budget_gives_its_burst_then_its_rate():
-    clock = Clock()
+    clock = ManualClock()
     budget = Pacing(sign_ins_per_minute=60, sign_in_burst=2, registrations_per_minute=1, registration_burst=1,
                     sign_ins_again_per_minute=1).sign_ins(clock)
     assert [budget.try_take() for _ in range(3)] == [True, True, False]
@@ -93,7 +86,7 @@ def test_the_budget_gives_its_burst_then_its_rate():
 
 
 def test_take_waits_until_one_may_be_spent():
-    clock = Clock()
+    clock = ManualClock()
     budget = SignInBudget(per_minute=30, burst=1, clock=clock)
     slept = []
 

@@ -8,6 +8,7 @@ import asyncio
 
 from recommendationservice.clients import KNOWN_FOR_SECONDS, CatalogClient
 from shop.catalog.v1 import catalog_pb2
+from tests.support.clock import ManualClock
 
 
 class Channel:
@@ -26,15 +27,8 @@ class Channel:
         return call
 
 
-class Clock:
-    now = 10.0
-
-    def __call__(self):
-        return self.now
-
-
 def test_what_the_catalog_said_is_kept_a_second_and_only_the_rest_asked_for():
-    channel, clock = Channel("a", "b", "c"), Clock()
+    channel, clock = Channel("a", "b", "c"), ManualClock(10.0)
     client = CatalogClient(channel, clock)
 
     def products(*ids):

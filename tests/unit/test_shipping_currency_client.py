@@ -14,6 +14,7 @@ from service_runtime import protomoney
 from shippingservice.clients import MAX_AGE_SECONDS, CurrencyClient
 from shippingservice.errors import DependencyUnavailable
 from shop.catalog.v1 import currency_pb2
+from tests.support.clock import ManualClock
 
 
 class Unavailable(grpc.aio.AioRpcError):
@@ -39,15 +40,8 @@ class Channel:
         return call
 
 
-class Clock:
-    now = 50.0
-
-    def __call__(self):
-        return self.now
-
-
 def test_each_conversion_is_asked_once_a_minute():
-    channel, clock = Channel(), Clock()
+    channel, clock = Channel(), ManualClock(50.0)
     client = CurrencyClient(channel, clock)
 
     async def convert(amount):
@@ -62,7 +56,7 @@ def test_each_conversion_is_asked_once_a_minute():
 
 def test_a_failed_conversion_is_not_kept():
     channel = Channel()
-    client = CurrencyClient(channel, Clock())
+    client = CurrencyClient(channel, ManualClock(50.0))
     channel.down = True
     with pytest.raises(DependencyUnavailable):
         asyncio.run(client.convert(Decimal("3"), "USD", "EUR"))
