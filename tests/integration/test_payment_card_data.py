@@ -54,6 +54,9 @@ def cards():
     ]
 
 
+UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.IGNORECASE)
+
+
 def leaks(text: str, cards, *, cvv_text: str | None = None) -> list[str]:
     """Each card number (or eight digits of it beyond the last four) found in text, and each
     CVV found in cvv_text (text itself unless given)."""
@@ -63,8 +66,9 @@ def leaks(text: str, cards, *, cvv_text: str | None = None) -> list[str]:
         fragments = {typed, digits, digits[:-4]} | ({digits[i:i + 8] for i in range(len(digits) - 11)}
                                                    if not digits.startswith("4000") else set())
         found += [f"number ending {digits[-4:]}" for fragment in fragments if fragment in text][:1]
-        # A CVV standing alone: not inside a longer number, an id or a decimal.
-        if re.search(rf"(?<![\w.]){cvv}(?![\w.])", cvv_text):
+        # A CVV standing alone: not inside a longer number, an id or a decimal. A random UUID's
+        # four-character group is all digits now and then, and so spells a four-digit CVV.
+        if re.search(rf"(?<![\w.]){cvv}(?![\w.])", UUID.sub(" ", cvv_text)):
             found.append(f"CVV of the card ending {digits[-4:]}")
     return found
 
