@@ -2,9 +2,10 @@
 a deadline (the channel's default, capped by what the call being handled has left: see
 service_runtime.clients), and an unreachable catalog becomes DependencyUnavailable.
 
-What the catalog said of a product (its record, or that it has none) is kept for
-KNOWN_FOR_SECONDS: every product page asks for suggestions, and nearly all of them name
-the same few dozen products, so most answers need no catalog call. A second is the bound
+What the catalog said of a product (its record, or that it has none), and the first
+products of a category, are kept for KNOWN_FOR_SECONDS: every product page asks for
+suggestions, and nearly all of them name the same few dozen products and their handful of
+categories, so most answers need no catalog call. A second is the bound
 the catalog keeps between its own replicas too (catalogservice/live_catalog.py): a price,
 a deletion or a sell-out shows in suggestions within it."""
 from __future__ import annotations
@@ -46,6 +47,9 @@ class CatalogClient:
         self._stub = catalog_pb2_grpc.CatalogServiceStub(channel)
         # id -> the product, or None for one the catalog does not have
         self._known: TTLCache[str, CatalogProduct | None] = TTLCache(MAX_KNOWN, KNOWN_FOR_SECONDS, timer=clock)
+        # (category, count) -> its first products ([] for a category the catalog does not know)
+        self._listed: TTLCache[tuple[str, int], list[CatalogProduct]] = TTLCache(MAX_KNOWN, KNOWN_FOR_SECONDS,
+                                                                                  timer=clock)
 
     async def products(self, ids: list[str]) -> dict[str, CatalogProduct]:
         known = {i: self._known[i] for i in ids if i in self._known}
@@ -75,9 +79,15 @@ class CatalogClient:
         return {}
 
     async def in_category(self, category: str, count: int) -> list[CatalogProduct]:
+        key = (category, min(max(count, 1), MAX_PAGE))
+        if key not in self._listed:
+            self._listed[key] = await self._listing(*key)
+        return self._listed[key]
+
+    async def _listing(self, category: str, count: int) -> list[CatalogProduct]:
         try:
             reply = await self._stub.ListProducts(catalog_pb2.ListProductsRequest(
-                category=category, page_size=min(max(count, 1), MAX_PAGE)))
+                category=category, page_size=count))
         except grpc.aio.AioRpcError as error:
             if error.code() == grpc.StatusCode.NOT_FOUND:  # the category is gone since the product named it
                 return []
