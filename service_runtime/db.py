@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+import weakref
 from pathlib import Path
+from typing import Callable
 
 import grpc
 import psycopg
@@ -128,17 +131,46 @@ async def migrate_when_reachable(database_url: str, *directories: Path, within: 
     log.info("migrations applied", extra={"applied": applied})
 
 
+# A connection given back to the pool this recently is lent again without a ping: a
+# ping is a round trip, as dear as many a call's one query. HikariCP skips its check the
+# same way, within the same half second ("aliveBypassWindowMs").
+RECENTLY_USED_SECONDS = 0.5
+
+
+class RecentUse:
+    """The pool's check and reset callbacks: a connection given back more than `window`
+    seconds ago is pinged before it is lent again (a broken one is then replaced); one
+    given back within it is not. A connection that broke while in use never comes back to
+    be lent: the pool replaces it (its status is UNKNOWN)."""
+
+    def __init__(self, window: float = RECENTLY_USED_SECONDS, clock: Callable[[], float] = time.monotonic,
+                 ping=psycopg_pool.AsyncConnectionPool.check_connection):
+        self._window, self._clock, self._ping = window, clock, ping
+        self._given_back: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    async def check(self, conn) -> None:
+        given_back = self._given_back.get(conn)
+        if given_back is None or self._clock() - given_back >= self._window:
+            await self._ping(conn)
+
+    async def reset(self, conn) -> None:
+        self._given_back[conn] = self._clock()
+
+
 async def open_pool(database_url: str, *, max_size: int = 10, timeout: float = 3.0,
                     statement_timeout_ms: int = 5000) -> psycopg_pool.AsyncConnectionPool:
-    """A pool whose connections are checked before use, so it recovers by itself after a
-    database restart, and whose waits and statements are bounded (no call hangs)."""
+    """A pool whose connections are checked before use unless used a moment ago
+    (RecentUse), so it recovers by itself after a database restart, and whose waits and
+    statements are bounded (no call hangs)."""
+    recent = RecentUse()
     pool = psycopg_pool.AsyncConnectionPool(
         database_url,
         min_size=1,
         max_size=max_size,
         timeout=timeout,
         open=False,
-        check=psycopg_pool.AsyncConnectionPool.check_connection,
+        check=recent.check,
+        reset=recent.reset,
         kwargs={"connect_timeout": max(1, int(timeout)), "options": f"-c statement_timeout={statement_timeout_ms}"},
         reconnect_timeout=0,  # keep trying for as long as the database is away
     )
