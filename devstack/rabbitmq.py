@@ -16,14 +16,20 @@ import tempfile
 import time
 from pathlib import Path
 
-from devstack import ports
+from devstack import ports, processes
 
 # Not /usr/sbin/rabbitmq-server: as root that wrapper su-s to the rabbitmq user and
 # drops the environment that makes this node private.
 SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"
 CTL = "/usr/lib/rabbitmq/bin/rabbitmqctl"
-# Seconds a node gets to stop before its process group is killed (honcho waits 5).
-STOP_GRACE = 3.0
+# Seconds a node gets to stop before its process group is killed, and then for the killed
+# group to be gone. honcho SIGKILLs this wrapper 5 s after its SIGTERM, and the wrapper
+# must have stopped epmd by then (epmd dies with the wrapper too: processes.dies_with_parent).
+# Under `make run` a node's orderly stop takes ~6 s (it closes every client's connection
+# and its quorum queues), so Ctrl-C kills it: its queues and messages are on disk, and it
+# starts again from them (rebuilding its message store's index).
+STOP_GRACE = 2.5
+KILLED_GRACE = 1.0
 USER = "shop"
 PASSWORD = "shop"  # a local development broker on loopback, not a secret
 # Where `python -m devstack rabbitmq` finds the Prometheus port; unset: no plugin, no port.
@@ -91,17 +97,21 @@ def _wait_for_port(port: int, timeout: float = 10.0) -> None:
     raise TimeoutError(f"nothing listened on 127.0.0.1:{port} within {timeout}s")
 
 
-def _wait_for_group_gone(pgid: int, timeout: float) -> None:
-    """Until no process of the group is left; SIGKILL what remains after `timeout`."""
-    deadline = time.monotonic() + timeout
+def _wait_for_group_gone(pgid: int, timeout: float, killed_grace: float = KILLED_GRACE) -> None:
+    """Until no process of the group is left; SIGKILL what remains after `timeout`, and
+    give up `killed_grace` seconds later (a process busy in the kernel dies of its SIGKILL
+    as soon as it leaves it, waited for or not)."""
+    deadline, killed = time.monotonic() + timeout, False
     while True:
         try:
             os.killpg(pgid, 0)
         except ProcessLookupError:
             return
         if time.monotonic() > deadline:
+            if killed:
+                return
             os.killpg(pgid, signal.SIGKILL)
-            deadline = float("inf")
+            deadline, killed = time.monotonic() + killed_grace, True
         time.sleep(0.05)
 
 
@@ -118,9 +128,11 @@ def run_server(directory: Path, amqp_port: int, dist_port: int, epmd_port: int,
         prometheus_port = int(os.environ[PROMETHEUS_PORT_ENV])
     env = {**os.environ, **environment(directory, amqp_port, dist_port, epmd_port, prometheus_port)}
     # Its own session too: a terminal's Ctrl-C must not reach epmd before the node is
-    # down (a node that loses its epmd starts a daemon one that outlives everything).
+    # down (a node that loses its epmd starts a daemon one that outlives everything). But
+    # it goes when this wrapper goes, however it goes: left behind, it would keep its port
+    # and honcho's output pipe, and `make run` would hang after Ctrl-C.
     epmd = subprocess.Popen(["epmd", "-port", str(epmd_port), "-address", "127.0.0.1"], env=env,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=processes.dies_with_parent(signal.SIGTERM))
     try:
         _wait_for_port(epmd_port)
         server = subprocess.Popen([SERVER], env=env, start_new_session=True)
@@ -142,8 +154,9 @@ def run_server(directory: Path, amqp_port: int, dist_port: int, epmd_port: int,
                     os.killpg(server.pid, signal.SIGKILL)
         # The script can exit while the node (beam) still shuts down; a node that finds
         # its epmd gone starts a daemon one that outlives everything. So the group goes
-        # first, then epmd.
-        _wait_for_group_gone(server.pid, STOP_GRACE)
+        # first, then epmd: within STOP_GRACE of the stop request, the group killed then.
+        since_stop = time.monotonic() - stop_requested_at[0] if stop_requested_at else 0.0
+        _wait_for_group_gone(server.pid, max(STOP_GRACE - since_stop, 0.0))
         return code
     finally:
         epmd.terminate()
