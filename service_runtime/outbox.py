@@ -72,14 +72,25 @@ async def backlog(conn) -> tuple[int, float]:
     return count, float(age)
 
 
+# How long the broker gets to answer the relay (a connection, a channel, a declaration, a
+# publish's confirm) before the relay drops that connection and makes another. A broker
+# that goes silent without closing (overloaded as it starts, or a network that drops the
+# connection's packets) is otherwise noticed only by the missed heartbeats, minutes later,
+# and every event waits until then; a publish given up here is published again (consumers
+# drop a repeated event by its id).
+BROKER_TIMEOUT_SECONDS = 10.0
+
+
 class OutboxRelay:
     """Publishes the outbox (see the module's docstring), and measures its backlog every
     `sample_seconds` whether or not the broker is there: an outage is when it matters."""
 
     def __init__(self, pool: AsyncConnectionPool, amqp_url: str, *, batch: int = 100, idle_seconds: float = 0.1,
-                 poll_seconds: float = 1.0, sample_seconds: float = 2.0):
+                 poll_seconds: float = 1.0, sample_seconds: float = 2.0,
+                 broker_timeout_seconds: float = BROKER_TIMEOUT_SECONDS):
         self._pool = pool
         self._url = amqp_url
+        self._broker_timeout = broker_timeout_seconds
         self._batch = batch
         self._idle = idle_seconds
         self._poll = poll_seconds
@@ -143,14 +154,14 @@ class OutboxRelay:
     async def _run(self) -> None:
         while not self._stopping.is_set():
             try:
-                connection = await aio_pika.connect(self._url)
+                connection = await aio_pika.connect(self._url, timeout=self._broker_timeout)
             except (aio_pika.exceptions.AMQPError, OSError, asyncio.TimeoutError) as exc:
                 log.warning("cannot reach the broker (%s); events wait in the outbox", exc.__class__.__name__)
                 await self._sleep(messaging.RECONNECT_SECONDS)
                 continue
             try:
                 async with connection:
-                    channel = await connection.channel(publisher_confirms=True)
+                    channel = await self._answered(connection.channel(publisher_confirms=True))
                     exchanges: dict[str, aio_pika.abc.AbstractExchange] = {}
                     while not self._stopping.is_set():
                         self._rows_added.clear()  # before looking: rows added after it wake the wait
@@ -167,14 +178,17 @@ class OutboxRelay:
     async def _sleep(self, seconds: float) -> None:
         await periodic.pause(self._stopping, seconds)
 
-    @staticmethod
-    async def _publish(exchange, message: aio_pika.Message) -> None:
+    async def _answered(self, call):
+        """The broker's answer to call, or asyncio.TimeoutError after BROKER_TIMEOUT_SECONDS."""
+        return await asyncio.wait_for(call, self._broker_timeout)
+
+    async def _publish(self, exchange, message: aio_pika.Message) -> None:
         # With publisher confirms on, publish returns once the broker has the message. The
         # aio-pika instrumentation (when on) puts its own publish span's traceparent in the
         # headers; without it the current span's goes there.
         if tracing.enabled():
             message.headers["traceparent"] = tracing.current_traceparent() or message.headers.get("traceparent")
-        await exchange.publish(message, routing_key="")
+        await exchange.publish(message, routing_key="", timeout=self._broker_timeout)
 
     async def relay_batch(self, channel, exchanges: dict) -> int:
         """Publish up to a batch of unsent rows, in order, each confirmed; then mark them
@@ -193,8 +207,9 @@ class OutboxRelay:
                 exchange = exchanges.get(exchange_name)
                 if exchange is None:
                     for subscription in topology.subscriptions_of(exchange_name):
-                        await messaging.declare_subscription(channel, subscription)
-                    exchange = exchanges[exchange_name] = await messaging.declare_exchange(channel, exchange_name)
+                        await self._answered(messaging.declare_subscription(channel, subscription))
+                    exchange = exchanges[exchange_name] = await self._answered(
+                        messaging.declare_exchange(channel, exchange_name))
                 message = messaging.build_message(bytes(body), message_type=message_type, message_id=event_id,
                                                   traceparent=traceparent)
                 if tracing.enabled():  # published in the trace of the request that wrote the row
