@@ -104,7 +104,6 @@ def test_a_relay_whose_listening_connection_is_cut_listens_again(database, amqp_
     assert max(took) < QUICK, took
 
 
-
 def test_a_relay_whose_broker_goes_silent_connects_again(database, amqp_url):
     """Before each event, the relay's connections to the broker so far are frozen (open, but
     nothing gets through either way). Each event must leave on a new connection within the

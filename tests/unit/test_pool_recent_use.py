@@ -24,18 +24,14 @@ def test_a_connection_given_back_a_moment_ago_is_lent_without_a_ping():
 
     recent = RecentUse(clock=clock, ping=ping)
     fresh, used = Connection(), Connection()
-
-    async def lend(conn):
-        await recent.check(conn)
-
-    asyncio.run(lend(fresh))
+    asyncio.run(recent.check(fresh))
     assert pinged == [fresh], "never given back: pinged"
     asyncio.run(recent.reset(used))
     clock.now += RECENTLY_USED_SECONDS / 2
-    asyncio.run(lend(used))
+    asyncio.run(recent.check(used))
     assert pinged == [fresh], "given back within the window: not pinged"
     clock.now += RECENTLY_USED_SECONDS / 2
-    asyncio.run(lend(used))
+    asyncio.run(recent.check(used))
     assert pinged == [fresh, used], "idle for the whole window: pinged"
 
 
