@@ -1,5 +1,5 @@
-"""The server interceptor: one JSON log line and metrics per call, a request id in
-context, domain errors turned into status codes through the service's table, and
+"""The server interceptor: one JSON log line and metrics per call, its span when tracing is
+on (service_runtime/server_spans.py), a request id in context, domain errors turned into status codes through the service's table, and
 anything unexpected turned into INTERNAL without leaking internals."""
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from typing import Mapping
 
 import grpc
 
-from service_runtime import audit, deadlines, jsonlog, metrics, status_details
+from service_runtime import audit, deadlines, jsonlog, metrics, status_details, tracing
 from service_runtime.call_log import CallLog
+from service_runtime.server_spans import ServerSpan
 
 log = logging.getLogger("service_runtime.calls")
 
@@ -98,11 +99,13 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
         audit_log = self._audit_log if self._audit_log is not None and self._audit_log.records(full_method) else None
 
         async def observed(request, context: grpc.aio.ServicerContext):
+            span = ServerSpan(full_method, context) if tracing.enabled() else None
             rid = _incoming_request_id(context)
             token = jsonlog.request_id.set(rid)
             started = time.perf_counter()
             code = grpc.StatusCode.OK
-            entry = response = None
+            entry = response = unexpected = None
+            details = ""
             try:
                 context.set_trailing_metadata(((REQUEST_ID_KEY, rid),))
                 if audit_log is not None:  # an admin action: no action without its entry
@@ -125,11 +128,12 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
                 # the caller already has: DEADLINE_EXCEEDED.
                 mapped = grpc.StatusCode.DEADLINE_EXCEEDED if _deadline_passed(context) else status_for(exc, table)
                 if mapped is None:
-                    code = grpc.StatusCode.INTERNAL
+                    code, unexpected = grpc.StatusCode.INTERNAL, exc
+                    details = f"internal error (request id {rid})"
                     log.exception("unexpected error in %s", full_method)
-                    await context.abort(code, f"internal error (request id {rid})")
+                    await context.abort(code, details)
                 code = mapped
-                message = public_message(exc, code, rid)
+                message = details = public_message(exc, code, rid)
                 if message != str(exc):  # the detail is for the operator
                     log.warning("%s in %s: %s: %s", code.name, full_method, type(exc).__name__, exc)
                 status = status_details.rich_status(code, message, exc)
@@ -156,6 +160,8 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
                         },
                     )
                 jsonlog.request_id.reset(token)
+                if span is not None:
+                    span.end(code, details, unexpected)
 
         return grpc.unary_unary_rpc_method_handler(
             observed,

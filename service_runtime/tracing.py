@@ -41,7 +41,7 @@ SAMPLER_ENV, SAMPLER_ARG_ENV = "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"
 SAMPLERS = ("parentbased_always_on", "parentbased_traceidratio")
 
 # What an asyncio service uses, and what the frontend (Flask, synchronous gRPC) uses.
-SERVICE_INSTRUMENTATIONS = ("grpc_aio", "psycopg", "redis", "aio_pika")
+SERVICE_INSTRUMENTATIONS = ("grpc_aio_client", "psycopg", "redis", "aio_pika")
 FRONTEND_INSTRUMENTATIONS = ("grpc_client",)
 
 _W3C = TraceContextTextMapPropagator()

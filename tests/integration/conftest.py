@@ -1,13 +1,15 @@
-"""The gateway: real KrakenD in front of the real services' HTTP facades."""
+"""Fixtures several modules share: the gateway (real KrakenD in front of the real services'
+HTTP facades), and a catalogservice that writes its spans to a file."""
 from __future__ import annotations
 
 import pytest
 
 from devstack.krakend import temporary_gateway
+from tests.support import scale
 from tests.support.gateway import Gateway
 from tests.support.http import request
 from tests.support.net import free_port, wait_for_port
-from tests.support.services import wait_until
+from tests.support.services import ServiceProcess, wait_until
 
 
 @pytest.fixture(scope="session")
@@ -58,3 +60,17 @@ def frontend_app(frontend_config):
 def web(frontend_app):
     """A fresh visitor: a test client with its own cookies."""
     return frontend_app.test_client()
+
+
+@pytest.fixture(scope="module")
+def traced_catalog(postgres, rabbitmq, artifacts_dir, tmp_path_factory):
+    """A catalogservice of the module's own (own database, own RabbitMQ vhost) with tracing
+    on, writing its spans to a file: (the service, the file)."""
+    with scale.own_backing(postgres, rabbitmq, "traced", ("catalog",)) as backing:
+        trace_file = tmp_path_factory.mktemp("traces") / "spans.jsonl"
+        service = ServiceProcess("catalogservice", {
+            "DATABASE_URL": backing.databases["catalog"], "AMQP_URL": backing.amqp_url,
+            "SHOP_TRACE_FILE": str(trace_file), "OTEL_EXPORTER_OTLP_ENDPOINT": "",
+        }, artifacts_dir / f"catalogservice-traced-{backing.suffix}.log")
+        with service:
+            yield service, trace_file

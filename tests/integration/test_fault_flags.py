@@ -6,7 +6,6 @@ database and RabbitMQ vhost, so no other test's service sees these flags' effect
 from __future__ import annotations
 
 import asyncio
-import json
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from tests.support import metrics
 from tests.support.email_builders import eml_files_to, order, placed, wait_for_emails
 from tests.support.events import publish
 from tests.support.services import ServiceProcess, wait_until
+from tests.support.spans import read_spans
 
 # The provider looks at the file twice a second; 5 s is the documented bound.
 REACH_SECONDS = 5
@@ -58,10 +58,7 @@ def effects(service, flag: str) -> float:
 
 
 def spans_naming(trace_file, flag: str) -> list[dict]:
-    if not trace_file.exists():
-        return []
-    spans = [json.loads(line) for line in trace_file.read_text().splitlines()]
-    return [span for span in spans if span["attributes"].get("shop.fault_flag") == flag]
+    return [span for span in read_spans(trace_file) if span["attributes"].get("shop.fault_flag") == flag]
 
 
 def timed(call) -> float:

@@ -5,7 +5,7 @@ child of the span KrakenD made for the backend call.
 
 KrakenD exports its spans here to a Zipkin v2 collector the test runs on loopback; a
 catalogservice of its own writes its spans to a file through SHOP_TRACE_FILE (the fixture
-of test_tracing_http_facade). The committed configuration exports nowhere and still sends
+traced_catalog of tests/integration/conftest.py). The committed configuration exports nowhere and still sends
 B3: the last test shows it."""
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ import threading
 import pytest
 
 from devstack import krakend
-from tests.integration.test_tracing_http_facade import read_spans, traced_catalog  # noqa: F401 (a fixture)
 from tests.support.http import request
 from tests.support.net import free_port, wait_for_port
 from tests.support.services import wait_until
+from tests.support.spans import read_spans
 
 # A call that goes down to the database (the catalog answers product reads from memory).
 SEARCH = "/api/v1/search?query=mug"

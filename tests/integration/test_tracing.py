@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
@@ -21,6 +20,7 @@ from tests.integration.catalog_helpers import create_product, usd
 from tests.integration.test_frontend_cart import checkout_form, csrf_token
 from tests.support import scale
 from tests.support.services import ServiceProcess, wait_until
+from tests.support.spans import read_spans
 from tests.support.website import Website
 
 ORDER_PATH = re.compile(r"/orders/([A-Za-z0-9_-]+)$")
@@ -80,12 +80,6 @@ def _traced_shop(backing, redis_server, artifacts_dir, tmp_path_factory):
             website.stop()
         for process in processes:
             process.stop()
-
-
-def read_spans(trace_file) -> list[dict]:
-    if not trace_file.exists():
-        return []
-    return [json.loads(line) for line in trace_file.read_text().splitlines() if line.strip()]
 
 
 def place_order(site_url: str, product_id: str) -> str:

@@ -2,44 +2,24 @@
 SERVER span that roots the trace (or continues the caller's traceparent), with the gRPC
 call and the database under it; with tracing off nothing is traced and nothing changes.
 
-A catalogservice of its own (own database, own RabbitMQ vhost) writes its spans to a file
-through SHOP_TRACE_FILE; the session's untraced catalogservice is the tracing-off face."""
+A catalogservice of its own (tests/integration/conftest.py: traced_catalog) writes its
+spans to a file; the session's untraced catalogservice is the tracing-off face."""
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 
-import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from service_runtime import http_facade, tracing
 from shop.catalog.v1 import catalog_pb2
-from tests.support import scale
 from tests.support.http import request
-from tests.support.services import ServiceProcess, wait_until
+from tests.support.services import wait_until
+from tests.support.spans import read_spans
 
 PRODUCT = "/v1/products/stoneware-mug"
 # A call that goes down to the database (the catalog answers product reads from memory).
 SEARCH = "/v1/products:search?query=mug"
-
-
-@pytest.fixture(scope="module")
-def traced_catalog(postgres, rabbitmq, artifacts_dir, tmp_path_factory):
-    with scale.own_backing(postgres, rabbitmq, "trace_facade", ("catalog",)) as backing:
-        trace_file = tmp_path_factory.mktemp("facade-traces") / "spans.jsonl"
-        service = ServiceProcess("catalogservice", {
-            "DATABASE_URL": backing.databases["catalog"], "AMQP_URL": backing.amqp_url,
-            "SHOP_TRACE_FILE": str(trace_file), "OTEL_EXPORTER_OTLP_ENDPOINT": "",
-        }, artifacts_dir / f"catalogservice-traced-{backing.suffix}.log")
-        with service:
-            yield service, trace_file
-
-
-def read_spans(trace_file) -> list[dict]:
-    if not trace_file.exists():
-        return []
-    return [json.loads(line) for line in trace_file.read_text().splitlines() if line.strip()]
 
 
 def facade_trace(trace_file, trace_id: str) -> list[dict] | None:
