@@ -1,6 +1,7 @@
 """The server interceptor: one JSON log line and metrics per call, its span when tracing is
-on (service_runtime/server_spans.py), a request id in context, domain errors turned into status codes through the service's table, and
-anything unexpected turned into INTERNAL without leaking internals."""
+on (service_runtime/server_spans.py), a request id in context, domain errors turned into
+status codes through the service's table, and anything unexpected turned into INTERNAL
+without leaking internals."""
 from __future__ import annotations
 
 import asyncio
