@@ -8,7 +8,7 @@ from typing import Callable
 
 import grpc
 
-from service_runtime import status_details
+from service_runtime import rpc_spans, status_details
 from shop.audit.v1 import audit_pb2_grpc
 from shop.cart.v1 import cart_pb2_grpc
 from shop.catalog.v1 import catalog_pb2_grpc, coupons_pb2_grpc, currency_pb2_grpc
@@ -95,7 +95,7 @@ class Backends:
     """Channels to every service the website calls, made once per process."""
 
     def __init__(self, config: Config, metadata: Callable[[], tuple] = tuple):
-        self._channels = {name: grpc.insecure_channel(address) for name, address in (
+        self._channels = {name: rpc_spans.traced(grpc.insecure_channel(address)) for name, address in (
             ("catalog", config.catalog_addr), ("cart", config.cart_addr), ("checkout", config.checkout_addr),
             ("shipping", config.shipping_addr), ("identity", config.identity_addr),
             ("payment", config.payment_addr), ("email", config.email_addr),

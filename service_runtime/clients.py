@@ -1,7 +1,6 @@
 """Outgoing gRPC: every call gets a deadline (the caller's or the default, never past what
-the call being handled has left: deadlines.py) and carries the current request id. (When
-tracing is on, the grpc instrumentation adds its client span and the W3C trace context to
-every channel made here.)
+the call being handled has left: deadlines.py) and carries the current request id; when
+tracing is on, a client span and the W3C trace context (service_runtime/rpc_spans.py).
 
 The defaults are added by the channel's multicallables, not by a client interceptor:
 grpc.aio runs each interceptor as a layer of calls and tasks of its own, which cost more
@@ -10,16 +9,18 @@ from __future__ import annotations
 
 import grpc
 
-from service_runtime import deadlines, jsonlog
+from service_runtime import deadlines, jsonlog, tracing
 from service_runtime.interceptors import REQUEST_ID_KEY
+from service_runtime.rpc_spans import ClientSpan, outcome
 
 
 class _WithDefaults:
     """A unary-unary multicallable whose calls get the default deadline (capped by the
-    handled call's) and the request id."""
+    handled call's), the request id, and their span when tracing is on."""
 
-    def __init__(self, call: grpc.aio.UnaryUnaryMultiCallable, timeout: float):
+    def __init__(self, call: grpc.aio.UnaryUnaryMultiCallable, method: str, timeout: float):
         self._call = call
+        self._method = method
         self._timeout = timeout
 
     def __call__(self, request, *, timeout: float | None = None, metadata=None, **kwargs):
@@ -27,7 +28,19 @@ class _WithDefaults:
         if rid and not any(key == REQUEST_ID_KEY for key, _ in metadata or ()):
             metadata = (*(metadata or ()), (REQUEST_ID_KEY, rid))
         own = self._timeout if timeout is None else timeout
+        if tracing.enabled():
+            return self._traced(request, deadlines.capped(own), metadata, kwargs)
         return self._call(request, timeout=deadlines.capped(own), metadata=metadata, **kwargs)
+
+    async def _traced(self, request, timeout: float | None, metadata, kwargs: dict):
+        span = ClientSpan(self._method, metadata)
+        try:
+            response = await self._call(request, timeout=timeout, metadata=span.metadata, **kwargs)
+        except BaseException as error:
+            span.end(*outcome(error))
+            raise
+        span.end(grpc.StatusCode.OK)
+        return response
 
 
 class _Channel:
@@ -39,7 +52,7 @@ class _Channel:
         self._timeout = timeout
 
     def unary_unary(self, method: str, *args, **kwargs) -> _WithDefaults:
-        return _WithDefaults(self._channel.unary_unary(method, *args, **kwargs), self._timeout)
+        return _WithDefaults(self._channel.unary_unary(method, *args, **kwargs), method, self._timeout)
 
     def __getattr__(self, name: str):
         return getattr(self._channel, name)

@@ -18,7 +18,7 @@ from google.protobuf.descriptor import ServiceDescriptor
 from grpc_health.v1 import health, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from service_runtime import audit, fault_flags, http_facade, tracing
+from service_runtime import audit, clients, fault_flags, http_facade, tracing
 from service_runtime.config import ConfigError, RuntimeConfig
 from service_runtime.health import Check, HealthMonitor
 from service_runtime.interceptors import ErrorTable, ServerInterceptor
@@ -111,7 +111,8 @@ class ServiceHost:
         await server.start()
         self._server = server
 
-        self._loopback = grpc.aio.insecure_channel(f"127.0.0.1:{self.grpc_port}")
+        # The facade's way to this server: its calls get their span like any other call's.
+        self._loopback = clients.connect(f"127.0.0.1:{self.grpc_port}", timeout=cfg.call_timeout)
         app = http_facade.build_app(
             [s.descriptor for s in self._services], lambda: self._loopback, self.health,
             timeout=cfg.call_timeout, static_dirs=self._static_dirs, static_fallbacks=self._static_fallbacks,

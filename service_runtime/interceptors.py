@@ -1,5 +1,5 @@
 """The server interceptor: one JSON log line and metrics per call, its span when tracing is
-on (service_runtime/server_spans.py), a request id in context, domain errors turned into
+on (service_runtime/rpc_spans.py), a request id in context, domain errors turned into
 status codes through the service's table, and anything unexpected turned into INTERNAL
 without leaking internals."""
 from __future__ import annotations
@@ -17,7 +17,7 @@ import grpc
 
 from service_runtime import audit, deadlines, jsonlog, metrics, status_details, tracing
 from service_runtime.call_log import CallLog
-from service_runtime.server_spans import ServerSpan
+from service_runtime.rpc_spans import ServerSpan
 
 log = logging.getLogger("service_runtime.calls")
 

@@ -40,9 +40,11 @@ OTLP_ENDPOINT_ENV = "OTEL_EXPORTER_OTLP_ENDPOINT"
 SAMPLER_ENV, SAMPLER_ARG_ENV = "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"
 SAMPLERS = ("parentbased_always_on", "parentbased_traceidratio")
 
-# What an asyncio service uses, and what the frontend (Flask, synchronous gRPC) uses.
-SERVICE_INSTRUMENTATIONS = ("grpc_aio_client", "psycopg", "redis", "aio_pika")
-FRONTEND_INSTRUMENTATIONS = ("grpc_client",)
+# The official instrumentations an asyncio service turns on, and the frontend (whose
+# Flask app is instrumented by instrument_flask). gRPC calls' spans, in and out, are the
+# shop's own (service_runtime/rpc_spans.py).
+SERVICE_INSTRUMENTATIONS = ("psycopg", "redis", "aio_pika")
+FRONTEND_INSTRUMENTATIONS = ()
 
 _W3C = TraceContextTextMapPropagator()
 _enabled = False

@@ -1,4 +1,4 @@
-"""The span of each gRPC call a traced service serves (service_runtime/server_spans.py):
+"""The span of each gRPC call a traced service serves (service_runtime/rpc_spans.py):
 a child of the caller's span when the call carries a sampled traceparent, nothing when the
 caller did not sample it, a trace of its own when it carries none; named after the
 method, with the rpc.* attributes and the status code; current while the call's log line

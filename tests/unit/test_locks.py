@@ -233,11 +233,9 @@ def boot():
     # An instrumentor declines, with a log line only, when it cannot find its library's
     # distribution: the metadata must be there too.
     from opentelemetry.instrumentation.aio_pika import AioPikaInstrumentor
-    from opentelemetry.instrumentation.grpc import GrpcAioInstrumentorClient, GrpcInstrumentorClient
     from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
     from opentelemetry.instrumentation.redis import RedisInstrumentor
-    for instrumentor in (AioPikaInstrumentor, GrpcAioInstrumentorClient,
-                         GrpcInstrumentorClient, PsycopgInstrumentor, RedisInstrumentor):
+    for instrumentor in (AioPikaInstrumentor, PsycopgInstrumentor, RedisInstrumentor):
         assert instrumentor().is_instrumented_by_opentelemetry, f"{instrumentor.__name__} is not on"
     assert getattr(app, "_is_instrumented_by_opentelemetry", False), "FlaskInstrumentor is not on"
 
