@@ -9,9 +9,9 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from service_runtime import audit, tracecontext, tracing
+from service_runtime import audit, tracecontext
 
-from frontend import currencies, errors, visitor
+from frontend import currencies, errors, request_spans, visitor
 from frontend.clients import Backends, BackendError
 from frontend.config import Config
 from frontend.money import format_money
@@ -67,7 +67,7 @@ def create_app(config: Config, backends_: Backends | None = None) -> Flask:
     if config.trusted_proxy_hops:  # the client address as our own proxies saw it, no further left
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.trusted_proxy_hops, x_proto=0, x_host=0, x_port=0,
                                 x_prefix=0)
-    tracing.instrument_flask(app)  # first: its span is open before the hooks below run
+    request_spans.init_app(app)  # first: its span is open before the hooks below run
     from frontend import metrics  # here, not above: see frontend/metrics.py
     metrics.init_app(app, config.call_log)  # next: the clock starts before any other hook
     app.config.update(

@@ -40,9 +40,9 @@ OTLP_ENDPOINT_ENV = "OTEL_EXPORTER_OTLP_ENDPOINT"
 SAMPLER_ENV, SAMPLER_ARG_ENV = "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"
 SAMPLERS = ("parentbased_always_on", "parentbased_traceidratio")
 
-# The official instrumentations an asyncio service turns on, and the frontend (whose
-# Flask app is instrumented by instrument_flask). gRPC calls' spans, in and out, are the
-# shop's own (service_runtime/rpc_spans.py).
+# The official instrumentations an asyncio service turns on, and the website. gRPC calls'
+# spans, in and out, are the shop's own (service_runtime/rpc_spans.py), and so are the
+# website's requests' (frontend/request_spans.py).
 SERVICE_INSTRUMENTATIONS = ("psycopg", "redis", "aio_pika")
 FRONTEND_INSTRUMENTATIONS = ()
 
@@ -95,14 +95,6 @@ def root_ratio(env: Mapping[str, str]) -> float:
     if not 0.0 <= ratio <= 1.0:
         raise ConfigError(f"{SAMPLER_ARG_ENV} must be a ratio from 0 to 1, not {env.get(SAMPLER_ARG_ENV)!r}")
     return ratio
-
-
-def instrument_flask(app) -> None:
-    """Trace every request of this Flask app (when tracing is on)."""
-    if _enabled:
-        from opentelemetry.instrumentation.flask import FlaskInstrumentor
-
-        FlaskInstrumentor().instrument_app(app, excluded_urls="_healthz,static")
 
 
 def current_traceparent() -> str | None:

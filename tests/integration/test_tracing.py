@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
@@ -152,6 +153,44 @@ def test_one_order_is_one_trace_from_the_browser_to_the_email(traced_shop):
     assert all(line["span_id"] in by_id for line in logged), "each line names a span of the trace"
     assert any(line["service"] == "frontend" and line["route"] == "/checkout" and line["status"] == 303
                for line in logged), "the website's line for the POST itself"
+
+
+def test_a_page_continues_its_callers_trace_and_health_and_static_files_are_not_traced(traced_shop):
+    website, catalog, trace_file, _ = traced_shop
+    with grpc.insecure_channel(catalog.address) as channel:
+        product = create_product(channel, stock=5, price=usd(3))
+    page, missing, untraced = (secrets.token_hex(16) for _ in range(3))
+    parent = secrets.token_hex(8)
+
+    def get(path: str, trace_id: str) -> int:
+        headers = {"traceparent": f"00-{trace_id}-{parent}-01"}
+        return requests.get(f"{website.url}{path}", headers=headers, timeout=10).status_code
+
+    assert get("/_healthz", untraced) == 200 and get("/static/favicon.svg", untraced) == 200
+    assert get(f"/products/{product.id}", page) == 200
+    assert get("/no-such-page", missing) == 404
+
+    def served(trace_id: str) -> dict | None:
+        return next((s for s in read_spans(trace_file) if s["trace_id"] == trace_id
+                     and s["service"] == "frontend" and s["kind"] == "SERVER"), None)
+
+    request_span = wait_until(lambda: served(page), 15, "the page's span", interval=0.2)
+    assert (request_span["name"], request_span["parent_span_id"]) == ("GET /products/<product_id>", parent)
+    assert {key: request_span["attributes"].get(key) for key in (
+        "http.request.method", "http.route", "url.path", "http.response.status_code")} == {
+        "http.request.method": "GET", "http.route": "/products/<product_id>", "url.path": f"/products/{product.id}",
+        "http.response.status_code": 200}
+    # Its calls are its children, and the catalog served GetProduct under the website's call.
+    spans = {s["span_id"]: s for s in read_spans(trace_file) if s["trace_id"] == page}
+    get_product = [s for s in spans.values() if s["service"] == "catalogservice" and s["kind"] == "SERVER"
+                   and s["name"].endswith("/GetProduct")]
+    assert get_product, "the catalog's span of GetProduct"
+    call = spans[get_product[0]["parent_span_id"]]
+    assert (call["service"], call["kind"], call["parent_span_id"]) == ("frontend", "CLIENT", request_span["span_id"])
+
+    not_found = wait_until(lambda: served(missing), 15, "the missing page's span", interval=0.2)
+    assert not_found["name"] == "HTTP" and not_found["attributes"]["http.response.status_code"] == 404
+    assert not [s for s in read_spans(trace_file) if s["trace_id"] == untraced]
 
 
 def log_lines(logs) -> list[dict]:
