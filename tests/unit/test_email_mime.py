@@ -7,6 +7,7 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
+from emailservice import mime
 from emailservice.mime import message_bytes, new_message_id, sender_address
 from emailservice.notices import EmailKind
 from emailservice.records import EmailRecord
@@ -77,3 +78,12 @@ def test_a_line_break_cannot_smuggle_a_header_in(field):
 def test_message_ids_are_in_the_senders_domain():
     assert new_message_id("abc", "The Shop <orders@shop.example>") == "<abc@shop.example>"
     assert sender_address("The Shop <orders@shop.example>") == "orders@shop.example"
+
+
+def test_header_classes_made_once_give_the_bytes_the_standard_registry_gives(monkeypatch):
+    registry = mime.POLICY.header_factory
+    assert registry["Subject"] is registry["subject"] and registry["To"] is not registry["Subject"]
+    unusual = record(subject=" ".join(["Ünïcödé"] * 20), recipient="Erika Müller <erika@example.com>")
+    reused = [message_bytes(r) for r in (record(), unusual)]
+    monkeypatch.setattr(mime, "POLICY", policy.SMTP)
+    assert reused == [message_bytes(r) for r in (record(), unusual)]
