@@ -17,6 +17,8 @@ import psycopg_pool
 from tenacity import AsyncRetrying, before_sleep_log, retry_if_exception_type, stop_after_delay, wait_exponential
 from yoyo import get_backend, read_migrations
 
+from service_runtime import tracing
+from service_runtime.query_spans import TracedCursor
 from service_runtime.startup import StartupError
 
 log = logging.getLogger("service_runtime.db")
@@ -161,7 +163,8 @@ async def open_pool(database_url: str, *, max_size: int = 10, timeout: float = 3
                     statement_timeout_ms: int = 5000) -> psycopg_pool.AsyncConnectionPool:
     """A pool whose connections are checked before use unless used a moment ago
     (RecentUse), so it recovers by itself after a database restart, and whose waits and
-    statements are bounded (no call hangs)."""
+    statements are bounded (no call hangs); its queries are spans when tracing is on
+    (service_runtime/query_spans.py)."""
     recent = RecentUse()
     pool = psycopg_pool.AsyncConnectionPool(
         database_url,
@@ -171,7 +174,8 @@ async def open_pool(database_url: str, *, max_size: int = 10, timeout: float = 3
         open=False,
         check=recent.check,
         reset=recent.reset,
-        kwargs={"connect_timeout": max(1, int(timeout)), "options": f"-c statement_timeout={statement_timeout_ms}"},
+        kwargs={"connect_timeout": max(1, int(timeout)), "options": f"-c statement_timeout={statement_timeout_ms}",
+                **({"cursor_factory": TracedCursor} if tracing.enabled() else {})},
         reconnect_timeout=0,  # keep trying for as long as the database is away
     )
     await pool.open(wait=False)

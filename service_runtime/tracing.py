@@ -42,8 +42,9 @@ SAMPLERS = ("parentbased_always_on", "parentbased_traceidratio")
 
 # The official instrumentations an asyncio service turns on, and the website. gRPC calls'
 # spans, in and out, are the shop's own (service_runtime/rpc_spans.py), and so are the
-# website's requests' (frontend/request_spans.py).
-SERVICE_INSTRUMENTATIONS = ("psycopg", "redis", "aio_pika")
+# pools' queries' (service_runtime/query_spans.py) and the website's requests'
+# (frontend/request_spans.py).
+SERVICE_INSTRUMENTATIONS = ("redis", "aio_pika")
 FRONTEND_INSTRUMENTATIONS = ()
 
 _W3C = TraceContextTextMapPropagator()

@@ -1,7 +1,7 @@
 """The SDK's side of service_runtime/tracing.py, imported only when a process sends its
 spans somewhere: the tracer provider with the shop's sampler, the span processors, the
-propagators, and the official instrumentations (gRPC calls' spans are the shop's own:
-service_runtime/rpc_spans.py)."""
+propagators, and the official instrumentations (gRPC calls' and queries' spans are the
+shop's own: service_runtime/rpc_spans.py, query_spans.py)."""
 from __future__ import annotations
 
 import json
@@ -56,11 +56,7 @@ def _span_processors(exporter, trace_file: str, otlp: bool) -> list:
 def instrument(names: Iterable[str]) -> None:
     """Turn on the named instrumentations (tracing.SERVICE_INSTRUMENTATIONS or FRONTEND_INSTRUMENTATIONS)."""
     for name in names:
-        if name == "psycopg":
-            from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
-
-            PsycopgInstrumentor().instrument(enable_commenter=False)
-        elif name == "redis":
+        if name == "redis":
             from opentelemetry.instrumentation.redis import RedisInstrumentor
 
             RedisInstrumentor().instrument()

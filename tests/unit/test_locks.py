@@ -233,9 +233,8 @@ def boot():
     # An instrumentor declines, with a log line only, when it cannot find its library's
     # distribution: the metadata must be there too.
     from opentelemetry.instrumentation.aio_pika import AioPikaInstrumentor
-    from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
     from opentelemetry.instrumentation.redis import RedisInstrumentor
-    for instrumentor in (AioPikaInstrumentor, PsycopgInstrumentor, RedisInstrumentor):
+    for instrumentor in (AioPikaInstrumentor, RedisInstrumentor):
         assert instrumentor().is_instrumented_by_opentelemetry, f"{instrumentor.__name__} is not on"
     assert "open_span" in [hook.__name__ for hook in app.before_request_funcs[None]], "the website's spans are not on"
 
