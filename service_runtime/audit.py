@@ -12,17 +12,18 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import grpc
-import psycopg
-import psycopg_pool
 from google.protobuf import json_format
 from google.protobuf.descriptor import ServiceDescriptor
 from google.protobuf.message import Message
 
 from service_runtime import client_address, prototime
 from shop.audit.v1 import audit_pb2, audit_pb2_grpc
+
+if TYPE_CHECKING:
+    import psycopg_pool
 
 log = logging.getLogger("service_runtime.audit")
 
@@ -143,6 +144,16 @@ _COLUMNS = ("id, recorded_at, actor_id, via, client_address, service, action, ta
             "finished_at")
 
 
+def _database_errors() -> tuple[type[Exception], ...]:
+    """What a failed write raises. Imported here, not above: every service's interceptor
+    imports this module, and one without a database (the cart) need not load psycopg
+    (its libpq and libcrypto are ~4 MB of a process)."""
+    import psycopg
+    import psycopg_pool
+
+    return psycopg.Error, psycopg_pool.PoolTimeout
+
+
 class AuditLog:
     """One service's part of the log, in its own database."""
 
@@ -175,7 +186,7 @@ class AuditLog:
                     (caller.actor_id, caller.via, caller.client_address, service or self.service, action, target,
                      details))
                 return self._entry(await cur.fetchone())
-        except (psycopg.Error, psycopg_pool.PoolTimeout) as exc:
+        except _database_errors() as exc:
             log.error("admin action refused: its audit entry could not be written",
                       extra={"action": action, "target": target, "actor_id": caller.actor_id, "error": str(exc)})
             raise AuditLogUnavailable() from exc
