@@ -286,8 +286,8 @@ class Consumer:
     async def _handle_traced(self, message: AbstractIncomingMessage, message_type: str, handler: Handler,
                              event: Message, traceparent: str | None) -> None:
         """Handle the event in a span that continues the message's trace: a child of the
-        aio-pika instrumentation's receive span (itself the child of the publisher's), or
-        of the traceparent header when there is no receive span."""
+        span the traceparent header names (the relay's publish), unless a span is current
+        already."""
         current = trace.get_current_span().get_span_context()
         parent = None if current.is_valid else tracing.context_from(traceparent)
         with tracing.tracer(__name__).start_as_current_span(

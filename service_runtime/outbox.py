@@ -184,8 +184,8 @@ class OutboxRelay:
 
     async def _publish(self, exchange, message: aio_pika.Message) -> None:
         # With publisher confirms on, publish returns once the broker has the message. The
-        # aio-pika instrumentation (when on) puts its own publish span's traceparent in the
-        # headers; without it the current span's goes there.
+        # current span (the relay's publish) goes in the headers: the consumer's handling
+        # is its child.
         if tracing.enabled():
             message.headers["traceparent"] = tracing.current_traceparent() or message.headers.get("traceparent")
         await exchange.publish(message, routing_key="", timeout=self._broker_timeout)

@@ -42,9 +42,10 @@ SAMPLERS = ("parentbased_always_on", "parentbased_traceidratio")
 
 # The official instrumentations an asyncio service turns on, and the website. gRPC calls'
 # spans, in and out, are the shop's own (service_runtime/rpc_spans.py), and so are the
-# pools' queries' (service_runtime/query_spans.py) and the website's requests'
-# (frontend/request_spans.py).
-SERVICE_INSTRUMENTATIONS = ("redis", "aio_pika")
+# pools' queries' (service_runtime/query_spans.py), the website's requests'
+# (frontend/request_spans.py), and the outbox relay's publishing and the consumers'
+# handling (outbox.py, messaging.py: the message's traceparent header carries the trace).
+SERVICE_INSTRUMENTATIONS = ("redis",)
 FRONTEND_INSTRUMENTATIONS = ()
 
 _W3C = TraceContextTextMapPropagator()

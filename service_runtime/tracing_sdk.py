@@ -60,10 +60,6 @@ def instrument(names: Iterable[str]) -> None:
             from opentelemetry.instrumentation.redis import RedisInstrumentor
 
             RedisInstrumentor().instrument()
-        elif name == "aio_pika":
-            from opentelemetry.instrumentation.aio_pika import AioPikaInstrumentor
-
-            AioPikaInstrumentor().instrument()
         else:
             raise ValueError(f"unknown instrumentation {name!r}")
 
