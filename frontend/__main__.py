@@ -61,7 +61,7 @@ class Server(BaseApplication):
     def load(self):
         # In the worker, after the fork: its tracer provider and exporter threads are its own.
         configure_logging(frontend_config.SERVICE_NAME, self._config.log_level)
-        tracing.configure_tracing(frontend_config.SERVICE_NAME, instrumentations=tracing.FRONTEND_INSTRUMENTATIONS)
+        tracing.configure_tracing(frontend_config.SERVICE_NAME, instrumentations=())  # its spans are its own
         return create_app(self._config)
 
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from flask import Flask, Response, g, request
 from opentelemetry import context as otel_context
-from opentelemetry import propagate, trace
+from opentelemetry import trace
 
 from service_runtime import tracing
-from service_runtime.rpc_spans import CONTEXT_KEYS
+from service_runtime.rpc_spans import parent_context
 
 UNTRACED_PREFIXES = ("/_healthz", "/static/")
 
@@ -33,8 +33,7 @@ def init_app(app: Flask) -> None:
     def open_span() -> None:
         if request.path.startswith(UNTRACED_PREFIXES):
             return
-        headers = request.headers  # looked up without regard to case
-        parent = propagate.extract(headers) if any(key in headers for key in CONTEXT_KEYS) else otel_context.Context()
+        parent = parent_context(list(request.headers.items(lower=True)))
         rule = request.url_rule
         span = tracer.start_span(f"{request.method} {rule.rule}" if rule else "HTTP", parent,
                                  kind=trace.SpanKind.SERVER)

@@ -11,7 +11,7 @@ import grpc
 
 from service_runtime import deadlines, jsonlog, tracing
 from service_runtime.interceptors import REQUEST_ID_KEY
-from service_runtime.rpc_spans import ClientSpan, outcome
+from service_runtime.rpc_spans import ClientSpan
 
 
 class _WithDefaults:
@@ -33,14 +33,8 @@ class _WithDefaults:
         return self._call(request, timeout=deadlines.capped(own), metadata=metadata, **kwargs)
 
     async def _traced(self, request, timeout: float | None, metadata, kwargs: dict):
-        span = ClientSpan(self._method, metadata)
-        try:
-            response = await self._call(request, timeout=timeout, metadata=span.metadata, **kwargs)
-        except BaseException as error:
-            span.end(*outcome(error))
-            raise
-        span.end(grpc.StatusCode.OK)
-        return response
+        with ClientSpan(self._method, metadata) as span:
+            return await self._call(request, timeout=timeout, metadata=span.metadata, **kwargs)
 
 
 class _Channel:

@@ -286,12 +286,10 @@ class Consumer:
     async def _handle_traced(self, message: AbstractIncomingMessage, message_type: str, handler: Handler,
                              event: Message, traceparent: str | None) -> None:
         """Handle the event in a span that continues the message's trace: a child of the
-        span the traceparent header names (the relay's publish), unless a span is current
-        already."""
-        current = trace.get_current_span().get_span_context()
-        parent = None if current.is_valid else tracing.context_from(traceparent)
+        span the traceparent header names (the relay's publish)."""
         with tracing.tracer(__name__).start_as_current_span(
-                f"{self.subscription.queue} process {message_type}", context=parent, kind=trace.SpanKind.CONSUMER,
+                f"{self.subscription.queue} process {message_type}", context=tracing.context_from(traceparent),
+                kind=trace.SpanKind.CONSUMER,
                 attributes={"messaging.destination.name": self.subscription.queue,
                             "messaging.message.id": message.message_id, "shop.message_type": message_type}):
             await self._handle_with_request_id(message, message_type, handler, event,

@@ -43,7 +43,8 @@ def _tracer() -> trace.Tracer:
 
 
 def parent_context(metadata) -> otel_context.Context:
-    """The caller's context, read from the call's metadata, or an empty one (a new trace)."""
+    """The caller's context, read from a call's metadata or a request's headers (a sequence
+    of (lower-case key, value) pairs), or an empty one (a new trace)."""
     if any(key in CONTEXT_KEYS for key, _ in metadata):
         return propagate.extract(dict(metadata))
     return otel_context.Context()
@@ -101,6 +102,16 @@ class ClientSpan:
         propagate.inject(carrier, context=trace.set_span_in_context(self._span))
         self.metadata = (*(metadata or ()), *carrier.items())
 
+    def __enter__(self) -> "ClientSpan":
+        return self
+
+    def __exit__(self, _type, error: BaseException | None, _traceback) -> None:
+        """End with the call's outcome: OK, or the failure's code and details."""
+        if error is None:
+            self.end(grpc.StatusCode.OK)
+        else:
+            self.end(*outcome(error))
+
     def end(self, code: grpc.StatusCode, details: str = "") -> None:
         span = self._span
         if span.is_recording():
@@ -125,14 +136,8 @@ class _TracedUnaryUnary:
         self._method = method
 
     def __call__(self, request, timeout=None, metadata=None, **kwargs):
-        span = ClientSpan(self._method, metadata)
-        try:
-            response = self._call(request, timeout=timeout, metadata=span.metadata, **kwargs)
-        except BaseException as error:
-            span.end(*outcome(error))
-            raise
-        span.end(grpc.StatusCode.OK)
-        return response
+        with ClientSpan(self._method, metadata) as span:
+            return self._call(request, timeout=timeout, metadata=span.metadata, **kwargs)
 
     def __getattr__(self, name: str):  # with_call and future: the website uses neither; not traced
         return getattr(self._call, name)

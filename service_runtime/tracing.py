@@ -40,13 +40,12 @@ OTLP_ENDPOINT_ENV = "OTEL_EXPORTER_OTLP_ENDPOINT"
 SAMPLER_ENV, SAMPLER_ARG_ENV = "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"
 SAMPLERS = ("parentbased_always_on", "parentbased_traceidratio")
 
-# The official instrumentations an asyncio service turns on, and the website. gRPC calls'
-# spans, in and out, are the shop's own (service_runtime/rpc_spans.py), and so are the
+# The official instrumentations an asyncio service turns on (the website turns on none).
+# gRPC calls' spans, in and out, are the shop's own (service_runtime/rpc_spans.py), and so are the
 # pools' queries' (service_runtime/query_spans.py), the website's requests'
 # (frontend/request_spans.py), and the outbox relay's publishing and the consumers'
 # handling (outbox.py, messaging.py: the message's traceparent header carries the trace).
 SERVICE_INSTRUMENTATIONS = ("redis",)
-FRONTEND_INSTRUMENTATIONS = ()
 
 _W3C = TraceContextTextMapPropagator()
 _enabled = False

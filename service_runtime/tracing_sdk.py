@@ -54,7 +54,7 @@ def _span_processors(exporter, trace_file: str, otlp: bool) -> list:
 
 
 def instrument(names: Iterable[str]) -> None:
-    """Turn on the named instrumentations (tracing.SERVICE_INSTRUMENTATIONS or FRONTEND_INSTRUMENTATIONS)."""
+    """Turn on the named instrumentations (tracing.SERVICE_INSTRUMENTATIONS)."""
     for name in names:
         if name == "redis":
             from opentelemetry.instrumentation.redis import RedisInstrumentor

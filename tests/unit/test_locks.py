@@ -223,7 +223,7 @@ def boot():
     backend = get_backend_class(db._yoyo_url("postgresql://audit").partition("://")[0])
     importlib.import_module(backend.driver_module)
     tracing.configure_tracing("audit", environ={"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9"},
-                              instrumentations=(*tracing.SERVICE_INSTRUMENTATIONS, *tracing.FRONTEND_INSTRUMENTATIONS))
+                              instrumentations=tracing.SERVICE_INSTRUMENTATIONS)
     from frontend import config
     from frontend.__main__ import Server
     server = Server(config.load())
