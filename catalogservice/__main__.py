@@ -37,7 +37,7 @@ async def main() -> None:
     config = catalog_config.load()
     configure_logging(catalog_config.SERVICE_NAME, config.runtime.log_level)
     rates = RateTable.load(HERE / "rates.json")
-    await db.migrate_when_reachable(config.database_url, db.MESSAGING_MIGRATIONS, audit.MIGRATIONS,
+    await db.migrate_when_reachable(config.runtime, config.database_url, db.MESSAGING_MIGRATIONS, audit.MIGRATIONS,
                                     HERE / "migrations")
     pool = await db.open_pool(config.database_url, max_size=config.db_pool_size)
     repository = CatalogRepository(pool)

@@ -32,7 +32,7 @@ ADMIN_METHODS = (audit.admin_methods(checkout_pb2.DESCRIPTOR.services_by_name["C
 async def main() -> None:
     config = checkout_config.load()
     configure_logging(checkout_config.SERVICE_NAME, config.runtime.log_level)
-    await db.migrate_when_reachable(config.database_url, db.MESSAGING_MIGRATIONS, audit.MIGRATIONS,
+    await db.migrate_when_reachable(config.runtime, config.database_url, db.MESSAGING_MIGRATIONS, audit.MIGRATIONS,
                                     HERE / "migrations")
     pool = await db.open_pool(config.database_url, max_size=config.db_pool_size)
     timeout = config.runtime.call_timeout

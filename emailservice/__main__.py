@@ -36,7 +36,7 @@ def delivery_for(config: email_config.Config):
 async def main() -> None:
     config = email_config.load()
     configure_logging(email_config.SERVICE_NAME, config.runtime.log_level)
-    await db.migrate_when_reachable(config.database_url, db.MESSAGING_MIGRATIONS, HERE / "migrations")
+    await db.migrate_when_reachable(config.runtime, config.database_url, db.MESSAGING_MIGRATIONS, HERE / "migrations")
     pool = await db.open_pool(config.database_url, max_size=config.db_pool_size)
     try:
         repository = EmailRepository(pool)

@@ -45,7 +45,7 @@ async def ensure_first_admin(accounts: Accounts, email: str, password: str, *, p
 async def main() -> None:
     config = identity_config.load()
     configure_logging(identity_config.SERVICE_NAME, config.runtime.log_level)
-    await db.migrate_when_reachable(config.database_url, audit.MIGRATIONS, HERE / "migrations")
+    await db.migrate_when_reachable(config.runtime, config.database_url, audit.MIGRATIONS, HERE / "migrations")
     pool = await db.open_pool(config.database_url, max_size=config.db_pool_size)
     executor = ThreadPoolExecutor(max_workers=config.hash_workers, thread_name_prefix="argon2")
     try:

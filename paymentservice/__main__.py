@@ -29,7 +29,7 @@ def new_payment_id() -> str:
 async def main() -> None:
     config = payment_config.load()
     configure_logging(payment_config.SERVICE_NAME, config.runtime.log_level)
-    await db.migrate_when_reachable(config.database_url, db.MESSAGING_MIGRATIONS, HERE / "migrations")
+    await db.migrate_when_reachable(config.runtime, config.database_url, db.MESSAGING_MIGRATIONS, HERE / "migrations")
     pool = await db.open_pool(config.database_url, max_size=config.db_pool_size)
     try:
         processor = PaymentProcessor(PaymentRepository(pool), new_payment_id=new_payment_id,

@@ -25,7 +25,7 @@ HERE = Path(__file__).parent
 async def main() -> None:
     config = shipping_config.load()
     configure_logging(shipping_config.SERVICE_NAME, config.runtime.log_level)
-    await db.migrate_when_reachable(config.database_url, db.MESSAGING_MIGRATIONS, HERE / "migrations")
+    await db.migrate_when_reachable(config.runtime, config.database_url, db.MESSAGING_MIGRATIONS, HERE / "migrations")
     pool = await db.open_pool(config.database_url, max_size=config.db_pool_size)
     catalog = clients.connect(config.catalog_addr, timeout=config.runtime.call_timeout)
     try:

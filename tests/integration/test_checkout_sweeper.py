@@ -26,7 +26,7 @@ from checkoutservice.clients import CatalogClient, PaymentClient
 from checkoutservice.errors import OrderNotFound
 from checkoutservice.repository import AttemptGone, OrderRepository
 from checkoutservice.sweeper import AbandonedCheckoutSweeper
-from service_runtime import clients, db
+from service_runtime import clients, db, schema
 from shop.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from shop.checkout.v1 import checkout_pb2_grpc
 from shop.payment.v1 import payment_pb2, payment_pb2_grpc
@@ -207,7 +207,7 @@ def database_url(postgres):
     name = f"checkout_sweeper_{uuid.uuid4().hex[:8]}"
     postgres.create_databases([name])
     url = postgres.url(name)
-    db.apply_migrations(url, db.MESSAGING_MIGRATIONS, MIGRATIONS)
+    schema.apply_migrations(url, db.MESSAGING_MIGRATIONS, MIGRATIONS)
     return url
 
 

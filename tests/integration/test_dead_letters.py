@@ -14,7 +14,7 @@ import aio_pika
 import psycopg
 import pytest
 
-from service_runtime import db, messaging, outbox
+from service_runtime import db, messaging, outbox, schema
 from service_runtime.messaging import Consumer, Delivery, Subscription
 from shop.checkout.v1 import events_pb2
 
@@ -32,7 +32,7 @@ def database_url(postgres):
     name = f"dead_letters_{uuid.uuid4().hex[:8]}"
     postgres.create_databases([name])
     url = postgres.url(name)
-    db.apply_migrations(url, db.MESSAGING_MIGRATIONS)
+    schema.apply_migrations(url, db.MESSAGING_MIGRATIONS)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE TABLE effects (event_id text NOT NULL)")
     return url

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from psycopg_pool import AsyncConnectionPool
 
-from service_runtime import db, messaging, outbox, topology
+from service_runtime import db, messaging, outbox, schema, topology
 from shop.checkout.v1 import events_pb2
 from tests.support.services import wait_until
 from tests.support.tcp_proxy import FreezingProxy
@@ -25,7 +25,7 @@ QUICK = 0.5  # seconds from commit to the consumer's queue, far below the 30 s p
 def database(postgres):
     postgres.create_databases(["outbox_relay"])
     url = postgres.url("outbox_relay")
-    db.apply_migrations(url, db.MESSAGING_MIGRATIONS)
+    schema.apply_migrations(url, db.MESSAGING_MIGRATIONS)
     return url
 
 

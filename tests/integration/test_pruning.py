@@ -7,7 +7,7 @@ import uuid
 import psycopg
 import pytest
 
-from service_runtime import db
+from service_runtime import db, schema
 from tests.support import metrics
 from tests.support.services import ServiceProcess, wait_until
 
@@ -38,7 +38,7 @@ def count(database_url: str, query: str) -> int:
 
 def test_sent_events_and_old_ids_go_the_rest_stays_and_a_redelivery_is_still_caught(postgres, own_vhost, tmp_path):
     url = fresh_database(postgres, "pruning_payment")
-    db.apply_migrations(url, db.MESSAGING_MIGRATIONS)
+    schema.apply_migrations(url, db.MESSAGING_MIGRATIONS)
     with psycopg.connect(url) as conn:
         conn.execute("""INSERT INTO outbox (exchange, message_type, event_id, body, created_at, sent_at) VALUES
                         ('x', 't', 'sent-long-ago', '', now() - interval '3 hours', now() - interval '2 hours'),

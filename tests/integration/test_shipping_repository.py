@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from service_runtime import db
+from service_runtime import db, schema
 from shippingservice.addresses import Address
 from shippingservice.errors import TrackingIdTaken
 from shippingservice.items import ShipmentItem
@@ -25,7 +25,7 @@ def database_url(postgres):
     name = f"shipping_repo_{uuid.uuid4().hex[:8]}"
     postgres.create_databases([name])
     url = postgres.url(name)
-    db.apply_migrations(url, MIGRATIONS)
+    schema.apply_migrations(url, MIGRATIONS)
     return url
 
 

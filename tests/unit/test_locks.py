@@ -218,9 +218,9 @@ for root in map(Path, args["code"]):
 
 def boot():
     # What the processes load by name, not by an import statement.
-    from service_runtime import db, tracing
+    from service_runtime import schema, tracing
     from yoyo.backends.base import get_backend_class
-    backend = get_backend_class(db._yoyo_url("postgresql://audit").partition("://")[0])
+    backend = get_backend_class(schema._yoyo_url("postgresql://audit").partition("://")[0])
     importlib.import_module(backend.driver_module)
     tracing.configure_tracing("audit", environ={"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9"},
                               instrumentations=tracing.SERVICE_INSTRUMENTATIONS)
