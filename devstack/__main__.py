@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 
-from devstack import krakend, postgres, rabbitmq, redis
+from devstack import krakend, rabbitmq, redis
 from devstack.stack import DATABASES, REPO, Stack
 
 

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
+from google.protobuf.timestamp_pb2 import Timestamp
+
 from service_runtime.prototime import to_timestamp
 from shop.checkout.v1 import checkout_pb2
 

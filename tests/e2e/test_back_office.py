@@ -122,7 +122,7 @@ def test_an_admin_adds_a_pictured_product_a_shopper_buys_it_and_the_admin_refund
         order_id = page.url.rsplit("/", 1)[1]
         expect(page.locator("#order-status")).to_contain_text("Paid", timeout=20_000)
 
-        admin.goto(f"/admin/orders?email=lamp-buyer@example.com")
+        admin.goto("/admin/orders?email=lamp-buyer@example.com")
         admin.get_by_role("link", name=order_id).click()
         admin.get_by_label("Why (the customer's email says it)").fill("the lamp was damaged in the warehouse")
         admin.get_by_role("button", name="Cancel and refund").click()
@@ -136,7 +136,7 @@ def test_an_admin_adds_a_pictured_product_a_shopper_buys_it_and_the_admin_refund
         expect(admin.locator(".payment")).to_contain_text("Refunded: Visa ending 4242")
         screenshot(admin, "admin-order-refunded")
         admin.set_viewport_size({"width": 390, "height": 844})  # and on a phone
-        for path, shot in ((f"/admin/orders?email=lamp-buyer@example.com", "admin-orders-phone"),
+        for path, shot in (("/admin/orders?email=lamp-buyer@example.com", "admin-orders-phone"),
                            (f"/admin/products?q={name.split()[-1]}", "admin-products-phone"),
                            ("/admin/audit", "admin-audit-phone")):
             admin.goto(path)

@@ -77,7 +77,7 @@ def test_adding_a_product_redirects_to_the_cart_with_a_message(web, product):
     assert "Added to your cart." in page
     row = line_row(page, product.id)
     assert product.name in row and 'value="2"' in row and "$9.99" in row and "$19.98" in row
-    assert f'src="/images/products/' in row
+    assert 'src="/images/products/' in row
 
 
 def test_adding_again_adds_units_to_the_line(web, product):
