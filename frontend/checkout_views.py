@@ -11,7 +11,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Mapping
 
-
 from service_runtime import protomoney
 from service_runtime.transcoding import http_status
 from shop.cart.v1 import cart_pb2

@@ -1,7 +1,6 @@
 """The shipping gRPC servicer: protobuf in, domain call, protobuf out. Nothing else."""
 from __future__ import annotations
 
-
 import grpc
 
 from service_runtime import fault_flags, money, protomoney
